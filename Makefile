@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv when it is
+# missing and (re)install only when requirements.txt, constraints.txt or pyproject.toml changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+CONFIG ?= config/config.yaml
+
+.PHONY: run test test-fast report dryrun bench lock clean-results
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# pip (not uv/poetry) so that torch and torchvision come from this machine's disk.
+$(STAMP): requirements.txt constraints.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --report results/report.html
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+dryrun: $(STAMP)
+	$(BIN)/snakemake -n --configfile $(CONFIG)
+
+bench: $(STAMP)
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock: $(STAMP)
+	( head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^cggan' ) > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean-results:
+	rm -rf results/* .snakemake

@@ -1,0 +1,40 @@
+"""Tests of cggan.io: atomic writes leave either the old file or the complete new one."""
+
+import json
+
+import pytest
+
+from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
+
+
+def test_atomic_write_replaces_only_on_success(tmp_path):
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "first")
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as fh:
+            fh.write("half-written")
+            raise RuntimeError("killed mid-write")
+    assert target.read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
+
+
+def test_atomic_write_json_rejects_nan(tmp_path):
+    with pytest.raises(ValueError):
+        atomic_write_json(tmp_path / "x.json", {"fid": float("nan")})
+    assert not (tmp_path / "x.json").exists()
+    atomic_write_json(tmp_path / "x.json", {"fid": None, "a": [1, 2]})
+    assert json.loads((tmp_path / "x.json").read_text()) == {"fid": None, "a": [1, 2]}
+
+
+def test_sha256_file_matches_hashlib(tmp_path):
+    import hashlib
+
+    data = bytes(range(256)) * 5000
+    (tmp_path / "b").write_bytes(data)
+    assert sha256_file(tmp_path / "b", chunk_size=1000) == hashlib.sha256(data).hexdigest()
+
+
+def test_atomic_open_rejects_bad_mode(tmp_path):
+    with pytest.raises(ValueError, match="Invalid mode"):
+        with atomic_open(tmp_path / "x", "a"):
+            pass

@@ -38,3 +38,14 @@ def test_atomic_open_rejects_bad_mode(tmp_path):
     with pytest.raises(ValueError, match="Invalid mode"):
         with atomic_open(tmp_path / "x", "a"):
             pass
+
+
+def test_atomic_write_uses_default_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "table.md", "x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "table.md").stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,179 @@
+"""Tests of the thin CLI scripts/aggregate.py (exit codes, error line, files written)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "aggregate.py"
+
+
+def load_cli():
+    spec = importlib.util.spec_from_file_location("aggregate_cli", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_summary(
+    root: Path, method: str, setting: str, seed: int, status: str, final: float | None
+):
+    run_dir = root / "digits" / method / "constant" / setting / f"seed{seed}"
+    run_dir.mkdir(parents=True)
+    summary = {
+        "status": status,
+        "diverged_at": None,
+        "error": None,
+        "metric_name": "fid",
+        "metric_mode": "min",
+        "best_metric": final,
+        "best_iteration": 10,
+        "final_metric": final,
+        "iterations": 10,
+        "wall_time_s": 0.1,
+        "spec": {
+            "experiment": "digits",
+            "method": method,
+            "lr_rule": "constant",
+            "seed": seed,
+            "lr_g": 1e-3,
+            "lr_d": 1e-3,
+            "method_kwargs": {},
+        },
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    (run_dir / "metrics.csv").write_text(
+        "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,fid,fid_status,kid,elapsed_s\n"
+        "0,1,1,1,1,0.001,0.001,100,ok,0.1,0.1\n"
+        f"10,1,1,1,1,0.001,0.001,{final or 'nan'},ok,0.1,0.2\n"
+    )
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_missing_runs_dir_is_one_error_line_and_exit_2(tmp_path):
+    proc = run_script(
+        "--runs-dir", str(tmp_path / "absent"), "--out-dir", str(tmp_path / "out")
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Invalid runs_dir")
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_runs_found_is_one_error_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "runs" / "digits").mkdir(parents=True)
+    code = load_cli().main(
+        ["--runs-dir", str(tmp_path / "runs"), "--out-dir", str(tmp_path / "out")]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error:") and "no runs found" in err[0]
+
+
+def test_bad_options_exit_2(tmp_path, capsys):
+    write_summary(tmp_path / "runs", "sgd", "a", 0, "finished", 12.0)
+    cli = load_cli()
+    assert (
+        cli.main(
+            [
+                "--runs-dir",
+                str(tmp_path / "runs"),
+                "--out-dir",
+                str(tmp_path / "o"),
+                "--top-k",
+                "0",
+            ]
+        )
+        == 2
+    )
+    assert "Invalid top_k" in capsys.readouterr().err
+    assert (
+        cli.main(
+            [
+                "--runs-dir",
+                str(tmp_path / "runs"),
+                "--out-dir",
+                str(tmp_path / "o"),
+                "--toy-dir",
+                str(tmp_path / "no_toy"),
+            ]
+        )
+        == 2
+    )
+    assert "Invalid --toy-dir" in capsys.readouterr().err
+    with pytest.raises(
+        SystemExit
+    ) as exc:  # argparse's own bad-choice exit code is 2 too
+        cli.main(["--runs-dir", "x", "--out-dir", "y", "--rank-by", "median"])
+    assert exc.value.code == 2
+
+
+def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
+    runs, sel = tmp_path / "runs", tmp_path / "selection"
+    for setting, final in (("a", 12.0), ("b", 9.0)):
+        write_summary(runs, "sgd", setting, 0, "finished", final)
+    write_summary(runs, "sgd", "c", 0, "diverged", None)
+    write_summary(runs, "sgd", "b", 1, "finished", 11.0)
+    sel.mkdir()
+    (sel / "digits.json").write_text(
+        json.dumps(
+            {
+                "experiment": "digits",
+                "metric": "fid",
+                "by": "final",
+                "sweep_seed": 0,
+                "seeds": [0, 1],
+                "selected": [{"method": "sgd", "lr_rule": "constant", "setting": "b"}],
+            }
+        )
+    )
+    out = tmp_path / "results"
+    code = load_cli().main(
+        [
+            "--runs-dir",
+            str(runs),
+            "--selection-dir",
+            str(sel),
+            "--out-dir",
+            str(out),
+            "--top-k",
+            "2",
+            "--no-plots",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    for name in (
+        "summary.md",
+        "summary.csv",
+        "paper_table.md",
+        "paper_table.csv",
+        "paper_table.tex",
+        "seeds.md",
+        "seeds.csv",
+        "seeds.tex",
+    ):
+        assert (out / "tables" / name).stat().st_size > 0
+    assert (out / "plots" / "data" / "curves_digits.csv").is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    entry = metrics["digits"]["sgd"]["constant"]
+    assert entry["top1"] == 9.0 and entry["topk_mean"] == pytest.approx(10.5)
+    assert entry["n_diverged"] == 1 and entry["seed_mean"] == pytest.approx(10.0)
+    assert (
+        "| sgd | 9.00 | 10.50 ± 2.12 | n=3, 1 div, 0 fail |"
+        in (out / "tables" / "paper_table.md").read_text()
+    )

@@ -21,7 +21,13 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --report results/report.html
+	@$(MAKE) --no-print-directory report
+
+# The HTML report is rebuilt only when the aggregated results changed since the last one.
+report: $(STAMP)
+	@if [ ! -f results/report.html ] || [ results/metrics.json -nt results/report.html ]; then \
+		$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/report.html; \
+	else echo "results/report.html is up to date"; fi
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -851,6 +851,17 @@ def _json_number(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
+
+def _rows_of(frame: pd.DataFrame, experiment: str, method: str, rule: str) -> pd.DataFrame:
+    """The rows of one experiment × method × rule (an empty frame stays empty)."""
+    if not len(frame):
+        return frame
+    return frame[
+        (frame["experiment"] == experiment)
+        & (frame["method"] == method)
+        & (frame["lr_rule"] == rule)
+    ]
+
 def metrics_json(paper: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any]:
     """``{experiment: {method: {lr_rule: {...}}}}`` for ``dvc metrics show``; None, never NaN.
 
@@ -874,15 +885,7 @@ def metrics_json(paper: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any]:
     )
     for experiment, method, rule in sorted(keys):
         entry: dict[str, Any] = {}
-        hit = (
-            paper[
-                (paper["experiment"] == experiment)
-                & (paper["method"] == method)
-                & (paper["lr_rule"] == rule)
-            ]
-            if len(paper)
-            else paper
-        )
+        hit = _rows_of(paper, experiment, method, rule)
         if len(hit):
             row = hit.iloc[0]
             entry.update(
@@ -894,15 +897,7 @@ def metrics_json(paper: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any]:
                 n_diverged=int(row["n_diverged"]),
                 n_failed=int(row["n_failed"]),
             )
-        hit = (
-            seeds[
-                (seeds["experiment"] == experiment)
-                & (seeds["method"] == method)
-                & (seeds["lr_rule"] == rule)
-            ]
-            if len(seeds)
-            else seeds
-        )
+        hit = _rows_of(paper, experiment, method, rule)
         if len(hit):
             row = hit.iloc[0]
             entry.update(

@@ -897,7 +897,7 @@ def metrics_json(paper: pd.DataFrame, seeds: pd.DataFrame) -> dict[str, Any]:
                 n_diverged=int(row["n_diverged"]),
                 n_failed=int(row["n_failed"]),
             )
-        hit = _rows_of(paper, experiment, method, rule)
+        hit = _rows_of(seeds, experiment, method, rule)
         if len(hit):
             row = hit.iloc[0]
             entry.update(

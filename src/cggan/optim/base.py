@@ -1,0 +1,111 @@
+"""Shared pieces of the optimizers: argument validation and host-sync-free tensor helpers.
+
+Every optimizer in :mod:`cggan.optim` validates its hyperparameters with the functions
+below so that bad input always raises ``ValueError("Invalid <name>: <value> (allowed:
+...)")``, the convention of ``torch.optim`` and of this project. The tensor helpers never
+convert a tensor to a Python number, so an optimizer step that uses them issues no
+device-to-host synchronisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import torch
+
+__all__ = [
+    "SCOPES",
+    "check_choice",
+    "check_interval",
+    "check_lr",
+    "check_non_negative",
+    "grads_of",
+    "resolve_foreach",
+    "safe_div",
+    "scalar_state",
+]
+
+#: Granularity of every norm or inner product an optimizer reduces: one value per
+#: parameter tensor ("tensor", the released CG code and layer-wise nSGDA/grafting) or one
+#: value per param group, i.e. per player ("player", the papers' analyses).
+SCOPES = ("tensor", "player")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_lr(lr: Any) -> None:
+    """Raise unless ``lr`` is a non-negative Python number (schedulers set floats)."""
+    if not _is_number(lr) or not lr >= 0.0:
+        raise ValueError(f"Invalid learning rate: {lr!r} (allowed: lr >= 0)")
+
+
+def check_non_negative(name: str, value: Any) -> None:
+    """Raise unless ``value`` is a number ``>= 0``."""
+    if not _is_number(value) or not value >= 0.0:
+        raise ValueError(f"Invalid {name}: {value!r} (allowed: {name} >= 0)")
+
+
+def check_interval(
+    name: str, value: Any, low: float, high: float, *, closed_high: bool = False
+) -> None:
+    """Raise unless ``low <= value < high`` (``<= high`` when ``closed_high``)."""
+    inside = (
+        _is_number(value)
+        and low <= value
+        and (value <= high if closed_high else value < high)
+    )
+    if not inside:
+        bracket = "]" if closed_high else ")"
+        raise ValueError(
+            f"Invalid {name}: {value!r} (allowed: [{low:g}, {high:g}{bracket})"
+        )
+
+
+def check_choice(name: str, value: Any, allowed: Sequence[str]) -> None:
+    """Raise unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"Invalid {name}: {value!r} (allowed: {', '.join(allowed)})")
+
+
+def resolve_foreach(foreach: bool | None, tensors: Iterable[torch.Tensor]) -> bool:
+    """Decide whether to take the ``torch._foreach_*`` path.
+
+    ``None`` chooses it when every tensor lives on CUDA: there it replaces one kernel
+    launch per tensor by one per list. On CPU the foreach kernels fall back to a loop over
+    the tensors, so the for-loop is just as fast and stays the default.
+    """
+    if foreach is not None:
+        return bool(foreach)
+    if torch.jit.is_scripting():
+        return False
+    tensors = list(tensors)
+    return bool(tensors) and all(t.is_cuda for t in tensors)
+
+
+def grads_of(params: Sequence[torch.Tensor], maximize: bool) -> list[torch.Tensor]:
+    """Gradients of ``params`` (all must have one), negated when ``maximize``."""
+    grads = [p.grad for p in params]
+    if maximize and grads:
+        return list(torch._foreach_neg(grads))
+    return grads
+
+
+def safe_div(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
+    """``numerator / denominator`` with 0 wherever the denominator is exactly 0.
+
+    :func:`torch.where` selects instead of branching, so there is no host sync; the
+    discarded ``x/0`` values (inf or NaN) never reach the result.
+    """
+    return torch.where(denominator == 0, 0.0, numerator / denominator)
+
+
+def scalar_state(
+    value: float, like: torch.Tensor, *, on_cpu: bool = False
+) -> torch.Tensor:
+    """A fresh 0-dim state tensor (``step`` counters live on CPU like torch's Adam)."""
+    if on_cpu:
+        return torch.tensor(value, dtype=torch.float32)
+    return torch.full((), value, dtype=like.dtype, device=like.device)

@@ -1,0 +1,289 @@
+"""Tests for cggan.metrics.fid: distance, statistics files, quantization, evaluator."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torchvision.transforms.functional import to_tensor
+from torchvision.utils import save_image
+
+from cggan.metrics import features as feat
+from cggan.metrics import fid
+
+torch.set_num_threads(1)
+
+
+# ----------------------------------------------------------------------- distance
+
+
+def test_equal_covariances_give_squared_mean_distance():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(6, 6))
+    sigma = a @ a.T + np.eye(6)
+    mu1, mu2 = rng.normal(size=6), rng.normal(size=6)
+    value, status = fid.frechet_distance(mu1, sigma, mu2, sigma)
+    assert status == "ok"
+    assert value == pytest.approx(float(np.sum((mu1 - mu2) ** 2)), rel=1e-6, abs=1e-8)
+
+
+def test_identical_statistics_give_zero():
+    rng = np.random.default_rng(1)
+    mu, sigma = fid.compute_statistics(rng.normal(size=(50, 5)))
+    value, status = fid.frechet_distance(mu, sigma, mu, sigma)
+    assert status == "ok" and abs(value) < 1e-8
+
+
+def test_diagonal_covariances_by_hand():
+    # FID of N(0, diag(1,4)) and N(0, diag(4,1)): tr = 5 + 5 - 2(2 + 2) = 2.
+    value, status = fid.frechet_distance(
+        np.zeros(2), np.diag([1.0, 4.0]), np.zeros(2), np.diag([4.0, 1.0])
+    )
+    assert status == "ok" and value == pytest.approx(2.0, rel=1e-9)
+
+
+def test_nonfinite_and_complex_are_reported_not_numbers():
+    eye = np.eye(2)
+    value, status = fid.frechet_distance(np.array([np.nan, 0.0]), eye, np.zeros(2), eye)
+    assert math.isnan(value) and status == "nonfinite"
+    # A "covariance" with a negative eigenvalue makes sqrtm complex; pytorch-fid raises
+    # "Imaginary component", which must come back as a status.
+    bad = np.diag([1.0, -4.0])
+    value, status = fid.frechet_distance(np.zeros(2), eye, np.zeros(2), bad)
+    assert math.isnan(value) and status == "complex"
+
+
+def test_compute_statistics_matches_numpy():
+    x = np.random.default_rng(2).normal(size=(20, 3))
+    mu, sigma = fid.compute_statistics(x)
+    np.testing.assert_allclose(mu, x.mean(0))
+    np.testing.assert_allclose(sigma, np.cov(x.T))
+    with pytest.raises(ValueError, match="Invalid features"):
+        fid.compute_statistics(x[:1])
+
+
+# ----------------------------------------------------------------------- quantization
+
+
+def test_quantization_equals_png_round_trip(tmp_path):
+    torch.manual_seed(0)
+    x = torch.rand(6, 3, 8, 8) * 2.2 - 1.1  # includes values outside [-1, 1]: clamped
+    x[0, 0, 0, :4] = torch.tensor([-1.0, 1.0, 0.0, 1 / 255 - 1])
+    q = fid.quantize_png8(x)
+    for i in range(len(x)):
+        path = tmp_path / f"{i}.png"
+        save_image((x[i] + 1) / 2, path)
+        back = to_tensor(Image.open(path).convert("RGB"))
+        assert torch.equal(q[i], back), i
+
+
+def test_quantization_grey_png(tmp_path):
+    x = torch.linspace(-1, 1, 64).reshape(1, 1, 8, 8)
+    save_image((x[0] + 1) / 2, tmp_path / "g.png")
+    back = to_tensor(Image.open(tmp_path / "g.png").convert("RGB"))
+    assert torch.equal(fid.quantize_png8(x)[0].expand(3, 8, 8), back)
+
+
+# ----------------------------------------------------------------------- files
+
+
+def _protocol(n=100, sha="ab" * 32):
+    return fid.reference_protocol(
+        dataset="digits",
+        split="train",
+        n=n,
+        image_size=16,
+        channels=1,
+        extractor={
+            "name": "classifier",
+            "dims": 3,
+            "weights_sha256": sha,
+            "input": "x",
+        },
+    )
+
+
+def test_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    mu, sigma, kid = rng.normal(size=3), np.eye(3), rng.normal(size=(7, 3))
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(
+        path, mu, sigma, _protocol(), kid_features=kid, extra={"acc": 0.99}
+    )
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["npz_sha256"] == feat.sha256_file(path)
+    ref = fid.load_reference_stats(path, expected_protocol=_protocol())
+    np.testing.assert_array_equal(ref.mu, mu)
+    np.testing.assert_array_equal(ref.sigma, sigma)
+    np.testing.assert_array_equal(ref.kid_features, kid)
+    assert ref.protocol == _protocol() and ref.extra == {"acc": 0.99}
+
+
+def test_corrupted_and_truncated_npz_detected(tmp_path):
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, np.zeros(3), np.eye(3), _protocol())
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="s.npz.*corrupted or truncated"):
+        fid.load_reference_stats(path)
+    path.write_bytes(bytes(data[:100]))
+    with pytest.raises(ValueError, match="corrupted or truncated"):
+        fid.load_reference_stats(path)
+
+
+def test_missing_json_is_an_error(tmp_path):
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, np.zeros(3), np.eye(3), _protocol())
+    path.with_suffix(".json").unlink()
+    with pytest.raises(FileNotFoundError, match="s.json"):
+        fid.load_reference_stats(path)
+
+
+def test_protocol_mismatch_names_the_key(tmp_path):
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, np.zeros(3), np.eye(3), _protocol(n=100))
+    with pytest.raises(ValueError, match=r"key 'n' expected 500, found 100"):
+        fid.load_reference_stats(path, expected_protocol=_protocol(n=500))
+    with pytest.raises(
+        ValueError, match=r"key 'extractor.weights_sha256' expected 'cdcd"
+    ):
+        fid.load_reference_stats(path, expected_protocol=_protocol(sha="cd" * 32))
+    # A partial expectation checks only the keys it names.
+    fid.load_reference_stats(
+        path, expected_protocol={"dataset": "digits", "image_size": 16}
+    )
+
+
+def test_stats_filename_and_classifier_path():
+    name = fid.stats_filename("digits", 16, "train", "classifier", 128, 1437)
+    assert name == "digits16-train-classifier128-n1437.npz"
+    assert fid.classifier_path_for(f"results/fid_stats/{name}").name == (
+        "digits16-train-classifier128-n1437-classifier.pt"
+    )
+
+
+# ----------------------------------------------------------------------- evaluator
+
+
+@pytest.fixture
+def classifier(tmp_path):
+    torch.manual_seed(0)
+    model = feat.DigitClassifier(image_size=8, feature_dim=6, widths=(4, 8))
+    path = tmp_path / "s-classifier.pt"
+    feat.save_classifier(path, model)
+    return feat.build_extractor("classifier", weights=path)
+
+
+@pytest.fixture
+def reference(tmp_path, classifier):
+    torch.manual_seed(1)
+    real = torch.rand(200, 1, 8, 8) * 2 - 1
+    feats = feat.extract_features(classifier, real, 200, batch_size=64)
+    mu, sigma = fid.compute_statistics(feats)
+    proto = fid.reference_protocol(
+        dataset="toy",
+        split="train",
+        n=200,
+        image_size=8,
+        channels=1,
+        extractor=classifier,
+    )
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, mu, sigma, proto, kid_features=feats[:150])
+    return fid.load_reference_stats(path), real
+
+
+def _pool_sampler(pool):
+    state = {"i": 0}
+
+    def sample_fn(b):
+        out = pool[state["i"] : state["i"] + b]
+        state["i"] += b
+        return out
+
+    return sample_fn
+
+
+def test_evaluator_batch_size_independent(reference, classifier):
+    ref, _ = reference
+    torch.manual_seed(2)
+    fakes = torch.tanh(torch.randn(120, 1, 8, 8))
+    results = [
+        fid.FIDEvaluator(
+            ref, classifier, 120, batch_size=bs, kid_subsets=10, kid_subset_size=50
+        )(_pool_sampler(fakes))
+        for bs in (7, 50, 120)
+    ]
+    assert all(r["fid_status"] == "ok" for r in results)
+    for r in results[1:]:
+        assert r["fid"] == pytest.approx(results[0]["fid"], rel=1e-5)
+        assert r["kid"] == pytest.approx(results[0]["kid"], rel=1e-5, abs=1e-9)
+
+
+def test_evaluator_equals_direct_computation(reference, classifier):
+    ref, real = reference
+    fakes = real[:100] * 0.5  # same domain, different distribution
+    out = fid.FIDEvaluator(
+        ref, classifier, 100, batch_size=30, kid_subsets=5, kid_subset_size=50
+    )(_pool_sampler(fakes))
+    feats = classifier.features_from_unit(fid.quantize_png8(fakes))
+    mu, sigma = fid.compute_statistics(feats)
+    expected, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
+    assert out["fid"] == pytest.approx(expected, rel=1e-9) and out["fid"] > 0
+    assert set(out) == {"fid", "fid_status", "kid", "kid_std"}
+
+
+def test_evaluator_real_vs_real_is_smaller_than_real_vs_noise(reference, classifier):
+    ref, real = reference
+    ev = fid.FIDEvaluator(
+        ref, classifier, 100, batch_size=50, kid_subsets=10, kid_subset_size=100
+    )
+    same = ev(_pool_sampler(real[100:]))
+    noise = ev(_pool_sampler(torch.sign(torch.randn(100, 1, 8, 8))))
+    assert same["fid"] < noise["fid"] and same["kid"] < noise["kid"]
+
+
+def test_evaluator_bad_inputs(reference, classifier, tmp_path):
+    ref, _ = reference
+    with pytest.raises(ValueError, match=r"n_samples: 500 .*has 200 images"):
+        fid.FIDEvaluator(ref, classifier, 500)
+    ev = fid.FIDEvaluator(ref, classifier, 10, batch_size=10)
+    with pytest.raises(ValueError, match="expected 10×1×8×8"):
+        ev(lambda b: torch.zeros(b, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"expected range \[-1, 1\]"):
+        ev(lambda b: torch.full((b, 1, 8, 8), 3.0))
+    out = ev(lambda b: torch.full((b, 1, 8, 8), float("nan")))
+    assert (
+        out["fid_status"] == "nonfinite"
+        and math.isnan(out["fid"])
+        and math.isnan(out["kid"])
+    )
+    # An extractor with other weights is refused, naming the key.
+    torch.manual_seed(5)
+    other_path = tmp_path / "other.pt"
+    feat.save_classifier(
+        other_path, feat.DigitClassifier(image_size=8, feature_dim=6, widths=(4, 8))
+    )
+    other = feat.build_extractor("classifier", weights=other_path)
+    with pytest.raises(ValueError, match="extractor.weights_sha256"):
+        fid.FIDEvaluator(ref, other, 10)
+
+
+def test_from_stats_builds_the_classifier_beside_the_npz(reference):
+    ref, real = reference
+    ev = fid.FIDEvaluator.from_stats(
+        ref.path,
+        n_samples=50,
+        batch_size=25,
+        expected_protocol={"dataset": "toy", "image_size": 8},
+    )
+    assert ev(_pool_sampler(real[:50]))["fid_status"] == "ok"
+    with pytest.raises(ValueError, match="key 'image_size' expected 16, found 8"):
+        fid.FIDEvaluator.from_stats(
+            ref.path, n_samples=50, expected_protocol={"image_size": 16}
+        )

@@ -1,0 +1,256 @@
+"""Tests of scripts/fid_stats.py: files written, recorded accuracy, protocol, error exits."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "fid_stats.py"
+
+
+def load_cli():
+    spec = importlib.util.spec_from_file_location("fid_stats_cli", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def _no_weights(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    monkeypatch.delenv("CGGAN_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.delenv("CGGAN_INCEPTION_SHA256", raising=False)
+
+
+def test_classifier_files_and_protocol(tmp_path):
+    from cggan.metrics.fid import load_reference_stats
+
+    out = tmp_path / "s.npz"
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "classifier",
+            "--epochs",
+            "2",
+            "--min-accuracy",
+            "0.5",
+            "--n",
+            "300",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert 0.5 <= meta["extra"]["classifier_test_accuracy"] <= 1
+    assert (tmp_path / "s-classifier.pt").is_file()
+    ref = load_reference_stats(
+        out, expected_protocol={"n": 300, "split": "train", "seed": 0}
+    )
+    assert ref.kid_features.shape == (300, 128)
+
+
+def test_low_accuracy_fails_without_writing(tmp_path, capsys):
+    out = tmp_path / "s.npz"
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "classifier",
+            "--epochs",
+            "1",
+            "--min-accuracy",
+            "1.01",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 2 and "accuracy" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+def test_classifier_stats_for_digits(tmp_path):
+    import torch
+
+    from cggan.data import load_dataset
+    from cggan.metrics.fid import FIDEvaluator, load_reference_stats, stats_filename
+
+    out = (
+        tmp_path
+        / "fid_stats"
+        / stats_filename("digits", 16, "train", "classifier", 128, 1437)
+    )
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "classifier",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["extra"]["classifier_test_accuracy"] >= 0.95
+    clf = out.with_name(out.stem + "-classifier.pt")
+    assert clf.is_file() and meta["extra"]["classifier_file"] == clf.name
+    ref = load_reference_stats(
+        out,
+        expected_protocol={
+            "dataset": "digits",
+            "split": "train",
+            "n": 1437,
+            "image_size": 16,
+            "channels": 1,
+        },
+    )
+    assert ref.mu.shape == (128,) and ref.kid_features.shape == (1437, 128)
+    assert ref.protocol["extractor"]["name"] == "classifier"
+
+    # The held-out split scores far better than noise against these statistics.
+    test = load_dataset("digits", root=tmp_path / "data", split="test", image_size=16).x
+    ev = FIDEvaluator.from_stats(out, n_samples=300, batch_size=100)
+    it = iter(torch.split(test[:300], 100))
+    real = ev(lambda b: next(it))
+    noise = ev(lambda b: torch.rand(b, 1, 16, 16) * 2 - 1)
+    assert real["fid_status"] == noise["fid_status"] == "ok"
+    assert real["fid"] < noise["fid"] / 10
+
+
+def test_n_larger_than_split_is_refused(tmp_path, capsys):
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "inception",
+            "--n",
+            "5000",
+            "--out",
+            str(tmp_path / "s.npz"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: ") and "5000" in err and "1437" in err
+
+
+def test_missing_inception_weights_fail_fast(tmp_path, capsys):
+    start = time.perf_counter()
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "inception",
+            "--dims",
+            "64",
+            "--out",
+            str(tmp_path / "s.npz"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert (
+        rc == 2
+        and "CGGAN_INCEPTION_WEIGHTS" in err
+        and "pt_inception-2015-12-05-6726825d.pth" in err
+    )
+    assert time.perf_counter() - start < 5
+    assert not (tmp_path / "s.npz").exists()
+
+
+def test_bad_out_suffix(tmp_path, capsys):
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path),
+            "--image-size",
+            "16",
+            "--extractor",
+            "classifier",
+            "--out",
+            str(tmp_path / "s.txt"),
+        ]
+    )
+    assert rc == 2 and "Invalid --out" in capsys.readouterr().err
+
+
+def test_help_does_not_import_torch():
+    code = (
+        "import importlib.util, sys;"
+        f"spec = importlib.util.spec_from_file_location('m', {str(SCRIPT)!r});"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
+        "m.build_parser().format_help(); print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_inception_stats_with_fixture_weights(tmp_path, monkeypatch):
+    from cggan.metrics import features as feat
+    from cggan.metrics.fid import load_reference_stats
+
+    weights = tmp_path / "rand_inception.pth"
+    sha = feat.save_random_inception_weights(weights, seed=1)
+    monkeypatch.setenv("CGGAN_INCEPTION_SHA256", sha)
+    out = tmp_path / "s.npz"
+    rc = load_cli().main(
+        [
+            "--dataset",
+            "digits",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--image-size",
+            "16",
+            "--extractor",
+            "inception",
+            "--inception-weights",
+            str(weights),
+            "--dims",
+            "64",
+            "--n",
+            "40",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    ref = load_reference_stats(
+        out, expected_protocol={"n": 40, "extractor": {"weights_sha256": sha}}
+    )
+    assert ref.mu.shape == (64,)

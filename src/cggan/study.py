@@ -1,0 +1,613 @@
+"""A study's configuration -> the grid of training runs, their directories, and selection.
+
+Pure Python on purpose (no torch): the Snakefile imports this module to build the DAG, and
+``snakemake -n`` on the published grid (about two thousand runs) must stay fast.
+
+Vocabulary:
+    experiment: one dataset + model + training protocol (``config["experiments"][name]``).
+    setting: one point of a method's sweep under one learning-rate rule: ``lr_d``, ``lr_g``
+        and the method's swept hyperparameters. Its id (:func:`setting_id`) names a directory.
+    run: a setting trained with one seed; the run spec (:func:`Study.run_spec`) is the JSON
+        that ``scripts/train.py --spec`` consumes and stores verbatim in ``summary.json``.
+    sweep -> selection -> confirmation: every setting runs at ``sweep_seed``; per experiment
+        x method x rule the best finished setting (:func:`select_settings`) is re-run with every
+        seed in ``seeds``. The run at ``sweep_seed`` is shared (same spec, same directory).
+
+Run directories: ``results/runs/<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/``.
+
+The registry facts needed for validation (method names, their sweepable hyperparameters,
+learning-rate rules and the kwargs they need) are static tables here because the registries
+import torch; ``tests/test_study.py`` checks that they equal ``cggan.methods`` and
+``cggan.lr_rules``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CG_RULES",
+    "DATASETS",
+    "IMAGE_DATASETS",
+    "LR_RULE_KWARGS",
+    "METHODS",
+    "METHOD_HPARAMS",
+    "METRIC_DIRECTION",
+    "MODELS",
+    "TOY_ONLY_METHODS",
+    "Setting",
+    "Study",
+    "check_existing_runs",
+    "format_schema_error",
+    "parse_run_dir",
+    "select_settings",
+    "selection_record",
+    "setting_id",
+    "stats_filename",
+]
+
+# --- static registry facts (kept equal to the registries by tests/test_study.py) -------------
+CG_RULES = ("fr", "prp", "hs", "dy", "hs_dy", "fr_prp", "hz")
+_CG_METHODS = tuple(f"cg_{r}" for r in CG_RULES) + tuple(f"cg_{r}_authors" for r in CG_RULES)
+METHODS: tuple[str, ...] = (
+    ("sgd", "momentum", "adam")
+    + _CG_METHODS
+    + ("nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm", "co", "iu")
+)
+#: Methods that only make sense on the toy games (e.g. implicit updates need a linear solve).
+TOY_ONLY_METHODS = frozenset({"iu"})
+#: The hyperparameters a config may sweep, per method (cggan.methods.method_hparams keys).
+METHOD_HPARAMS: dict[str, frozenset[str]] = {
+    "sgd": frozenset(),
+    "momentum": frozenset({"momentum"}),
+    "adam": frozenset({"betas"}),
+    **{f"cg_{r}": frozenset({"beta_coeff", "scope"}) for r in CG_RULES},
+    **{f"cg_{r}_authors": frozenset({"beta_coeff"}) for r in CG_RULES},
+    "nsgda": frozenset({"momentum", "scope"}),
+    "graft_adam_sgd": frozenset({"betas", "scope"}),
+    "graft_sgd_adam": frozenset({"betas", "scope"}),
+    "omd": frozenset(),
+    "pm": frozenset({"gamma"}),
+    "co": frozenset({"gamma"}),
+    "iu": frozenset(),
+}
+#: Learning-rate rules and their kwargs (cggan.lr_rules.rule_params keys). The library has
+#: defaults for them; a study config must state every one (the protocol is then in the config,
+#: the run spec and summary.json, not in a library default that may change).
+LR_RULE_KWARGS: dict[str, tuple[str, ...]] = {
+    "constant": (),
+    "sqrt": (),
+    "power": ("eta_g", "eta_d"),
+    "step": ("step_size", "gamma"),
+}
+DATASETS = ("digits", "ring8", "grid25", "mnist", "cifar10", "celeba")
+IMAGE_DATASETS = frozenset({"digits", "mnist", "cifar10", "celeba"})
+MODELS = ("dcgan", "sngan_resnet", "mlp")
+#: Whether a larger value of a metric is better ("max") or worse ("min").
+METRIC_DIRECTION = {"fid": "min", "kid": "min", "modes": "max", "high_quality": "max"}
+SELECTION_BY = ("final", "best")
+RUN_STATUSES = ("finished", "diverged", "failed")
+
+
+def _invalid(key: str, value: Any, allowed: str) -> ValueError:
+    return ValueError(f"Invalid {key}: {value!r} (allowed: {allowed})")
+
+
+def stats_filename(
+    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int
+) -> str:
+    """Canonical reference-statistics file name; equals ``cggan.metrics.fid.stats_filename``.
+
+    Duplicated (one line) so that building the DAG does not import torch; a test keeps the two
+    equal.
+    """
+    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}.npz"
+
+
+# --- setting ids ------------------------------------------------------------------------------
+def _format_value(value: Any) -> str:
+    """A short, stable, path-safe text for one hyperparameter value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # repr is the shortest text that round-trips: 0.0005 -> "0.0005", 5e-05 -> "5e-05".
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "x".join(_format_value(v) for v in value)
+    raise _invalid("hyperparameter value", value, "numbers, strings, booleans, lists of them")
+
+
+def setting_id(lr_d: float, lr_g: float, method_kwargs: Mapping[str, Any]) -> str:
+    """The directory name of one sweep setting, e.g. ``lr_d~0.001_lr_g~5e-05_beta_coeff~0.5``.
+
+    Readable (Paramspace's ``name~value`` style) and stable: keys are sorted, floats use their
+    shortest round-trip text, so the same setting always maps to the same directory.
+    """
+    parts = [f"lr_d~{_format_value(float(lr_d))}", f"lr_g~{_format_value(float(lr_g))}"]
+    parts += [f"{k}~{_format_value(method_kwargs[k])}" for k in sorted(method_kwargs)]
+    return "_".join(parts)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One point of a sweep: learning rates and the method's swept hyperparameters."""
+
+    lr_d: float
+    lr_g: float
+    method_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return setting_id(self.lr_d, self.lr_g, self.method_kwargs)
+
+
+def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:
+    """Split ``.../<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>[/summary.json]``.
+
+    Returns:
+        dict with study, experiment, method, lr_rule, setting, seed.
+    """
+    parts = Path(path).parts
+    if parts and parts[-1] == "summary.json":
+        parts = parts[:-1]
+    if len(parts) < 6 or not parts[-1].startswith("seed") or not parts[-1][4:].isdigit():
+        raise _invalid("run directory", str(path), ".../<study>/<experiment>/<method>/"
+                       "<lr_rule>/<setting>/seed<k>")
+    study, experiment, method, lr_rule, setting, seed = parts[-6:]
+    return {"study": study, "experiment": experiment, "method": method, "lr_rule": lr_rule,
+            "setting": setting, "seed": int(seed[4:])}
+
+
+# --- the study ---------------------------------------------------------------------------------
+class Study:
+    """A validated study configuration and the grid of runs it expands to.
+
+    Args:
+        config: the configuration after schema validation (defaults filled in).
+        results: the results root (``results``).
+
+    Raises:
+        ValueError: one line naming the offending key and the allowed values.
+    """
+
+    def __init__(self, config: Mapping[str, Any], results: str = "results"):
+        self.config = config
+        self.results = results
+        self.name: str = config["study"]
+        self._validate()
+        self._settings: dict[tuple[str, str, str], dict[str, Setting]] = {}
+        for exp in self.experiments:
+            for method in self.methods(exp):
+                for rule in self.lr_rules(exp):
+                    settings = self._expand(method, rule)
+                    self._settings[(exp, method, rule)] = {s.id: s for s in settings}
+        if not self.n_sweep_runs:
+            raise _invalid("experiments", list(self.experiments),
+                           "a grid with at least one run (check methods, lr_rules, lr lists)")
+
+    # -- validation ---------------------------------------------------------------------------
+    def _validate(self) -> None:
+        cfg = self.config
+        if not cfg["experiments"]:
+            raise _invalid("experiments", {}, "at least one experiment")
+        for name, method_cfg in cfg["methods"].items():
+            if name not in METHODS:
+                raise _invalid(f"methods.{name}", name, ", ".join(METHODS))
+            for key, values in (method_cfg or {}).items():
+                if key in ("lr_d", "lr_g"):
+                    self._check_lrs(f"methods.{name}.{key}", values)
+                    continue
+                allowed = METHOD_HPARAMS[name]
+                if key not in allowed:
+                    raise _invalid(f"methods.{name}.{key}", key,
+                                   ", ".join(sorted(allowed | {"lr_d", "lr_g"})))
+                if not isinstance(values, list) or not values:
+                    raise _invalid(f"methods.{name}.{key}", values, "a non-empty list of values")
+        for rule, rule_cfg in cfg["lr_rules"].items():
+            if rule not in LR_RULE_KWARGS:
+                raise _invalid(f"lr_rules.{rule}", rule, ", ".join(LR_RULE_KWARGS))
+            kwargs = rule_cfg.get("kwargs") or {}
+            needed = LR_RULE_KWARGS[rule]
+            for key in kwargs:
+                if key not in needed:
+                    raise _invalid(f"lr_rules.{rule}.kwargs.{key}", key,
+                                   ", ".join(needed) or "none")
+            missing = [k for k in needed if k not in kwargs]
+            if missing:
+                raise _invalid(f"lr_rules.{rule}.kwargs.{missing[0]}", None,
+                               f"the {rule} rule needs {', '.join(needed)}")
+            for key in ("lr_d", "lr_g"):
+                self._check_lrs(f"lr_rules.{rule}.{key}", rule_cfg.get(key))
+        sizes: dict[str, Any] = {}
+        for exp, e in cfg["experiments"].items():
+            if e["dataset"] in IMAGE_DATASETS:
+                size = sizes.setdefault(e["dataset"], e.get("image_size"))
+                if size != e.get("image_size"):
+                    raise _invalid(f"experiments.{exp}.image_size", e.get("image_size"),
+                                   f"{size} (one image size per dataset in a study)")
+        seeds = list(cfg["seeds"])
+        if len(set(seeds)) != len(seeds):
+            raise _invalid("seeds", seeds, "distinct seeds")
+        if cfg["selection"]["by"] not in SELECTION_BY:
+            raise _invalid("selection.by", cfg["selection"]["by"], ", ".join(SELECTION_BY))
+        for exp, e in cfg["experiments"].items():
+            where = f"experiments.{exp}"
+            if e["dataset"] not in DATASETS:
+                raise _invalid(f"{where}.dataset", e["dataset"], ", ".join(DATASETS))
+            if e["model"] not in MODELS:
+                raise _invalid(f"{where}.model", e["model"], ", ".join(MODELS))
+            metric = e["eval"]["metric"]
+            image = e["dataset"] in IMAGE_DATASETS
+            if image and metric != "fid":
+                raise _invalid(f"{where}.eval.metric", metric, "fid (image dataset)")
+            if not image and metric != "modes":
+                raise _invalid(f"{where}.eval.metric", metric, "modes (2-D mixture)")
+            if image and not e.get("image_size"):
+                raise _invalid(f"{where}.image_size", e.get("image_size"), "an integer")
+            for key, names, pool in (("methods", e.get("methods"), cfg["methods"]),
+                                     ("lr_rules", e.get("lr_rules"), cfg["lr_rules"])):
+                for n in names or []:
+                    if n not in pool:
+                        raise _invalid(f"{where}.{key}", n, ", ".join(pool) or "none configured")
+            for m in self.methods(exp):
+                if m in TOY_ONLY_METHODS:
+                    raise _invalid(f"{where}.methods", m,
+                                   "GAN methods (toy-only: " + ", ".join(sorted(TOY_ONLY_METHODS))
+                                   + "; restrict with experiments.<name>.methods)")
+
+    @staticmethod
+    def _check_lrs(key: str, values: Any) -> None:
+        if not isinstance(values, list) or not values:
+            raise _invalid(key, values, "a non-empty list of positive learning rates")
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
+                    or not math.isfinite(v):
+                raise _invalid(key, v, "positive finite numbers, e.g. 1.0e-3 (YAML needs the dot)")
+
+    # -- grid ---------------------------------------------------------------------------------
+    @property
+    def experiments(self) -> list[str]:
+        return list(self.config["experiments"])
+
+    def experiment(self, exp: str) -> Mapping[str, Any]:
+        return self.config["experiments"][exp]
+
+    def methods(self, exp: str) -> list[str]:
+        chosen = self.experiment(exp).get("methods")
+        return list(self.config["methods"]) if chosen is None else list(chosen)
+
+    def lr_rules(self, exp: str) -> list[str]:
+        chosen = self.experiment(exp).get("lr_rules")
+        return list(self.config["lr_rules"]) if chosen is None else list(chosen)
+
+    def _expand(self, method: str, rule: str) -> list[Setting]:
+        method_cfg = dict(self.config["methods"][method] or {})
+        rule_cfg = self.config["lr_rules"][rule]
+        lr_d = method_cfg.pop("lr_d", None) or rule_cfg["lr_d"]
+        lr_g = method_cfg.pop("lr_g", None) or rule_cfg["lr_g"]
+        names = sorted(method_cfg)
+        out = []
+        for ld, lg in itertools.product(lr_d, lr_g):
+            for values in itertools.product(*(method_cfg[n] for n in names)):
+                out.append(Setting(float(ld), float(lg), dict(zip(names, values))))
+        return out
+
+    def settings(self, exp: str, method: str, rule: str) -> dict[str, Setting]:
+        """The sweep settings of one experiment x method x rule, keyed by setting id."""
+        return self._settings[(exp, method, rule)]
+
+    def groups(self, exp: str) -> list[tuple[str, str]]:
+        """The (method, lr_rule) pairs of an experiment."""
+        return [(m, r) for m in self.methods(exp) for r in self.lr_rules(exp)]
+
+    @property
+    def n_sweep_runs(self) -> int:
+        return sum(len(s) for s in self._settings.values())
+
+    @property
+    def sweep_seed(self) -> int:
+        return int(self.config["sweep_seed"])
+
+    @property
+    def seeds(self) -> list[int]:
+        return [int(s) for s in self.config["seeds"]]
+
+    def runs_root(self) -> str:
+        return f"{self.results}/runs/{self.name}"
+
+    def run_dir(self, exp: str, method: str, rule: str, setting: str, seed: int) -> str:
+        return f"{self.runs_root()}/{exp}/{method}/{rule}/{setting}/seed{seed}"
+
+    def sweep_run_dirs(self, exp: str | None = None) -> list[str]:
+        exps = [exp] if exp else self.experiments
+        return [self.run_dir(e, m, r, sid, self.sweep_seed)
+                for e in exps for (m, r) in self.groups(e) for sid in self.settings(e, m, r)]
+
+    def confirmation_run_dirs(self, selection: Mapping[str, Any]) -> list[str]:
+        """Every seed's run directory of every selected setting in a selection record.
+
+        Args:
+            selection: the JSON of :func:`selection_record` (``experiment``, ``selected``).
+        """
+        exp = selection["experiment"]
+        return [self.run_dir(exp, s["method"], s["lr_rule"], s["setting"], seed)
+                for s in selection["selected"] for seed in self.seeds]
+
+    def selection_path(self, exp: str) -> str:
+        return f"{self.results}/selection/{self.name}/{exp}.json"
+
+    def metric(self, exp: str) -> str:
+        return self.experiment(exp)["eval"]["metric"]
+
+    # -- data and reference statistics ---------------------------------------------------------
+    @property
+    def datasets(self) -> dict[str, int | None]:
+        """Datasets to prepare -> image size (None for 2-D mixtures)."""
+        out: dict[str, int | None] = {}
+        for exp in self.experiments:
+            e = self.experiment(exp)
+            out.setdefault(e["dataset"], e.get("image_size") if e["dataset"] in IMAGE_DATASETS
+                           else None)
+        return out
+
+    def manifest(self, dataset: str) -> str:
+        return f"{self.config['data_root']}/{dataset}/manifest.json"
+
+    def fid_stats_key(self, exp: str) -> str | None:
+        """The reference-statistics file stem of an FID experiment (None for other metrics)."""
+        e = self.experiment(exp)
+        if e["eval"]["metric"] != "fid":
+            return None
+        ev = e["eval"]
+        name = stats_filename(e["dataset"], e["image_size"], ev["reference_split"],
+                              ev["extractor"], ev["dims"], ev["reference_n"])
+        return name[: -len(".npz")]
+
+    @property
+    def fid_stats(self) -> dict[str, dict[str, Any]]:
+        """Reference statistics to compute, keyed by file stem -> the fid_stats CLI arguments."""
+        out: dict[str, dict[str, Any]] = {}
+        for exp in self.experiments:
+            key = self.fid_stats_key(exp)
+            if key is None:
+                continue
+            e, ev = self.experiment(exp), self.experiment(exp)["eval"]
+            out[key] = {"dataset": e["dataset"], "image_size": e["image_size"],
+                        "extractor": ev["extractor"], "dims": ev["dims"], "n": ev["reference_n"],
+                        "split": ev["reference_split"]}
+        return out
+
+    def fid_stats_path(self, exp: str) -> str | None:
+        key = self.fid_stats_key(exp)
+        return None if key is None else f"{self.results}/fid_stats/{key}.npz"
+
+    # -- run specs ----------------------------------------------------------------------------
+    def run_spec(self, exp: str, method: str, rule: str, setting: str, seed: int) -> dict:
+        """The JSON spec of one run (the contract's format, stored verbatim in summary.json)."""
+        try:
+            s = self.settings(exp, method, rule)[setting]
+        except KeyError:
+            raise _invalid("setting", f"{exp}/{method}/{rule}/{setting}",
+                           "a setting of the configured sweep") from None
+        e = self.experiment(exp)
+        ev = e["eval"]
+        return {
+            "study": self.name,
+            "experiment": exp,
+            "dataset": {"name": e["dataset"],
+                        "image_size": e.get("image_size") if e["dataset"] in IMAGE_DATASETS
+                        else None,
+                        "root": self.config["data_root"]},
+            "model": {"name": e["model"], "z_dim": e["z_dim"],
+                      "kwargs": dict(e.get("model_kwargs") or {})},
+            "loss": e["loss"],
+            "n_critic": e["n_critic"],
+            "batch_size": e["batch_size"],
+            "iterations": e["iterations"],
+            "method": method,
+            "method_kwargs": dict(s.method_kwargs),
+            "lr_rule": rule,
+            "lr_rule_kwargs": dict(self.config["lr_rules"][rule].get("kwargs") or {}),
+            "lr_g": s.lr_g,
+            "lr_d": s.lr_d,
+            "seed": int(seed),
+            "eval": {"metric": ev["metric"], "every": ev["every"],
+                     "n_samples": ev["n_samples"], "batch_size": ev["batch_size"]},
+            "checkpoint_every": e["checkpoint_every"],
+        }
+
+
+# --- consistency with existing results -----------------------------------------------------
+def _first_difference(a: Any, b: Any, prefix: str = "") -> str | None:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        for k in sorted(set(a) | set(b)):
+            d = _first_difference(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)
+            if d:
+                return d
+        return None
+    if a != b:
+        return f"{prefix}: stored {json.dumps(a)} != configured {json.dumps(b)}"
+    return None
+
+
+def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> int:
+    """Refuse to reuse a run directory whose stored spec differs from the configured one.
+
+    Walks only the directories that exist under the study's runs root, so it costs nothing on
+    a fresh checkout. A directory of a setting the config no longer lists is left alone (it is
+    not part of this study's DAG).
+
+    Returns:
+        The number of existing run directories that were checked.
+
+    Raises:
+        ValueError: one line with the run directory and the first differing key.
+    """
+    root = Path(study.runs_root())
+    if not root.is_dir():
+        return 0
+    seeds = set(seeds if seeds is not None else [study.sweep_seed, *study.seeds])
+    checked = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        if "summary.json" not in filenames:
+            continue
+        dirnames.clear()
+        try:
+            where = parse_run_dir(dirpath)
+        except ValueError:
+            continue
+        key = (where["experiment"], where["method"], where["lr_rule"])
+        if key not in study._settings or where["setting"] not in study._settings[key] \
+                or where["seed"] not in seeds:
+            continue
+        try:
+            stored = json.loads((Path(dirpath) / "summary.json").read_text()).get("spec")
+        except (OSError, json.JSONDecodeError):
+            continue  # unreadable: Snakemake will see an incomplete output and rerun it
+        wanted = study.run_spec(where["experiment"], where["method"], where["lr_rule"],
+                                where["setting"], where["seed"])
+        diff = _first_difference(stored, json.loads(json.dumps(wanted)))
+        checked += 1
+        if diff:
+            raise ValueError(
+                f"Invalid study: {study.name!r}: {dirpath} was produced by a different config "
+                f"({diff}) (allowed: the same config, a new `study` name, or delete the run)")
+    return checked
+
+
+# --- selection -----------------------------------------------------------------------------
+def _metric_value(summary: Mapping[str, Any], by: str) -> float | None:
+    value = summary.get("final_metric" if by == "final" else "best_metric")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def select_settings(
+    records: Iterable[Mapping[str, Any]], *, by: str = "final", direction: str = "min"
+) -> list[dict[str, Any]]:
+    """Choose, per method x rule, the best finished setting of a sweep.
+
+    Args:
+        records: one per sweep run: ``method``, ``lr_rule``, ``setting`` and ``summary``
+            (the run's summary.json as a dict).
+        by: ``"final"`` (the metric at the last evaluation) or ``"best"`` (best over the run).
+        direction: ``"min"`` (FID) or ``"max"`` (modes covered).
+
+    Returns:
+        One dict per (method, lr_rule), sorted: counts of runs by status (``n_runs``,
+        ``n_finished``, ``n_diverged``, ``n_failed``, ``n_no_metric``) and ``selected``: the
+        chosen ``setting`` id with its ``lr_d``, ``lr_g``, ``method_kwargs`` and ``value``,
+        or None when no run finished with a finite metric. Diverged and failed runs are
+        counted, never selected. Ties go to the smaller setting id (deterministic).
+    """
+    if by not in SELECTION_BY:
+        raise _invalid("selection.by", by, ", ".join(SELECTION_BY))
+    if direction not in ("min", "max"):
+        raise _invalid("direction", direction, "min, max")
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for rec in records:
+        key = (rec["method"], rec["lr_rule"])
+        g = groups.setdefault(key, {"method": key[0], "lr_rule": key[1], "n_runs": 0,
+                                    "n_finished": 0, "n_diverged": 0, "n_failed": 0,
+                                    "n_no_metric": 0, "candidates": []})
+        summary = rec["summary"]
+        status = summary.get("status")
+        g["n_runs"] += 1
+        if status not in RUN_STATUSES:
+            status = "failed"
+        g[f"n_{status}"] += 1
+        if status != "finished":
+            continue
+        value = _metric_value(summary, by)
+        if value is None:
+            g["n_no_metric"] += 1
+            continue
+        spec = summary.get("spec") or {}
+        g["candidates"].append({"setting": rec["setting"], "lr_d": spec.get("lr_d"),
+                                "lr_g": spec.get("lr_g"),
+                                "method_kwargs": spec.get("method_kwargs", {}),
+                                "value": value})
+    sign = 1.0 if direction == "min" else -1.0
+    out = []
+    for key in sorted(groups):
+        g = groups[key]
+        cands = g.pop("candidates")
+        g["selected"] = min(cands, key=lambda c: (sign * c["value"], c["setting"])) \
+            if cands else None
+        out.append(g)
+    return out
+
+
+def selection_record(
+    *, study: str, experiment: str, metric: str, groups: list[dict[str, Any]], by: str,
+    direction: str, sweep_seed: int, seeds: list[int],
+) -> dict[str, Any]:
+    """The selection file of one experiment (read back by the DAG and by cggan.aggregate).
+
+    ``selected`` lists the chosen setting of every method x rule that has one; ``groups``
+    keeps every method x rule with its run counts (a group whose runs all diverged or failed
+    has ``selected: null`` there and no confirmation runs).
+    """
+    return {
+        "study": study,
+        "experiment": experiment,
+        "metric": metric,
+        "direction": direction,
+        "by": by,
+        "sweep_seed": int(sweep_seed),
+        "seeds": [int(s) for s in seeds],
+        "selected": [{"method": g["method"], "lr_rule": g["lr_rule"], **g["selected"]}
+                     for g in groups if g["selected"]],
+        "groups": groups,
+    }
+
+
+# --- configuration errors ---------------------------------------------------------------------
+def format_schema_error(error: Any) -> str:
+    """One line for a ``jsonschema.ValidationError``: the key path, the value, what is allowed."""
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                   for p in error.absolute_path).lstrip(".") or "config"
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    validator = error.validator
+    if validator == "required":
+        missing = [k for k in error.validator_value if k not in (error.instance or {})]
+        key = f"{path}.{missing[0]}" if path != "config" and missing else (
+            missing[0] if missing else path)
+        return f"Invalid {key}: missing (allowed: {_describe(schema, missing)})"
+    if validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+        key = f"{path}.{extra[0]}" if path != "config" and extra else (extra[0] if extra else path)
+        allowed = ", ".join(schema.get("properties", {})) or "none"
+        return f"Invalid {key}: unknown key (allowed: {allowed})"
+    if validator == "propertyNames":
+        return f"Invalid {path}: {error.instance!r} (allowed: " \
+               f"{', '.join(map(str, error.validator_value.get('enum', [])))})"
+    if validator == "enum":
+        return f"Invalid {path}: {error.instance!r} (allowed: " \
+               f"{', '.join(map(str, error.validator_value))})"
+    hint = ""
+    if validator == "type" and isinstance(error.instance, str) and "number" in str(
+            error.validator_value):
+        hint = "; YAML reads 1e-3 as text, write 1.0e-3"
+    return f"Invalid {path}: {error.instance!r} ({error.message}{hint})"[:400]
+
+
+def _describe(schema: Mapping[str, Any], missing: list[str]) -> str:
+    props = schema.get("properties", {})
+    if missing and missing[0] in props:
+        return props[missing[0]].get("description", "required key").rstrip(".")
+    return "required key"

@@ -1,0 +1,322 @@
+"""Tests of cggan.study: grid expansion, setting ids, run specs, selection, validation."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import pytest
+
+from cggan import study as cs
+
+
+def make_config(**overrides):
+    """A small, valid, schema-complete config (defaults written out as the schema fills them)."""
+    config = {
+        "study": "t",
+        "data_root": "results/data",
+        "download": False,
+        "train_threads": 1,
+        "device": "cpu",
+        "fid": {"inception_weights": None},
+        "experiments": {
+            "digits": {
+                "dataset": "digits", "image_size": 16, "model": "dcgan",
+                "model_kwargs": {"ngf": 8, "ndf": 8}, "z_dim": 16, "loss": "bce",
+                "n_critic": 1, "batch_size": 32, "iterations": 40, "checkpoint_every": 20,
+                "methods": None, "lr_rules": None,
+                "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100,
+                         "extractor": "classifier", "dims": 128, "reference_split": "train",
+                         "reference_n": 1437},
+            },
+            "ring8": {
+                "dataset": "ring8", "image_size": None, "model": "mlp", "model_kwargs": {},
+                "z_dim": 8, "loss": "bce", "n_critic": 1, "batch_size": 64, "iterations": 50,
+                "checkpoint_every": 50, "methods": ["sgd", "cg_fr"], "lr_rules": ["constant"],
+                "eval": {"metric": "modes", "every": 50, "n_samples": 500, "batch_size": 500,
+                         "extractor": "classifier", "dims": 2048, "reference_split": "train",
+                         "reference_n": 10000},
+            },
+        },
+        "methods": {
+            "sgd": {},
+            "adam": {"lr_g": [1e-4]},
+            "cg_fr": {"beta_coeff": [0.5, 1.0]},
+        },
+        "lr_rules": {
+            "constant": {"lr_d": [1e-3, 5e-4], "lr_g": [1e-3, 5e-4, 1e-4], "kwargs": {}},
+            "power": {"lr_d": [1e-2], "lr_g": [1e-2], "kwargs": {"eta_g": 0.6, "eta_d": 0.7}},
+        },
+        "sweep_seed": 0,
+        "seeds": [0, 1, 2],
+        "selection": {"by": "final"},
+        "aggregate": {"top_k": 10, "confidence": 0.95},
+        "toy": {"enabled": False},
+        "resources": {"train": {"mem_mb": 100, "runtime": 1, "gpu": 0},
+                      "default": {"mem_mb": 100, "runtime": 1, "gpu": 0}},
+    }
+    config.update(overrides)
+    return config
+
+
+# --- grid ---------------------------------------------------------------------------------
+def test_grid_counts_follow_the_product_of_the_axes():
+    st = cs.Study(make_config())
+    # digits: every method x both rules. constant: sgd 2x3, adam 2x1 (own lr_g), cg_fr 2x3x2;
+    # power: sgd 1, adam 1x1, cg_fr 1x2.
+    digits = (2 * 3 + 2 * 1 + 2 * 3 * 2) + (1 + 1 + 2)
+    ring8 = 2 * 3 + 2 * 3 * 2  # sgd, cg_fr; constant only
+    assert len(st.sweep_run_dirs("digits")) == digits
+    assert len(st.sweep_run_dirs("ring8")) == ring8
+    assert st.n_sweep_runs == digits + ring8
+    assert st.groups("ring8") == [("sgd", "constant"), ("cg_fr", "constant")]
+
+
+def test_sweep_run_dirs_are_unique_and_follow_the_layout():
+    st = cs.Study(make_config())
+    dirs = st.sweep_run_dirs()
+    assert len(dirs) == len(set(dirs))
+    d = st.sweep_run_dirs("digits")[0]
+    assert d.startswith("results/runs/t/digits/sgd/constant/lr_d~")
+    assert d.endswith("/seed0")
+    assert cs.parse_run_dir(d + "/summary.json") == {
+        "study": "t", "experiment": "digits", "method": "sgd", "lr_rule": "constant",
+        "setting": d.split("/")[-2], "seed": 0}
+
+
+def test_setting_id_is_stable_readable_and_order_independent():
+    a = cs.setting_id(5e-5, 0.001, {"scope": "tensor", "beta_coeff": 0.5})
+    b = cs.setting_id(0.00005, 1e-3, {"beta_coeff": 0.5, "scope": "tensor"})
+    assert a == b == "lr_d~5e-05_lr_g~0.001_beta_coeff~0.5_scope~tensor"
+    assert cs.setting_id(1, 2, {"betas": [0.5, 0.999]}) == "lr_d~1.0_lr_g~2.0_betas~0.5x0.999"
+    assert cs.setting_id(1e-3, 1e-3, {}) != cs.setting_id(1e-3, 1e-4, {})
+
+
+def test_sweep_seed_among_seeds_reuses_the_sweep_run():
+    st = cs.Study(make_config())
+    sid = next(iter(st.settings("digits", "sgd", "constant")))
+    selection = {"experiment": "digits",
+                 "selected": [{"method": "sgd", "lr_rule": "constant", "setting": sid}]}
+    confirm = st.confirmation_run_dirs(selection)
+    assert len(confirm) == 3
+    assert st.run_dir("digits", "sgd", "constant", sid, 0) in confirm
+    assert st.run_dir("digits", "sgd", "constant", sid, 0) in st.sweep_run_dirs("digits")
+
+
+# --- specs --------------------------------------------------------------------------------
+def test_run_spec_has_the_contract_shape():
+    st = cs.Study(make_config())
+    sid = cs.setting_id(1e-3, 5e-4, {"beta_coeff": 0.5})
+    spec = st.run_spec("digits", "cg_fr", "constant", sid, 2)
+    assert spec == {
+        "study": "t", "experiment": "digits",
+        "dataset": {"name": "digits", "image_size": 16, "root": "results/data"},
+        "model": {"name": "dcgan", "z_dim": 16, "kwargs": {"ngf": 8, "ndf": 8}},
+        "loss": "bce", "n_critic": 1, "batch_size": 32, "iterations": 40,
+        "method": "cg_fr", "method_kwargs": {"beta_coeff": 0.5},
+        "lr_rule": "constant", "lr_rule_kwargs": {}, "lr_g": 5e-4, "lr_d": 1e-3, "seed": 2,
+        "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100},
+        "checkpoint_every": 20,
+    }
+    power = st.run_spec("ring8" if False else "digits", "sgd", "power",
+                        cs.setting_id(1e-2, 1e-2, {}), 0)
+    assert power["lr_rule_kwargs"] == {"eta_g": 0.6, "eta_d": 0.7}
+    ring = st.run_spec("ring8", "sgd", "constant", cs.setting_id(1e-3, 1e-3, {}), 0)
+    assert ring["dataset"]["image_size"] is None and ring["eval"]["metric"] == "modes"
+    with pytest.raises(ValueError, match="Invalid setting"):
+        st.run_spec("digits", "sgd", "constant", "lr_d~9.0_lr_g~9.0", 0)
+
+
+def test_run_spec_passes_the_trainers_validation():
+    train = pytest.importorskip("cggan.train")
+    st = cs.Study(make_config())
+    for exp in st.experiments:
+        for method, rule in st.groups(exp):
+            sid = next(iter(st.settings(exp, method, rule)))
+            train.validate_spec(json.loads(json.dumps(st.run_spec(exp, method, rule, sid, 1))))
+
+
+def test_fid_stats_name_matches_metrics_module():
+    fid = pytest.importorskip("cggan.metrics.fid")
+    args = ("digits", 16, "train", "classifier", 128, 1437)
+    assert cs.stats_filename(*args) == fid.stats_filename(*args)
+    st = cs.Study(make_config())
+    assert st.fid_stats_path("digits") == f"results/fid_stats/{fid.stats_filename(*args)}"
+    assert st.fid_stats_path("ring8") is None
+
+
+# --- static tables == registries ------------------------------------------------------------
+def test_static_tables_equal_the_registries():
+    methods = pytest.importorskip("cggan.methods")
+    lr_rules = pytest.importorskip("cggan.lr_rules")
+    assert set(cs.METHODS) == set(methods.METHODS)
+    assert {m for m, s in methods.METHODS.items() if s.toy_only} == set(cs.TOY_ONLY_METHODS)
+    for name in methods.METHODS:
+        assert set(methods.method_hparams(name)) == set(cs.METHOD_HPARAMS[name]), name
+    assert set(cs.LR_RULE_KWARGS) == set(lr_rules.RULES)
+    for rule in lr_rules.RULES:
+        assert set(lr_rules.rule_params(rule)) == set(cs.LR_RULE_KWARGS[rule]), rule
+
+
+def test_static_dataset_model_metric_tables_equal_the_library():
+    data = pytest.importorskip("cggan.data")
+    train = pytest.importorskip("cggan.train")
+    assert set(cs.DATASETS) == set(data.DATASETS)
+    assert {n for n, d in data.DATASETS.items() if d.data_dim is None} == set(cs.IMAGE_DATASETS)
+    for metric, mode in train.METRIC_MODE.items():
+        assert cs.METRIC_DIRECTION[metric] == mode
+
+
+# --- validation ---------------------------------------------------------------------------
+def _bad(mutate):
+    config = make_config()
+    mutate(config)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda c: c["methods"].update(nope={}), "methods.nope"),
+        (lambda c: c["methods"].update(iu={}), "experiments.digits.methods"),
+        (lambda c: c["methods"]["cg_fr"].update(gamma=[1.0]), "methods.cg_fr.gamma"),
+        (lambda c: c["methods"]["cg_fr"].update(beta_coeff=[]), "methods.cg_fr.beta_coeff"),
+        (lambda c: c["lr_rules"].update(cosine={"lr_d": [1.0], "lr_g": [1.0]}), "lr_rules.cosine"),
+        (lambda c: c["lr_rules"]["constant"].update(lr_d=[-1e-3]), "lr_rules.constant.lr_d"),
+        (lambda c: c["lr_rules"]["constant"].update(lr_g=["1e-3"]), "lr_rules.constant.lr_g"),
+        (lambda c: c["methods"]["adam"].update(lr_g=[0.0]), "methods.adam.lr_g"),
+        (lambda c: c["lr_rules"]["power"].update(kwargs={"eta_g": 0.5}),
+         "lr_rules.power.kwargs.eta_d"),
+        (lambda c: c["lr_rules"]["power"].update(kwargs={"eta_g": 0.5, "eta_d": 0.5, "x": 1}),
+         "lr_rules.power.kwargs.x"),
+        (lambda c: c.update(seeds=[0, 1, 0]), "seeds"),
+        (lambda c: c["experiments"]["ring8"].update(methods=["adam", "pm"]),
+         "experiments.ring8.methods"),
+        (lambda c: c["experiments"]["digits"]["eval"].update(metric="modes"),
+         "experiments.digits.eval.metric"),
+        (lambda c: c["experiments"]["ring8"].update(dataset="cifar10", image_size=32),
+         "experiments.ring8.eval.metric"),
+        (lambda c: c["experiments"].update(d2=copy.deepcopy(c["experiments"]["digits"]) | {
+            "image_size": 32}), "experiments.d2.image_size"),
+        (lambda c: c.update(experiments={}), "experiments"),
+    ],
+)
+def test_bad_config_fails_with_one_line_naming_the_key(mutate, key):
+    with pytest.raises(ValueError) as info:
+        cs.Study(_bad(mutate))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"Invalid {key}:"), message
+    assert "allowed" in message
+
+
+# --- existing results -------------------------------------------------------------------------
+def test_existing_run_with_a_different_spec_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    st = cs.Study(make_config())
+    run = st.sweep_run_dirs("digits")[0]
+    where = cs.parse_run_dir(run)
+    spec = st.run_spec(where["experiment"], where["method"], where["lr_rule"], where["setting"], 0)
+    (tmp_path / run).mkdir(parents=True)
+    (tmp_path / run / "summary.json").write_text(json.dumps({"status": "finished", "spec": spec}))
+    assert cs.check_existing_runs(st) == 1
+
+    changed = make_config()
+    changed["experiments"]["digits"]["iterations"] = 80
+    with pytest.raises(ValueError, match=r"iterations: stored 40 != configured 80") as info:
+        cs.check_existing_runs(cs.Study(changed))
+    assert "\n" not in str(info.value) and run in str(info.value)
+
+    # A setting the config no longer lists is not part of the DAG: left alone.
+    fewer = make_config()
+    fewer["lr_rules"]["constant"]["lr_d"] = [5e-4]
+    fewer["experiments"]["digits"]["iterations"] = 80
+    assert cs.check_existing_runs(cs.Study(fewer)) == 0
+
+
+# --- selection ------------------------------------------------------------------------------
+def _rec(method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3)):
+    return {"method": method, "lr_rule": rule, "setting": setting,
+            "summary": {"status": status, "final_metric": final,
+                        "best_metric": final if best is None else best,
+                        "spec": {"lr_d": lr[0], "lr_g": lr[1], "method_kwargs": {}}}}
+
+
+def test_selection_picks_the_best_finished_run_and_counts_the_others():
+    records = [
+        _rec("sgd", "constant", "a", "finished", 30.0, best=10.0),
+        _rec("sgd", "constant", "b", "finished", 20.0, best=19.0),
+        _rec("sgd", "constant", "c", "diverged", 1.0),      # better number, but diverged
+        _rec("sgd", "constant", "d", "failed", None),
+        _rec("sgd", "constant", "e", "finished", float("nan")),
+        _rec("adam", "constant", "x", "failed", None),
+    ]
+    groups = cs.select_settings(records, by="final", direction="min")
+    assert [(g["method"], g["lr_rule"]) for g in groups] == [("adam", "constant"),
+                                                             ("sgd", "constant")]
+    adam, sgd = groups
+    assert adam["selected"] is None and adam["n_failed"] == 1 and adam["n_runs"] == 1
+    assert sgd["selected"]["setting"] == "b" and sgd["selected"]["value"] == 20.0
+    assert (sgd["n_runs"], sgd["n_finished"], sgd["n_diverged"], sgd["n_failed"],
+            sgd["n_no_metric"]) == (5, 3, 1, 1, 1)
+    # by best: run a's best (10) wins
+    assert cs.select_settings(records, by="best")[1]["selected"]["setting"] == "a"
+
+
+def test_selection_direction_max_and_deterministic_ties():
+    records = [_rec("sgd", "sqrt", s, "finished", v) for s, v in
+               (("z", 7.0), ("b", 8.0), ("a", 8.0))]
+    assert cs.select_settings(records, direction="max")[0]["selected"]["setting"] == "a"
+    assert cs.select_settings(records, direction="min")[0]["selected"]["setting"] == "z"
+    with pytest.raises(ValueError, match="Invalid selection.by"):
+        cs.select_settings(records, by="median")
+
+
+def test_selection_record_lists_only_groups_with_a_choice():
+    groups = cs.select_settings([_rec("sgd", "constant", "a", "finished", 3.0),
+                                 _rec("adam", "constant", "b", "diverged", 1.0)])
+    rec = cs.selection_record(study="t", experiment="digits", metric="fid", groups=groups,
+                              by="final", direction="min", sweep_seed=0, seeds=[0, 1])
+    assert rec["selected"] == [{"method": "sgd", "lr_rule": "constant", "setting": "a",
+                                "lr_d": 1e-3, "lr_g": 1e-3, "method_kwargs": {},
+                                "value": 3.0}]
+    assert len(rec["groups"]) == 2 and rec["seeds"] == [0, 1]
+    assert json.loads(json.dumps(rec, allow_nan=False)) == rec
+    assert not any(isinstance(v, float) and math.isnan(v) for v in rec["selected"][0].values())
+
+
+def test_an_experiment_with_no_methods_is_a_grid_of_zero_runs():
+    config = make_config()
+    config["experiments"]["ring8"]["methods"] = []
+    del config["experiments"]["digits"]
+    with pytest.raises(ValueError, match=r"^Invalid experiments: \['ring8'\] \(allowed: a grid"):
+        cs.Study(config)
+
+
+def test_schema_errors_become_one_line_naming_the_key():
+    jsonschema = pytest.importorskip("jsonschema")
+    yaml = pytest.importorskip("yaml")
+    from pathlib import Path
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml")
+                            .read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def first_error(config):
+        return cs.format_schema_error(next(iter(validator.iter_errors(config))))
+
+    c = make_config()
+    c["lr_rules"]["constant"]["lr_g"] = ["1e-3"]
+    assert first_error(c).startswith("Invalid lr_rules.constant.lr_g[0]: '1e-3' (")
+    assert "write 1.0e-3" in first_error(c)
+    c = make_config()
+    del c["methods"]
+    assert first_error(c).startswith("Invalid methods: missing")
+    c = make_config()
+    c["experiments"]["digits"]["modell"] = "dcgan"
+    msg = first_error(c)
+    assert msg.startswith("Invalid experiments.digits.modell: unknown key (allowed: dataset,")
+    c = make_config()
+    c["methods"]["adamw"] = {}
+    assert first_error(c).startswith("Invalid methods: 'adamw' (allowed: sgd, momentum")

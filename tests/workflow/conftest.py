@@ -1,0 +1,81 @@
+"""Helpers of the workflow tests: a temporary copy of the repository and Snakemake/DVC calls.
+
+Each test works in a copy of workflow/, config/, scripts/, profiles/, dvc.yaml and .dvc/config
+(the package itself is imported from the venv). The tiny study of config/ci.yaml is run once
+per session (``ci_study``) and shared by the end-to-end and DVC tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+COPIED = ("workflow", "config", "scripts", "profiles", "dvc.yaml", ".dvc/config",
+          ".dvc/.gitignore", ".dvcignore", ".gitignore")
+
+
+def copy_repo(dst: Path, *, with_src: bool = False) -> Path:
+    """Copy the workflow's files (and src/ for DVC's code deps) into ``dst``."""
+    dst.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".snakemake")
+    for name in COPIED + (("src",) if with_src else ()):
+        src = REPO / name
+        if not src.exists():
+            continue
+        target = dst / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=ignore)
+        else:
+            shutil.copy2(src, target)
+    return dst
+
+
+def env() -> dict[str, str]:
+    """The test environment: the venv first on PATH (dvc.yaml calls `snakemake`), no DVC
+    analytics, and any proxy pointing nowhere so that a network access fails at once."""
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    e["DVC_NO_ANALYTICS"] = "1"
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        e[var] = "http://127.0.0.1:9"
+    e.pop("no_proxy", None)
+    e.pop("NO_PROXY", None)
+    return e
+
+
+def run(cmd: list[str], cwd: Path, timeout: float = 600, check: bool = True):
+    """Run a command; on failure show its output in the assertion message."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True,
+                          timeout=timeout)
+    proc.elapsed = time.perf_counter() - start
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def snakemake(args: list[str], cwd: Path, **kwargs):
+    return run([SNAKEMAKE, *args], cwd, **kwargs)
+
+
+def nothing_to_do(proc) -> bool:
+    return "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def ci_study(tmp_path_factory):
+    """config/ci.yaml run once with 2 cores in a temporary copy; returns (dir, seconds)."""
+    root = copy_repo(tmp_path_factory.mktemp("ci_study") / "repo")
+    proc = snakemake(["--configfile", "config/ci.yaml", "--cores", "2"], root, timeout=900)
+    return root, proc.elapsed

@@ -1,0 +1,70 @@
+"""End to end: config/ci.yaml through the whole DAG, then nothing left to do."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import nothing_to_do, snakemake
+
+pytestmark = pytest.mark.slow
+
+
+def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
+    root, seconds = ci_study
+    config = yaml.safe_load((root / "config/ci.yaml").read_text())
+    summary = pd.read_csv(root / "results/tables/summary.csv")
+    for exp, e in config["experiments"].items():
+        methods = e.get("methods") or list(config["methods"])
+        rules = e.get("lr_rules") or list(config["lr_rules"])
+        rows = summary[summary["experiment"] == exp]
+        assert sorted(zip(rows["method"], rows["lr_rule"])) == sorted(
+            (m, r) for m in methods for r in rules), exp
+        assert (rows["n_runs"] == len(config["seeds"])).all()
+        if e["eval"]["metric"] == "fid":
+            assert all(math.isfinite(v) for v in rows["final_mean"]), rows
+    for name in ("paper_table", "seeds"):
+        for ext in ("md", "csv", "tex"):
+            assert (root / f"results/tables/{name}.{ext}").stat().st_size > 0
+    metrics = json.loads((root / "results/metrics.json").read_text())
+    assert set(metrics) >= set(config["experiments"])
+    assert (root / "results/plots/toy_cg_paper.png").is_file()
+    print(f"ci study: {seconds:.0f} s")
+
+
+def test_selection_and_confirmation_reuse_the_sweep_seed(ci_study):
+    root, _ = ci_study
+    config = yaml.safe_load((root / "config/ci.yaml").read_text())
+    sel = json.loads((root / "results/selection/ci/digits.json").read_text())
+    assert sel["sweep_seed"] == config["sweep_seed"] and sel["seeds"] == config["seeds"]
+    assert len(sel["selected"]) == 3 * 2
+    runs = root / "results/runs/ci/digits"
+    for s in sel["selected"]:
+        setting = runs / s["method"] / s["lr_rule"] / s["setting"]
+        assert sorted(p.name for p in setting.iterdir()) == [f"seed{k}" for k in config["seeds"]]
+        for seed_dir in setting.iterdir():
+            spec = json.loads((seed_dir / "summary.json").read_text())["spec"]
+            assert spec["seed"] == int(seed_dir.name[4:]) and spec["method"] == s["method"]
+    # settings that were not selected ran at the sweep seed only
+    all_settings = [p for p in runs.glob("*/*/*") if p.is_dir()]
+    assert len(all_settings) == 3 * (2 + 1)
+    chosen = {(s["method"], s["lr_rule"], s["setting"]) for s in sel["selected"]}
+    unselected = [p for p in all_settings if tuple(p.parts[-3:]) not in chosen]
+    assert len(unselected) == len(all_settings) - len(chosen)
+    assert unselected and all([q.name for q in p.iterdir()] == ["seed0"] for p in unselected)
+
+
+def test_second_invocation_has_nothing_to_do(ci_study):
+    root, _ = ci_study
+    proc = snakemake(["--configfile", "config/ci.yaml", "--cores", "2"], root)
+    assert nothing_to_do(proc), proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_report_builds(ci_study):
+    root, _ = ci_study
+    snakemake(["--configfile", "config/ci.yaml", "--report", "results/report.html"], root)
+    assert (root / "results/report.html").stat().st_size > 100_000

@@ -1,0 +1,83 @@
+# Aggregation: the sweep's Top-1 / Top-k table, the confirmation's seed statistics, plots,
+# results/metrics.json (dvc metrics show) and plots/data/*.csv (dvc plots show).
+
+TABLES = f"{RESULTS}/tables"
+PLOTS = f"{RESULTS}/plots"
+# Image samples and 2-D mixture scatters have their own captions.
+IMAGE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) == "fid"]
+MIXTURE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) != "fid"]
+
+
+def aggregate_outputs():
+    return [f"{TABLES}/summary.md", f"{RESULTS}/metrics.json"]
+
+
+rule aggregate:
+    input:
+        sweep=[f"{d}/summary.json" for d in STUDY.sweep_run_dirs()],
+        selection=[STUDY.selection_path(e) for e in STUDY.experiments],
+        confirmation=confirmation_summaries,
+    output:
+        summary_md=f"{TABLES}/summary.md",
+        summary_csv=report(
+            f"{TABLES}/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+            labels={"table": "summary"},
+        ),
+        paper_md=f"{TABLES}/paper_table.md",
+        paper_tex=f"{TABLES}/paper_table.tex",
+        paper_csv=report(
+            f"{TABLES}/paper_table.csv",
+            caption="../report/paper_table.rst",
+            category="Tables",
+            labels={"table": "paper table (sweep Top-1 / Top-k)"},
+        ),
+        seeds_md=f"{TABLES}/seeds.md",
+        seeds_tex=f"{TABLES}/seeds.tex",
+        seeds_csv=report(
+            f"{TABLES}/seeds.csv",
+            caption="../report/seeds.rst",
+            category="Tables",
+            labels={"table": "seeds (confirmation)"},
+        ),
+        metrics=f"{RESULTS}/metrics.json",
+        curves=report(
+            expand(f"{PLOTS}/curves_{{experiment}}.png", experiment=STUDY.experiments),
+            caption="../report/curves.rst",
+            category="Curves",
+        ),
+        curves_data=expand(f"{PLOTS}/data/curves_{{experiment}}.csv", experiment=STUDY.experiments),
+        sweep=report(
+            expand(f"{PLOTS}/sweep_{{experiment}}.png", experiment=STUDY.experiments),
+            caption="../report/sweep.rst",
+            category="Sweep",
+        ),
+        samples=report(
+            expand(f"{PLOTS}/samples_{{experiment}}.png", experiment=IMAGE_EXPERIMENTS),
+            caption="../report/samples.rst",
+            category="Samples",
+        ),
+        mixture_samples=report(
+            expand(f"{PLOTS}/samples_{{experiment}}.png", experiment=MIXTURE_EXPERIMENTS),
+            caption="../report/mixture.rst",
+            category="Samples",
+        ),
+    log:
+        f"{LOGS}/aggregate/{STUDY.name}.log",
+    params:
+        runs=RUNS,
+        selection=SELECTION,
+        top_k=config["aggregate"]["top_k"],
+        confidence=config["aggregate"]["confidence"],
+        by=config["selection"]["by"],
+    shell:
+        "{PYTHON:q} scripts/aggregate.py --runs-dir {params.runs:q}"
+        " --selection-dir {params.selection:q} --out-dir {RESULTS:q}"
+        " --top-k {params.top_k} --confidence {params.confidence}"
+        " --rank-by {params.by} > {log:q} 2>&1"
+
+
+rule all_tables:
+    input:
+        aggregate_outputs(),

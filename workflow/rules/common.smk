@@ -1,0 +1,65 @@
+# Configuration: replace-not-merge for --configfile, schema validation (one-line errors),
+# the study's grid (cggan.study, no torch) and its consistency with existing results.
+
+import copy
+import json
+import os
+import re
+import shlex
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from cggan import study as cgstudy
+
+# `configfile: config/config.yaml` in the Snakefile is the default study. Snakemake merges a
+# --configfile into it key by key, which would add the default study's experiments and methods
+# to e.g. config/ci.yaml; a config file given on the command line replaces it instead
+# (--config key=value overrides still apply on top).
+if workflow.config_settings.configfiles:
+    _cli_config = copy.deepcopy(workflow.config_settings.overwrite_config)
+    config.clear()
+    config.update(_cli_config)
+
+try:
+    validate(config, schema="../schemas/config.schema.yaml")
+except WorkflowError as _err:
+    # validate() wraps the jsonschema.ValidationError (kept as the context) in a long
+    # multi-line message; one line naming the key and the allowed values is what users need.
+    _schema_error = _err.__context__ if hasattr(_err.__context__, "validator") else None
+    raise WorkflowError(
+        cgstudy.format_schema_error(_schema_error) if _schema_error else str(_err)
+    ) from None
+
+try:
+    STUDY = cgstudy.Study(config)
+    cgstudy.check_existing_runs(STUDY)
+except ValueError as _err:
+    raise WorkflowError(str(_err)) from None
+
+# Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
+PYTHON = sys.executable
+RESULTS = "results"
+LOGS = f"{RESULTS}/logs"
+RUNS = STUDY.runs_root()
+SELECTION = f"{RESULTS}/selection/{STUDY.name}"
+
+
+def _alternatives(values):
+    return "|".join(re.escape(str(v)) for v in sorted(set(values))) or "^$"
+
+
+wildcard_constraints:
+    dataset=_alternatives(STUDY.datasets),
+    stats=_alternatives(STUDY.fid_stats),
+    experiment=_alternatives(STUDY.experiments),
+    method=_alternatives(cgstudy.METHODS),
+    lr_rule=_alternatives(cgstudy.LR_RULE_KWARGS),
+    setting=r"lr_d~[A-Za-z0-9_.~+,-]+",
+    seed=r"\d+",
+
+
+def resources_of(kind):
+    """Cluster resources of a job kind from config["resources"] (mem_mb, runtime, gpu)."""
+    return config["resources"][kind]

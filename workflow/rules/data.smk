@@ -1,0 +1,28 @@
+# Datasets: built (digits, 2-D mixtures) or downloaded (only with `download: true`), verified,
+# cached in <data_root>/<dataset>/; the manifest is written last and marks the dataset ready.
+
+
+rule prepare_data:
+    output:
+        f"{config['data_root']}/{{dataset}}/manifest.json",
+    log:
+        f"{LOGS}/prepare_data/{{dataset}}.log",
+    params:
+        root=config["data_root"],
+        image_size=lambda wc: (
+            f"--image-size {STUDY.datasets[wc.dataset]}"
+            if STUDY.datasets[wc.dataset]
+            else ""
+        ),
+        download="--download" if config["download"] else "",
+    resources:
+        mem_mb=resources_of("default")["mem_mb"],
+        runtime=resources_of("default")["runtime"],
+    shell:
+        "{PYTHON:q} scripts/prepare_data.py --dataset {wildcards.dataset}"
+        " --root {params.root:q} {params.image_size} {params.download} > {log:q} 2>&1"
+
+
+rule all_data:
+    input:
+        [STUDY.manifest(d) for d in STUDY.datasets],

@@ -1,0 +1,41 @@
+# FID reference statistics, one file per protocol (dataset, size, split, extractor, dims, n),
+# named by cggan.metrics.fid.stats_filename; the JSON beside the npz records the protocol.
+
+
+def fid_stats_args(wc):
+    s = STUDY.fid_stats[wc.stats]
+    args = [
+        "--dataset", s["dataset"], "--image-size", str(s["image_size"]),
+        "--extractor", s["extractor"], "--dims", str(s["dims"]), "--n", str(s["n"]),
+        "--split", s["split"],
+    ]
+    if s["extractor"] == "inception" and config["fid"]["inception_weights"]:
+        args += ["--inception-weights", config["fid"]["inception_weights"]]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+rule fid_stats:
+    input:
+        lambda wc: STUDY.manifest(STUDY.fid_stats[wc.stats]["dataset"]),
+    output:
+        npz=f"{RESULTS}/fid_stats/{{stats}}.npz",
+        protocol=f"{RESULTS}/fid_stats/{{stats}}.json",
+    log:
+        f"{LOGS}/fid_stats/{{stats}}.log",
+    params:
+        args=fid_stats_args,
+        root=config["data_root"],
+        device=config["device"],
+    threads: config["train_threads"]
+    resources:
+        mem_mb=resources_of("default")["mem_mb"],
+        runtime=resources_of("default")["runtime"],
+        gpu=resources_of("default")["gpu"],
+    shell:
+        "{PYTHON:q} scripts/fid_stats.py {params.args} --data-root {params.root:q}"
+        " --threads {threads} --device {params.device} --out {output.npz:q} > {log:q} 2>&1"
+
+
+rule all_fid_stats:
+    input:
+        [f"{RESULTS}/fid_stats/{key}.npz" for key in STUDY.fid_stats],

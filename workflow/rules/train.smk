@@ -1,0 +1,102 @@
+# Training runs: sweep -> selection -> confirmation.
+#   1. sweep: every setting (lr_d x lr_g x swept hyperparameters) of every experiment x method
+#      x rule at sweep_seed;
+#   2. select_settings (a checkpoint per experiment): the best finished setting per method x
+#      rule by the experiment's metric (final or best, config selection.by);
+#   3. confirmation: the selected settings with every seed in `seeds`. The sweep run is reused
+#      when sweep_seed is among them (same spec -> same run directory).
+# One job per run; a failed run writes summary.json with status "failed" and exits 0
+# (--failure-exit-code 0) so that the rest of the grid goes on and the tables show it.
+
+
+def train_inputs(wc):
+    exp = STUDY.experiment(wc.experiment)
+    inputs = {"manifest": STUDY.manifest(exp["dataset"])}
+    stats = STUDY.fid_stats_path(wc.experiment)
+    if stats:
+        inputs["fid_stats"] = stats
+    return inputs
+
+
+def train_spec(wc):
+    spec = STUDY.run_spec(
+        wc.experiment, wc.method, wc.lr_rule, wc.setting, int(wc.seed)
+    )
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+rule train:
+    input:
+        unpack(train_inputs),
+    output:
+        f"{RUNS}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}/summary.json",
+    log:
+        f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}.log",
+    params:
+        spec=train_spec,
+        run_dir=lambda wc, output: os.path.dirname(output[0]),
+        fid_stats=lambda wc, input: (
+            f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
+        ),
+        device=config["device"],
+    threads: config["train_threads"]
+    resources:
+        mem_mb=resources_of("train")["mem_mb"],
+        runtime=resources_of("train")["runtime"],
+        gpu=resources_of("train")["gpu"],
+    shell:
+        "{PYTHON:q} scripts/train.py --spec {params.spec:q} --out {params.run_dir:q}"
+        " {params.fid_stats} --threads {threads} --device {params.device}"
+        " --failure-exit-code 0 > {log:q} 2>&1"
+
+
+def sweep_summaries(wc):
+    return [f"{d}/summary.json" for d in STUDY.sweep_run_dirs(wc.experiment)]
+
+
+checkpoint select_settings:
+    input:
+        sweep_summaries,
+    output:
+        selection=f"{SELECTION}/{{experiment}}.json",
+        runs=f"{SELECTION}/{{experiment}}.sweep.txt",
+    log:
+        f"{LOGS}/select/{STUDY.name}/{{experiment}}.log",
+    params:
+        metric=lambda wc: STUDY.metric(wc.experiment),
+        by=config["selection"]["by"],
+        sweep_seed=STUDY.sweep_seed,
+        seeds=" ".join(str(s) for s in STUDY.seeds),
+    run:
+        # The sweep can hold thousands of runs: their paths go through a file, not the
+        # command line (bash -c limits one argument to 128 KiB).
+        with open(output.runs, "w") as fh:
+            fh.write("\n".join(input) + "\n")
+        shell(
+            "{PYTHON:q} scripts/select_settings.py --study {STUDY.name:q}"
+            " --experiment {wildcards.experiment} --metric {params.metric}"
+            " --by {params.by} --sweep-seed {params.sweep_seed} --seeds {params.seeds}"
+            " --summaries-file {output.runs:q} --out {output.selection:q} > {log:q} 2>&1"
+        )
+
+
+def confirmation_summaries(wc=None, experiments=None):
+    """The confirmation runs of the selected settings (known once the sweep is selected)."""
+    out = []
+    for exp in experiments or STUDY.experiments:
+        path = checkpoints.select_settings.get(experiment=exp).output.selection
+        with open(path) as fh:
+            selection = json.load(fh)
+        out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]
+    return out
+
+
+rule all_sweeps:
+    input:
+        [f"{d}/summary.json" for d in STUDY.sweep_run_dirs()],
+
+
+rule all_runs:
+    input:
+        [STUDY.selection_path(e) for e in STUDY.experiments],
+        confirmation_summaries,

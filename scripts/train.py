@@ -1,6 +1,10 @@
-"""Train one run of the grid: ``python scripts/train.py --spec JSON --out RUN_DIR``.
+"""Train runs of the grid: ``python scripts/train.py --spec JSON --out RUN_DIR [...]``.
 
-Thin CLI over :func:`cggan.train.run`. ``--spec`` is a JSON file (or an inline JSON object).
+Thin CLI over :class:`cggan.train.Trainer`. ``--spec`` is a JSON file (or an inline JSON
+object). Several ``--spec``/``--out`` pairs train several runs one after the other in one
+process (the workflow's ``seeds_per_job``: on a laptop the interpreter and torch start-up
+cost more than a small run); every run still has its own directory and its own seed, and is
+exactly the run a single invocation would produce.
 Exit codes: 0 finished or diverged (see summary.json), 2 bad input (invalid spec, mismatched
 FID statistics, a corrupted checkpoint or one of another spec: one ``error:`` line on
 stderr, nothing written), ``--failure-exit-code`` (default 1) when the run failed while
@@ -18,9 +22,11 @@ from pathlib import Path
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", required=True,
-                        help="run spec: a JSON file, or a JSON object given inline")
-    parser.add_argument("--out", required=True, type=Path, help="run directory")
+    parser.add_argument("--spec", required=True, action="append",
+                        help="run spec: a JSON file, or a JSON object given inline "
+                             "(repeat together with --out to train several runs)")
+    parser.add_argument("--out", required=True, type=Path, action="append",
+                        help="run directory (one per --spec)")
     parser.add_argument("--fid-stats", type=Path, default=None,
                         help="reference statistics .npz (required when eval.metric is fid)")
     parser.add_argument("--inception-weights", type=Path, default=None,
@@ -54,12 +60,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.threads < 1:
             raise ValueError(f"Invalid --threads: {args.threads} (allowed: >= 1)")
-        spec = _load_spec(args.spec)
-        from cggan.train import Trainer  # torch is imported only past argument parsing
+        if len(args.spec) != len(args.out):
+            raise ValueError(f"Invalid --out: {len(args.out)} given for {len(args.spec)} "
+                             "--spec (allowed: one --out per --spec)")
+        specs = [_load_spec(text) for text in args.spec]
+        from cggan.train import Trainer, validate_spec  # torch only past argument parsing
 
-        trainer = Trainer(spec, args.out, fid_stats=args.fid_stats,
-                          inception_weights=args.inception_weights, threads=args.threads,
-                          device=args.device, fresh=args.fresh)
+        for spec in specs:  # every spec is checked before the first run starts
+            validate_spec(spec)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    exit_code = 0
+    for spec, out in zip(specs, args.out):
+        code = _train_one(Trainer, spec, out, args)
+        exit_code = exit_code or code
+    return exit_code
+
+
+def _train_one(trainer_class, spec: dict, out: Path, args: argparse.Namespace) -> int:
+    try:
+        trainer = trainer_class(spec, out, fid_stats=args.fid_stats,
+                                inception_weights=args.inception_weights,
+                                threads=args.threads, device=args.device, fresh=args.fresh)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -67,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         summary = trainer.execute()
     except Exception:  # recorded in summary.json as status "failed"
         traceback.print_exc()
-        print(f"error: run failed; see {args.out / 'summary.json'}", file=sys.stderr)
+        print(f"error: run failed; see {out / 'summary.json'}", file=sys.stderr)
         return args.failure_exit_code
-    print(f"{summary['status']}: {args.out} ({summary['metric_name']} best "
+    print(f"{summary['status']}: {out} ({summary['metric_name']} best "
           f"{summary['best_metric']} at {summary['best_iteration']}, final "
           f"{summary['final_metric']})", file=sys.stderr)
     return 0

@@ -320,3 +320,23 @@ def test_schema_errors_become_one_line_naming_the_key():
     c = make_config()
     c["methods"]["adamw"] = {}
     assert first_error(c).startswith("Invalid methods: 'adamw' (allowed: sgd, momentum")
+
+
+def test_experiment_lr_grid_replaces_the_rule_grid_but_not_a_method_grid():
+    config = make_config()
+    config["experiments"]["ring8"]["lr_grid"] = {"constant": {"lr_d": [0.05], "lr_g": [0.02]}}
+    config["experiments"]["ring8"]["methods"] = ["sgd", "adam"]
+    study = cs.Study(config)
+    sgd = list(study.settings("ring8", "sgd", "constant").values())
+    assert [(s.lr_d, s.lr_g) for s in sgd] == [(0.05, 0.02)]
+    adam = list(study.settings("ring8", "adam", "constant").values())
+    assert [(s.lr_d, s.lr_g) for s in adam] == [(0.05, 1e-4)]  # the method's lr_g wins
+    digits_sgd = study.settings("digits", "sgd", "constant")
+    assert len(digits_sgd) == 6  # the rule's 2 x 3 grid, untouched
+
+
+def test_experiment_lr_grid_for_a_rule_the_experiment_does_not_run_is_refused():
+    config = make_config()
+    config["experiments"]["ring8"]["lr_grid"] = {"power": {"lr_d": [0.1]}}
+    with pytest.raises(ValueError, match=r"Invalid experiments\.ring8\.lr_grid"):
+        cs.Study(config)

@@ -186,11 +186,16 @@ class Study:
         self.results = results
         self.name: str = config["study"]
         self._validate()
+        for exp in self.experiments:
+            unknown = set(self.experiment(exp).get("lr_grid") or {}) - set(self.lr_rules(exp))
+            if unknown:
+                raise _invalid(f"experiments.{exp}.lr_grid", sorted(unknown),
+                               f"rules of this experiment: {self.lr_rules(exp)}")
         self._settings: dict[tuple[str, str, str], dict[str, Setting]] = {}
         for exp in self.experiments:
             for method in self.methods(exp):
                 for rule in self.lr_rules(exp):
-                    settings = self._expand(method, rule)
+                    settings = self._expand(exp, method, rule)
                     self._settings[(exp, method, rule)] = {s.id: s for s in settings}
         if not self.n_sweep_runs:
             raise _invalid("experiments", list(self.experiments),
@@ -291,9 +296,12 @@ class Study:
         chosen = self.experiment(exp).get("lr_rules")
         return list(self.config["lr_rules"]) if chosen is None else list(chosen)
 
-    def _expand(self, method: str, rule: str) -> list[Setting]:
+    def _expand(self, exp: str, method: str, rule: str) -> list[Setting]:
+        # Learning-rate grid precedence: the method's own lists, then the experiment's grid
+        # for this rule (datasets need different scales), then the rule's grid.
         method_cfg = dict(self.config["methods"][method] or {})
-        rule_cfg = self.config["lr_rules"][rule]
+        rule_cfg = dict(self.config["lr_rules"][rule])
+        rule_cfg.update((self.experiment(exp).get("lr_grid") or {}).get(rule) or {})
         lr_d = method_cfg.pop("lr_d", None) or rule_cfg["lr_d"]
         lr_g = method_cfg.pop("lr_g", None) or rule_cfg["lr_g"]
         names = sorted(method_cfg)

@@ -157,3 +157,34 @@ def test_sigkill_then_restart_gives_the_metrics_of_an_uninterrupted_run(tmp_path
 
     run(spec, tmp_path / "whole", device="cpu")
     assert read_rows(out) == read_rows(tmp_path / "whole")
+
+
+def test_several_runs_in_one_process_equal_single_invocations(tmp_path):
+    root = tmp_path / "data"
+    specs = [write_spec(tmp_path / f"s{k}.json", ring_spec(root, seed=k)) for k in (1, 2)]
+    args = []
+    for k, spec in zip((1, 2), specs):
+        args += ["--spec", str(spec), "--out", str(tmp_path / f"batch{k}")]
+    assert cli.main(args + ["--threads", "1"]) == 0
+    for k, spec in zip((1, 2), specs):
+        assert cli.main(["--spec", str(spec), "--out", str(tmp_path / f"single{k}")]) == 0
+        assert read_rows(tmp_path / f"batch{k}") == read_rows(tmp_path / f"single{k}")
+    assert read_rows(tmp_path / "batch1") != read_rows(tmp_path / "batch2")  # seeds differ
+
+
+def test_several_runs_are_all_validated_before_the_first_starts(tmp_path, capsys):
+    root = tmp_path / "data"
+    good = write_spec(tmp_path / "good.json", ring_spec(root))
+    bad = write_spec(tmp_path / "bad.json", ring_spec(root, method="nope"))
+    code = cli.main(["--spec", str(good), "--out", str(tmp_path / "a"),
+                     "--spec", str(bad), "--out", str(tmp_path / "b")])
+    assert code == 2
+    assert "nope" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+
+
+def test_unpaired_spec_and_out_is_bad_input(tmp_path, capsys):
+    spec = write_spec(tmp_path / "s.json", ring_spec(tmp_path / "data"))
+    code = cli.main(["--spec", str(spec), "--spec", str(spec), "--out", str(tmp_path / "a")])
+    assert code == 2
+    assert "one --out per --spec" in capsys.readouterr().err

@@ -50,6 +50,53 @@ rule train:
         " --failure-exit-code 0 > {log:q} 2>&1"
 
 
+# Optional (config `group_seeds`): the confirmation seeds of one selected setting - every
+# seed but the sweep seed, whose run the sweep already made - train one after the other in
+# ONE job. Each run keeps its own directory, spec and seed, and is exactly the run the
+# `train` rule would make; the job only saves the per-run interpreter and torch start-up
+# (~5 s, more than a small CPU run trains). Keep it off on a cluster: one run per job.
+GROUPED_SEEDS = [s for s in STUDY.seeds if s != STUDY.sweep_seed]
+
+if config["group_seeds"] and GROUPED_SEEDS:
+
+    ruleorder: train_seeds > train
+
+    def train_seeds_args(wc, output):
+        pairs = []
+        for seed, summary in zip(GROUPED_SEEDS, output):
+            spec = STUDY.run_spec(wc.experiment, wc.method, wc.lr_rule, wc.setting, seed)
+            spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+            run_dir = os.path.dirname(summary)
+            pairs.append(f"--spec {shlex.quote(spec_json)} --out {shlex.quote(run_dir)}")
+        return " ".join(pairs)
+
+    rule train_seeds:
+        input:
+            unpack(train_inputs),
+        output:
+            [
+                f"{RUNS}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{seed}/summary.json"
+                for seed in GROUPED_SEEDS
+            ],
+        log:
+            f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seeds.log",
+        params:
+            runs=train_seeds_args,
+            fid_stats=lambda wc, input: (
+                f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
+            ),
+            device=config["device"],
+        threads: config["train_threads"]
+        resources:
+            mem_mb=resources_of("train")["mem_mb"],
+            runtime=resources_of("train")["runtime"] * len(GROUPED_SEEDS),
+            gpu=resources_of("train")["gpu"],
+        shell:
+            "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
+            " --threads {threads} --device {params.device}"
+            " --failure-exit-code 0 > {log:q} 2>&1"
+
+
 def sweep_summaries(wc):
     return [f"{d}/summary.json" for d in STUDY.sweep_run_dirs(wc.experiment)]
 

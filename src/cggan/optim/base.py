@@ -9,13 +9,15 @@ device-to-host synchronisation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
+from torch import Tensor
 
 __all__ = [
     "SCOPES",
+    "PlayerOptimizer",
     "check_choice",
     "check_interval",
     "check_lr",
@@ -109,3 +111,40 @@ def scalar_state(
     if on_cpu:
         return torch.tensor(value, dtype=torch.float32)
     return torch.full((), value, dtype=like.dtype, device=like.device)
+
+
+class PlayerOptimizer(torch.optim.Optimizer):
+    """The part every optimizer of :mod:`cggan.optim` shares with ``torch.optim.SGD``.
+
+    ``step`` evaluates the optional closure, skips parameters without a gradient and hands
+    each param group's remaining parameters to :meth:`_update_group`, under ``no_grad``.
+    """
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("maximize", False)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+        """Perform one optimization step.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (optional).
+
+        Returns:
+            The loss returned by ``closure``, else None.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._update_group(group, params)
+        return loss
+
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        """Update the parameters of one group that have a gradient."""
+        raise NotImplementedError

@@ -10,14 +10,14 @@ the analysis of that class (quirks Q1–Q7).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
-from torch.optim import Optimizer
 
 from cggan.optim.base import (
+    PlayerOptimizer,
     SCOPES,
     check_choice,
     check_interval,
@@ -181,7 +181,7 @@ def _authors_beta(
     return beta * coeff
 
 
-class ConjugateGradient(Optimizer):
+class ConjugateGradient(PlayerOptimizer):
     r"""Implements nonlinear conjugate-gradient descent (CG) with bounded β.
 
     .. math::
@@ -328,47 +328,28 @@ class ConjugateGradient(Optimizer):
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         for group in self.param_groups:
-            group.setdefault("maximize", False)
             group.setdefault("foreach", None)
             group.setdefault("variant", "paper")
             group.setdefault("scope", "tensor")
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
-        """Perform one optimization step.
-
-        Args:
-            closure: re-evaluates the model and returns the loss (optional).
-
-        Returns:
-            The loss returned by ``closure``, else None.
-        """
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            if any(p.grad.is_sparse for p in params):
-                raise RuntimeError(
-                    "ConjugateGradient does not support sparse gradients"
-                )
-            if group["variant"] == "authors":
-                self._step_authors(group, params)
-                continue
-            fresh = [p for p in params if "momentum_buffer" not in self.state[p]]
-            ongoing = [p for p in params if "momentum_buffer" in self.state[p]]
-            self._init_paper(group, fresh)
-            if not ongoing:
-                continue
-            uniform = len({(p.device, p.dtype) for p in ongoing}) == 1
-            if resolve_foreach(group["foreach"], ongoing) and uniform:
-                self._multi_tensor_paper(group, ongoing)
-            else:
-                self._single_tensor_paper(group, ongoing)
-        return loss
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        if any(p.grad.is_sparse for p in params):
+            raise RuntimeError(
+                "ConjugateGradient does not support sparse gradients"
+            )
+        if group["variant"] == "authors":
+            self._step_authors(group, params)
+            return
+        fresh = [p for p in params if "momentum_buffer" not in self.state[p]]
+        ongoing = [p for p in params if "momentum_buffer" in self.state[p]]
+        self._init_paper(group, fresh)
+        if not ongoing:
+            return
+        uniform = len({(p.device, p.dtype) for p in ongoing}) == 1
+        if resolve_foreach(group["foreach"], ongoing) and uniform:
+            self._multi_tensor_paper(group, ongoing)
+        else:
+            self._single_tensor_paper(group, ongoing)
 
     # ----------------------------------------------------------------- variant="paper"
     # The paper variant keeps b_t = -d_t ("momentum_buffer"): then b_t = g_t + β_t b_{t-1}

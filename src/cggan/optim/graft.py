@@ -11,14 +11,13 @@ are needed here, so they are written out instead of wrapping two optimizers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor
-from torch.optim import Optimizer
 
 from cggan.optim.base import (
+    PlayerOptimizer,
     SCOPES,
     check_choice,
     check_interval,
@@ -34,7 +33,7 @@ __all__ = ["CHILDREN", "Graft"]
 CHILDREN = ("adam", "sgd")
 
 
-class Graft(Optimizer):
+class Graft(PlayerOptimizer):
     r"""Implements grafting of Adam and SGD (magnitude of one, direction of the other).
 
     .. math::
@@ -115,57 +114,41 @@ class Graft(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
-        """Perform one optimization step; returns the closure's loss if given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            steps = {"sgd": [], "adam": []}
-            for param, grad in zip(params, grads_of(params, group["maximize"])):
-                state = self.state[param]
-                if "step" not in state:
-                    state["step"] = scalar_state(0.0, param, on_cpu=True)
-                    state["exp_avg"] = torch.zeros_like(
-                        param, memory_format=torch.preserve_format
-                    )
-                    state["exp_avg_sq"] = torch.zeros_like(
-                        param, memory_format=torch.preserve_format
-                    )
-                state["step"].add_(1)
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                exp_avg.lerp_(grad, 1.0 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-                # Bias corrections from the tensor step count in float64: no host sync.
-                step = state["step"].double()
-                bias1 = 1.0 - torch.pow(beta1, step)
-                bias2_sqrt = torch.sqrt(1.0 - torch.pow(beta2, step))
-                denom = (exp_avg_sq.sqrt() / bias2_sqrt).add_(eps)
-                steps["adam"].append((exp_avg / bias1).div_(denom).mul_(lr))
-                steps["sgd"].append(grad * lr)
-            magnitude, direction = steps[group["magnitude"]], steps[group["direction"]]
-            mag_norms = [torch.linalg.vector_norm(s) for s in magnitude]
-            dir_norms = [torch.linalg.vector_norm(s) for s in direction]
-            if group["scope"] == "player":
-                mag_norms = [torch.linalg.vector_norm(torch.stack(mag_norms))] * len(
-                    params
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        steps = {"sgd": [], "adam": []}
+        for param, grad in zip(params, grads_of(params, group["maximize"])):
+            state = self.state[param]
+            if "step" not in state:
+                state["step"] = scalar_state(0.0, param, on_cpu=True)
+                state["exp_avg"] = torch.zeros_like(
+                    param, memory_format=torch.preserve_format
                 )
-                dir_norms = [torch.linalg.vector_norm(torch.stack(dir_norms))] * len(
-                    params
+                state["exp_avg_sq"] = torch.zeros_like(
+                    param, memory_format=torch.preserve_format
                 )
-            for param, delta, mag, dnorm in zip(
-                params, direction, mag_norms, dir_norms
-            ):
-                param.sub_(delta.mul_(safe_div(mag, dnorm)))
-        return loss
+            state["step"].add_(1)
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            exp_avg.lerp_(grad, 1.0 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+            # Bias corrections from the tensor step count in float64: no host sync.
+            step = state["step"].double()
+            bias1 = 1.0 - torch.pow(beta1, step)
+            bias2_sqrt = torch.sqrt(1.0 - torch.pow(beta2, step))
+            denom = (exp_avg_sq.sqrt() / bias2_sqrt).add_(eps)
+            steps["adam"].append((exp_avg / bias1).div_(denom).mul_(lr))
+            steps["sgd"].append(grad * lr)
+        magnitude, direction = steps[group["magnitude"]], steps[group["direction"]]
+        mag_norms = [torch.linalg.vector_norm(s) for s in magnitude]
+        dir_norms = [torch.linalg.vector_norm(s) for s in direction]
+        if group["scope"] == "player":
+            mag_norms = [torch.linalg.vector_norm(torch.stack(mag_norms))] * len(
+                params
+            )
+            dir_norms = [torch.linalg.vector_norm(torch.stack(dir_norms))] * len(
+                params
+            )
+        for param, delta, mag, dnorm in zip(
+            params, direction, mag_norms, dir_norms
+        ):
+            param.sub_(delta.mul_(safe_div(mag, dnorm)))

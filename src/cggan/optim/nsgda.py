@@ -9,14 +9,13 @@ layer-wise (per tensor) and the global (per player) normalization are offered; s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor
-from torch.optim import Optimizer
 
 from cggan.optim.base import (
+    PlayerOptimizer,
     SCOPES,
     check_choice,
     check_interval,
@@ -29,7 +28,7 @@ from cggan.optim.base import (
 __all__ = ["NormalizedSGD"]
 
 
-class NormalizedSGD(Optimizer):
+class NormalizedSGD(PlayerOptimizer):
     r"""Implements normalized SGD (nSGDA when each player has its own instance).
 
     .. math::
@@ -90,40 +89,24 @@ class NormalizedSGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
-        """Perform one optimization step; returns the closure's loss if given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            grads = grads_of(params, group["maximize"])
-            norms = [torch.linalg.vector_norm(g) for g in grads]
-            if group["scope"] == "player":
-                total = torch.linalg.vector_norm(torch.stack(norms))
-                norms = [total] * len(grads)
-            for param, grad, norm in zip(params, grads, norms):
-                state = self.state[param]
-                if "step" not in state:
-                    state["step"] = scalar_state(0.0, param, on_cpu=True)
-                update = grad / norm.clamp_min(group["eps"])
-                if group["momentum"] != 0.0:
-                    if "momentum_buffer" not in state:
-                        state["momentum_buffer"] = torch.zeros_like(
-                            param, memory_format=torch.preserve_format
-                        )
-                    update = (
-                        state["momentum_buffer"].mul_(group["momentum"]).add_(update)
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        grads = grads_of(params, group["maximize"])
+        norms = [torch.linalg.vector_norm(g) for g in grads]
+        if group["scope"] == "player":
+            total = torch.linalg.vector_norm(torch.stack(norms))
+            norms = [total] * len(grads)
+        for param, grad, norm in zip(params, grads, norms):
+            state = self.state[param]
+            if "step" not in state:
+                state["step"] = scalar_state(0.0, param, on_cpu=True)
+            update = grad / norm.clamp_min(group["eps"])
+            if group["momentum"] != 0.0:
+                if "momentum_buffer" not in state:
+                    state["momentum_buffer"] = torch.zeros_like(
+                        param, memory_format=torch.preserve_format
                     )
-                param.add_(update, alpha=-group["lr"])
-                state["step"].add_(1)
-        return loss
+                update = (
+                    state["momentum_buffer"].mul_(group["momentum"]).add_(update)
+                )
+            param.add_(update, alpha=-group["lr"])
+            state["step"].add_(1)

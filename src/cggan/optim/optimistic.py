@@ -7,19 +7,17 @@ in the form analysed by Liang & Stokes (AISTATS 2019, eq. 6; see
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor
-from torch.optim import Optimizer
 
-from cggan.optim.base import check_lr, grads_of, scalar_state
+from cggan.optim.base import PlayerOptimizer, check_lr, grads_of, scalar_state
 
 __all__ = ["Optimistic"]
 
 
-class Optimistic(Optimizer):
+class Optimistic(PlayerOptimizer):
     r"""Implements optimistic gradient descent (OMD).
 
     .. math::
@@ -47,29 +45,13 @@ class Optimistic(Optimizer):
         check_lr(lr)
         super().__init__(params, {"lr": lr, "maximize": maximize})
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
-        """Perform one optimization step; returns the closure's loss if given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            lr = group["lr"]
-            for param, grad in zip(params, grads_of(params, group["maximize"])):
-                state = self.state[param]
-                if "prev_grad" not in state:
-                    state["step"] = scalar_state(0.0, param, on_cpu=True)
-                    state["prev_grad"] = grad.clone(memory_format=torch.preserve_format)
-                param.add_(grad, alpha=-2.0 * lr).add_(state["prev_grad"], alpha=lr)
-                state["prev_grad"].copy_(grad)
-                state["step"].add_(1)
-        return loss
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        lr = group["lr"]
+        for param, grad in zip(params, grads_of(params, group["maximize"])):
+            state = self.state[param]
+            if "prev_grad" not in state:
+                state["step"] = scalar_state(0.0, param, on_cpu=True)
+                state["prev_grad"] = grad.clone(memory_format=torch.preserve_format)
+            param.add_(grad, alpha=-2.0 * lr).add_(state["prev_grad"], alpha=lr)
+            state["prev_grad"].copy_(grad)
+            state["step"].add_(1)

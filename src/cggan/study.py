@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
+
 __all__ = [
     "CG_RULES",
     "DATASETS",
@@ -98,17 +100,6 @@ RUN_STATUSES = ("finished", "diverged", "failed")
 
 def _invalid(key: str, value: Any, allowed: str) -> ValueError:
     return ValueError(f"Invalid {key}: {value!r} (allowed: {allowed})")
-
-
-def stats_filename(
-    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int
-) -> str:
-    """Canonical reference-statistics file name; equals ``cggan.metrics.fid.stats_filename``.
-
-    Duplicated (one line) so that building the DAG does not import torch; a test keeps the two
-    equal.
-    """
-    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}.npz"
 
 
 # --- setting ids ------------------------------------------------------------------------------

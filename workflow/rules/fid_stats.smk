@@ -1,5 +1,5 @@
 # FID reference statistics, one file per protocol (dataset, size, split, extractor, dims, n),
-# named by cggan.metrics.fid.stats_filename; the JSON beside the npz records the protocol.
+# named by cggan.metrics.stats_filename; the JSON beside the npz records the protocol.
 
 
 def fid_stats_args(wc):

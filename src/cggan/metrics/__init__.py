@@ -4,4 +4,15 @@ Import the submodules (``cggan.metrics.fid``, ``.features``, ``.kid``, ``.modes`
 package file imports nothing heavy so that ``cggan.metrics.modes`` stays torch-free.
 """
 
-__all__ = ["features", "fid", "kid", "modes"]
+__all__ = ["features", "fid", "kid", "modes", "stats_filename"]
+
+
+def stats_filename(
+    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int
+) -> str:
+    """Canonical reference-statistics file name, e.g. ``digits16-train-classifier128-n1437.npz``.
+
+    The name is a readable key only; the JSON protocol beside the file is what is checked.
+    Defined here, torch-free, so that the workflow names the files without importing torch.
+    """
+    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}.npz"

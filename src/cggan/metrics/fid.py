@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from cggan.io import atomic_write_bytes, atomic_write_json, sha256_file
+from cggan.metrics import stats_filename
 from cggan.metrics.features import FeatureExtractor, build_extractor, extract_features
 from cggan.metrics.kid import kernel_inception_distance, polynomial_kernel
 
@@ -102,16 +103,6 @@ def frechet_distance(
     if not math.isfinite(value):
         return math.nan, "nonfinite"
     return value, "ok"
-
-
-def stats_filename(
-    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int
-) -> str:
-    """Canonical reference-statistics file name, e.g. ``digits16-train-classifier128-n1437.npz``.
-
-    The name is a readable key only; the JSON protocol beside the file is what is checked.
-    """
-    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}.npz"
 
 
 def classifier_path_for(stats_path: str | os.PathLike) -> Path:

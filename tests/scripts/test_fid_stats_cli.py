@@ -29,29 +29,20 @@ def _no_weights(monkeypatch, tmp_path):
     monkeypatch.delenv("CGGAN_INCEPTION_SHA256", raising=False)
 
 
+
+def digits_args(tmp_path, extractor, *extra, data_root=None):
+    """The CLI arguments every test shares: digits 16x16 with one extractor, plus ``extra``."""
+    root = data_root if data_root is not None else tmp_path / "data"
+    return ["--dataset", "digits", "--data-root", str(root), "--image-size", "16",
+            "--extractor", extractor, *extra]
+
 def test_classifier_files_and_protocol(tmp_path):
     from cggan.metrics.fid import load_reference_stats
 
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "classifier",
-            "--epochs",
-            "2",
-            "--min-accuracy",
-            "0.5",
-            "--n",
-            "300",
-            "--out",
-            str(out),
-        ]
+        digits_args(tmp_path, "classifier",
+            "--epochs", "2", "--min-accuracy", "0.5", "--n", "300", "--out", str(out))
     )
     assert rc == 0
     meta = json.loads(out.with_suffix(".json").read_text())
@@ -66,22 +57,8 @@ def test_classifier_files_and_protocol(tmp_path):
 def test_low_accuracy_fails_without_writing(tmp_path, capsys):
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "classifier",
-            "--epochs",
-            "1",
-            "--min-accuracy",
-            "1.01",
-            "--out",
-            str(out),
-        ]
+        digits_args(tmp_path, "classifier",
+            "--epochs", "1", "--min-accuracy", "1.01", "--out", str(out))
     )
     assert rc == 2 and "accuracy" in capsys.readouterr().err and not out.exists()
 
@@ -99,18 +76,7 @@ def test_classifier_stats_for_digits(tmp_path):
         / stats_filename("digits", 16, "train", "classifier", 128, 1437)
     )
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "classifier",
-            "--out",
-            str(out),
-        ]
+        digits_args(tmp_path, "classifier", "--out", str(out))
     )
     assert rc == 0
     meta = json.loads(out.with_suffix(".json").read_text())
@@ -142,20 +108,8 @@ def test_classifier_stats_for_digits(tmp_path):
 
 def test_n_larger_than_split_is_refused(tmp_path, capsys):
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "inception",
-            "--n",
-            "5000",
-            "--out",
-            str(tmp_path / "s.npz"),
-        ]
+        digits_args(tmp_path, "inception",
+            "--n", "5000", "--out", str(tmp_path / "s.npz"))
     )
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("error: ") and "5000" in err and "1437" in err
@@ -164,20 +118,8 @@ def test_n_larger_than_split_is_refused(tmp_path, capsys):
 def test_missing_inception_weights_fail_fast(tmp_path, capsys):
     start = time.perf_counter()
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "inception",
-            "--dims",
-            "64",
-            "--out",
-            str(tmp_path / "s.npz"),
-        ]
+        digits_args(tmp_path, "inception",
+            "--dims", "64", "--out", str(tmp_path / "s.npz"))
     )
     err = capsys.readouterr().err
     assert (
@@ -191,18 +133,8 @@ def test_missing_inception_weights_fail_fast(tmp_path, capsys):
 
 def test_bad_out_suffix(tmp_path, capsys):
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path),
-            "--image-size",
-            "16",
-            "--extractor",
-            "classifier",
-            "--out",
-            str(tmp_path / "s.txt"),
-        ]
+        digits_args(tmp_path, "classifier",
+            "--out", str(tmp_path / "s.txt"), data_root=str(tmp_path))
     )
     assert rc == 2 and "Invalid --out" in capsys.readouterr().err
 
@@ -230,24 +162,8 @@ def test_inception_stats_with_fixture_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("CGGAN_INCEPTION_SHA256", sha)
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        [
-            "--dataset",
-            "digits",
-            "--data-root",
-            str(tmp_path / "data"),
-            "--image-size",
-            "16",
-            "--extractor",
-            "inception",
-            "--inception-weights",
-            str(weights),
-            "--dims",
-            "64",
-            "--n",
-            "40",
-            "--out",
-            str(out),
-        ]
+        digits_args(tmp_path, "inception",
+            "--inception-weights", str(weights), "--dims", "64", "--n", "40", "--out", str(out))
     )
     assert rc == 0
     ref = load_reference_stats(

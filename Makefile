@@ -19,7 +19,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# A lock left by a killed run (kill -9, power cut) is released first; a live run's is kept.
 run: $(STAMP)
+	$(BIN)/python scripts/unlock_stale.py
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 	@$(MAKE) --no-print-directory report
 

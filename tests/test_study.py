@@ -146,28 +146,6 @@ def test_fid_stats_path_uses_the_metrics_file_name():
     assert st.fid_stats_path("ring8") is None
 
 
-# --- static tables == registries ------------------------------------------------------------
-def test_static_tables_equal_the_registries():
-    methods = pytest.importorskip("cggan.methods")
-    lr_rules = pytest.importorskip("cggan.lr_rules")
-    assert set(cs.METHODS) == set(methods.METHODS)
-    assert {m for m, s in methods.METHODS.items() if s.toy_only} == set(cs.TOY_ONLY_METHODS)
-    for name in methods.METHODS:
-        assert set(methods.method_hparams(name)) == set(cs.METHOD_HPARAMS[name]), name
-    assert set(cs.LR_RULE_KWARGS) == set(lr_rules.RULES)
-    for rule in lr_rules.RULES:
-        assert set(lr_rules.rule_params(rule)) == set(cs.LR_RULE_KWARGS[rule]), rule
-
-
-def test_static_dataset_model_metric_tables_equal_the_library():
-    data = pytest.importorskip("cggan.data")
-    train = pytest.importorskip("cggan.train")
-    assert set(cs.DATASETS) == set(data.DATASETS)
-    assert {n for n, d in data.DATASETS.items() if d.data_dim is None} == set(cs.IMAGE_DATASETS)
-    for metric, mode in train.METRIC_MODE.items():
-        assert cs.METRIC_DIRECTION[metric] == mode
-
-
 # --- validation ---------------------------------------------------------------------------
 def _bad(mutate):
     config = make_config()
@@ -200,6 +178,23 @@ def _bad(mutate):
         (lambda c: c["experiments"].update(d2=copy.deepcopy(c["experiments"]["digits"]) | {
             "image_size": 32}), "experiments.d2.image_size"),
         (lambda c: c.update(experiments={}), "experiments"),
+        # planning-time checks: what would otherwise fail inside every job
+        (lambda c: c["experiments"]["digits"]["eval"].update(n_samples=5000),
+         "experiments.digits.eval.n_samples"),
+        (lambda c: c["experiments"]["digits"]["eval"].update(reference_n=1438),
+         "experiments.digits.eval.reference_n"),
+        (lambda c: c["experiments"]["digits"]["eval"].update(reference_split="test",
+                                                             reference_n=361),
+         "experiments.digits.eval.reference_n"),
+        (lambda c: c["experiments"]["digits"].update(batch_size=2000),
+         "experiments.digits.batch_size"),
+        (lambda c: c["experiments"]["digits"].update(image_size=64),
+         "experiments.digits.image_size"),
+        (lambda c: c["experiments"]["digits"].update(model_kwargs={"width": 3}),
+         "experiments.digits.model_kwargs.width"),
+        (lambda c: c.update(study=".."), "study"),
+        (lambda c: c.update(study="."), "study"),
+        (lambda c: c.update(study="a/b"), "study"),
     ],
 )
 def test_bad_config_fails_with_one_line_naming_the_key(mutate, key):
@@ -220,7 +215,7 @@ def test_existing_run_with_a_different_spec_is_refused(tmp_path, monkeypatch):
     spec = st.run_spec(where["experiment"], where["method"], where["lr_rule"], where["setting"], 0)
     (tmp_path / run).mkdir(parents=True)
     (tmp_path / run / "summary.json").write_text(json.dumps({"status": "finished", "spec": spec}))
-    assert cs.check_existing_runs(st) == 1
+    assert cs.check_existing_runs(st).checked == 1
 
     changed = make_config()
     changed["experiments"]["digits"]["iterations"] = 80
@@ -232,7 +227,97 @@ def test_existing_run_with_a_different_spec_is_refused(tmp_path, monkeypatch):
     fewer = make_config()
     fewer["lr_rules"]["constant"]["lr_d"] = [5e-4]
     fewer["experiments"]["digits"]["iterations"] = 80
-    assert cs.check_existing_runs(cs.Study(fewer)) == 0
+    assert cs.check_existing_runs(cs.Study(fewer)).checked == 0
+
+
+def _finished_run(tmp_path, st, index=0):
+    run = st.sweep_run_dirs("digits")[index]
+    where = cs.parse_run_dir(run)
+    spec = st.run_spec(where["experiment"], where["method"], where["lr_rule"],
+                       where["setting"], 0)
+    (tmp_path / run).mkdir(parents=True)
+    (tmp_path / run / "metrics.csv").write_text("iteration,fid\n40,12.5\n")
+    from cggan.io import sha256_file
+
+    files = {"metrics.csv": sha256_file(tmp_path / run / "metrics.csv")}
+    summary = {"status": "finished", "spec": spec, "final_metric": 12.5, "files": files}
+    (tmp_path / run / "summary.json").write_text(json.dumps(summary))
+    return tmp_path / run
+
+
+@pytest.mark.parametrize("damage", ["truncate_summary", "edit_metrics", "delete_metrics"])
+def test_an_unreadable_run_is_set_aside_and_planned_again(tmp_path, monkeypatch, damage):
+    monkeypatch.chdir(tmp_path)
+    st = cs.Study(make_config())
+    good = _finished_run(tmp_path, st, 0)
+    bad = _finished_run(tmp_path, st, 1)
+    if damage == "truncate_summary":
+        (bad / "summary.json").write_text('{"status": "finished", "spec": {')
+    elif damage == "edit_metrics":
+        (bad / "metrics.csv").write_text("iteration,fid\n40,1.0\n")
+    else:
+        (bad / "metrics.csv").unlink()
+    check = cs.check_existing_runs(st)
+    assert check.checked == 1
+    assert [p for p, _ in check.unreadable] == [str(bad.relative_to(tmp_path) / "summary.json")]
+    reason = check.unreadable[0][1]
+    assert "\n" not in reason and str(bad.relative_to(tmp_path)) in reason
+    lines = cs.set_aside_unreadable(check.unreadable)
+    assert len(lines) == 1 and "retraining" in lines[0]
+    assert not (bad / "summary.json").exists()
+    assert (bad / "summary.json.unreadable").exists()
+    assert (good / "summary.json").exists()
+    assert cs.check_existing_runs(st).unreadable == []
+
+
+def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = make_config()
+    config["experiments"]["digits"]["methods"] = ["sgd"]
+    config["lr_rules"] = {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}}
+    st = cs.Study(config)
+    with pytest.raises(ValueError, match="missing run summary"):
+        cs.select_experiment(st, "digits")
+    runs = [_finished_run(tmp_path, st, i) for i in range(2)]
+    # a run of a setting the config does not name must not take part
+    stray = tmp_path / st.run_dir("digits", "sgd", "constant", "lr_d~0.1_lr_g~0.1", 0)
+    stray.mkdir(parents=True)
+    (stray / "summary.json").write_text(json.dumps({"status": "finished",
+                                                    "final_metric": 0.0, "spec": {}}))
+    record = cs.select_experiment(st, "digits")
+    assert record["groups"][0]["n_runs"] == 2
+    (runs[0] / "summary.json").write_text("{")
+    with pytest.raises(ValueError) as info:
+        cs.select_experiment(st, "digits")
+    assert str(runs[0].relative_to(tmp_path) / "summary.json") in str(info.value)
+
+
+def test_load_study_reads_json_text_or_a_file(tmp_path):
+    config = make_config()
+    st = cs.load_study(json.dumps(config))
+    assert st.n_sweep_runs == cs.Study(config).n_sweep_runs
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(config))
+    assert cs.load_study(path).name == "t"
+    with pytest.raises(ValueError, match="Invalid study config"):
+        cs.load_study("{not json")
+
+
+def test_outputs_of_the_default_study_stay_under_results_others_get_their_own():
+    assert cs.Study(make_config(study="default")).out_dir == "results"
+    assert cs.Study(make_config(study="t2")).out_dir == "results/studies/t2"
+    science = cs.Study(make_config()).science_config()
+    assert not set(science) & set(cs.EXECUTION_KEYS)
+
+
+def test_dataset_split_sizes_match_the_offline_data(tmp_path):
+    from cggan.data import DATASETS, load_dataset
+
+    for name in ("digits", "ring8"):
+        for split in ("train", "test"):
+            data = load_dataset(name, root=tmp_path, split=split)
+            assert DATASETS[name].split_size(split) == data.x.shape[0], (name, split)
 
 
 # --- selection ------------------------------------------------------------------------------

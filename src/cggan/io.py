@@ -1,7 +1,8 @@
 """Atomic file writes: a killed job never leaves a half-written file under its final name.
 
 Every writer goes through a temporary file in the destination's directory (same file system,
-so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when complete.
+so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when complete;
+the directory is fsynced after the rename, so the new name survives a power cut too.
 """
 
 from __future__ import annotations
@@ -50,10 +51,25 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable: the directory entry must reach the disk too (POSIX)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # e.g. Windows cannot open directories; the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems (e.g. certain network mounts) refuse fsync on directories
+    finally:
+        os.close(fd)
 
 
 def _current_umask() -> int:

@@ -15,15 +15,18 @@ Vocabulary:
 
 Run directories: ``results/runs/<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/``.
 
-The registry facts needed for validation (method names, their sweepable hyperparameters,
-learning-rate rules and the kwargs they need) are static tables here because the registries
-import torch; ``tests/test_study.py`` checks that they equal ``cggan.methods`` and
-``cggan.lr_rules``.
+Outputs of a study (tables, plots, metrics.json, report): ``results/`` for the study named
+``default`` (the paths the README shows), ``results/studies/<study>/`` for every other study,
+so that a new study name never finds another study's tables and always plans its own runs.
+
+The names a config may use (methods, rules, datasets, models) come from
+:mod:`cggan.registry`, re-exported here for the Snakefile.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import json
 import math
 import os
@@ -32,7 +35,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cggan.data import DATASETS as DATASET_SPECS
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
+from cggan.registry import (
+    CG_RULES,
+    DATASETS,
+    IMAGE_DATASETS,
+    LR_RULE_KWARGS,
+    METHOD_HPARAMS,
+    METHODS,
+    METRIC_DIRECTION,
+    MODEL_KWARGS,
+    MODELS,
+    TOY_ONLY_METHODS,
+)
 
 __all__ = [
     "CG_RULES",
@@ -46,56 +62,30 @@ __all__ = [
     "TOY_ONLY_METHODS",
     "Setting",
     "Study",
+    "RunCheck",
     "check_existing_runs",
+    "read_summary",
+    "set_aside_unreadable",
     "format_schema_error",
+    "load_study",
     "parse_run_dir",
+    "select_experiment",
     "select_settings",
     "selection_record",
     "setting_id",
     "stats_filename",
 ]
 
-# --- static registry facts (kept equal to the registries by tests/test_study.py) -------------
-CG_RULES = ("fr", "prp", "hs", "dy", "hs_dy", "fr_prp", "hz")
-_CG_METHODS = tuple(f"cg_{r}" for r in CG_RULES) + tuple(f"cg_{r}_authors" for r in CG_RULES)
-METHODS: tuple[str, ...] = (
-    ("sgd", "momentum", "adam")
-    + _CG_METHODS
-    + ("nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm", "co", "iu")
-)
-#: Methods that only make sense on the toy games (e.g. implicit updates need a linear solve).
-TOY_ONLY_METHODS = frozenset({"iu"})
-#: The hyperparameters a config may sweep, per method (cggan.methods.method_hparams keys).
-METHOD_HPARAMS: dict[str, frozenset[str]] = {
-    "sgd": frozenset(),
-    "momentum": frozenset({"momentum"}),
-    "adam": frozenset({"betas"}),
-    **{f"cg_{r}": frozenset({"beta_coeff", "scope"}) for r in CG_RULES},
-    **{f"cg_{r}_authors": frozenset({"beta_coeff"}) for r in CG_RULES},
-    "nsgda": frozenset({"momentum", "scope"}),
-    "graft_adam_sgd": frozenset({"betas", "scope"}),
-    "graft_sgd_adam": frozenset({"betas", "scope"}),
-    "omd": frozenset(),
-    "pm": frozenset({"gamma"}),
-    "co": frozenset({"gamma"}),
-    "iu": frozenset(),
-}
-#: Learning-rate rules and their kwargs (cggan.lr_rules.rule_params keys). The library has
-#: defaults for them; a study config must state every one (the protocol is then in the config,
-#: the run spec and summary.json, not in a library default that may change).
-LR_RULE_KWARGS: dict[str, tuple[str, ...]] = {
-    "constant": (),
-    "sqrt": (),
-    "power": ("eta_g", "eta_d"),
-    "step": ("step_size", "gamma"),
-}
-DATASETS = ("digits", "ring8", "grid25", "mnist", "cifar10", "celeba")
-IMAGE_DATASETS = frozenset({"digits", "mnist", "cifar10", "celeba"})
-MODELS = ("dcgan", "sngan_resnet", "mlp")
-#: Whether a larger value of a metric is better ("max") or worse ("min").
-METRIC_DIRECTION = {"fid": "min", "kid": "min", "modes": "max", "high_quality": "max"}
 SELECTION_BY = ("final", "best")
+#: The study whose outputs live directly under ``results/`` (the README's paths).
+DEFAULT_STUDY = "default"
+#: Study names: one path component, never ``.`` or ``..``.
+STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 RUN_STATUSES = ("finished", "diverged", "failed")
+#: Config keys that say how to run, not what to compute: they never change a result, so
+#: they are left out of :meth:`Study.science_config` (a job's params change only with the
+#: science).
+EXECUTION_KEYS = ("train_threads", "device", "resources", "group_seeds")
 
 
 def _invalid(key: str, value: Any, allowed: str) -> ValueError:
@@ -160,6 +150,38 @@ def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:
             "setting": setting, "seed": int(seed[4:])}
 
 
+def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
+    """Refuse, at planning time, what would otherwise fail inside every job of an experiment.
+
+    Image sizes the dataset does not offer, model kwargs the model does not take, and sample
+    counts or batch sizes larger than the split they are drawn from.
+    """
+    spec = DATASET_SPECS[e["dataset"]]
+    if spec.image_sizes and e.get("image_size") not in spec.image_sizes:
+        raise _invalid(f"{where}.image_size", e.get("image_size"),
+                       f"{', '.join(map(str, spec.image_sizes))} for {e['dataset']}")
+    allowed = MODEL_KWARGS[e["model"]]
+    for key in e.get("model_kwargs") or {}:
+        if key not in allowed:
+            raise _invalid(f"{where}.model_kwargs.{key}", key,
+                           f"{', '.join(allowed)} for {e['model']}")
+    train_n = spec.split_size("train")
+    if train_n is not None and e["batch_size"] > train_n:
+        raise _invalid(f"{where}.batch_size", e["batch_size"],
+                       f"at most {train_n} (the {e['dataset']} training split)")
+    ev = e["eval"]
+    if ev["metric"] != "fid":
+        return
+    split = ev["reference_split"]
+    ref_n = spec.split_size(split)
+    if ref_n is None:
+        return
+    for key in ("reference_n", "n_samples"):
+        if ev[key] > ref_n:
+            raise _invalid(f"{where}.eval.{key}", ev[key],
+                           f"at most {ref_n} (the {e['dataset']} {split} split)")
+
+
 # --- the study ---------------------------------------------------------------------------------
 class Study:
     """A validated study configuration and the grid of runs it expands to.
@@ -195,6 +217,9 @@ class Study:
     # -- validation ---------------------------------------------------------------------------
     def _validate(self) -> None:
         cfg = self.config
+        if not isinstance(self.name, str) or not STUDY_NAME.match(self.name):
+            raise _invalid("study", self.name,
+                           "a name matching ^[A-Za-z0-9][A-Za-z0-9_.-]*$, e.g. default")
         if not cfg["experiments"]:
             raise _invalid("experiments", {}, "at least one experiment")
         for name, method_cfg in cfg["methods"].items():
@@ -256,6 +281,7 @@ class Study:
                 for n in names or []:
                     if n not in pool:
                         raise _invalid(f"{where}.{key}", n, ", ".join(pool) or "none configured")
+            _check_sizes(where, e)
             for m in self.methods(exp):
                 if m in TOY_ONLY_METHODS:
                     raise _invalid(f"{where}.methods", m,
@@ -321,6 +347,17 @@ class Study:
     @property
     def seeds(self) -> list[int]:
         return [int(s) for s in self.config["seeds"]]
+
+    def science_config(self) -> dict[str, Any]:
+        """The config without its execution keys, as JSON for the jobs that rebuild the study."""
+        return {k: v for k, v in self.config.items() if k not in EXECUTION_KEYS}
+
+    @property
+    def out_dir(self) -> str:
+        """Where the study's tables, plots, metrics.json and report go (see module doc)."""
+        if self.name == DEFAULT_STUDY:
+            return self.results
+        return f"{self.results}/studies/{self.name}"
 
     def runs_root(self) -> str:
         return f"{self.results}/runs/{self.name}"
@@ -440,49 +477,120 @@ def _first_difference(a: Any, b: Any, prefix: str = "") -> str | None:
     return None
 
 
-def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> int:
-    """Refuse to reuse a run directory whose stored spec differs from the configured one.
+UNREADABLE_SUFFIX = ".unreadable"
+
+
+@dataclass
+class RunCheck:
+    """What :func:`check_existing_runs` found under a study's runs root.
+
+    Attributes:
+        checked: run directories whose stored spec equals the configured one.
+        unreadable: ``(summary path, reason)`` of runs whose summary.json cannot be read or
+            whose metrics.csv no longer matches the checksum the summary recorded.
+    """
+
+    checked: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_summary(path: str | os.PathLike) -> dict[str, Any]:
+    """A run's summary.json, verified against the files it describes.
+
+    Raises:
+        ValueError: one line naming the file: unreadable JSON, not an object, or a
+            metrics.csv whose SHA-256 differs from the one recorded in ``files``.
+    """
+    from cggan.io import sha256_file
+
+    path = Path(path)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: unreadable run summary ({exc})") from None
+    if not isinstance(summary, dict) or "status" not in summary:
+        raise ValueError(f"{path}: unreadable run summary (no status)")
+    for name, digest in (summary.get("files") or {}).items():
+        target = path.parent / name
+        try:
+            actual = sha256_file(target)
+        except OSError as exc:
+            raise ValueError(f"{target}: unreadable run file ({exc})") from None
+        if actual != digest:
+            raise ValueError(f"{target}: checksum differs from {path.name} (edited or "
+                             "truncated)")
+    return summary
+
+
+def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> RunCheck:
+    """Check the existing run directories of a study before its DAG is planned.
 
     Walks only the directories that exist under the study's runs root, so it costs nothing on
     a fresh checkout. A directory of a setting the config no longer lists is left alone (it is
     not part of this study's DAG).
 
     Returns:
-        The number of existing run directories that were checked.
+        The runs checked and the unreadable ones (see :func:`set_aside_unreadable`).
 
     Raises:
-        ValueError: one line with the run directory and the first differing key.
+        ValueError: one line with the run directory and the first differing key, when a run
+            was produced by a different config.
     """
     root = Path(study.runs_root())
+    result = RunCheck()
     if not root.is_dir():
-        return 0
+        return result
     seeds = set(seeds if seeds is not None else [study.sweep_seed, *study.seeds])
-    checked = 0
     for dirpath, dirnames, filenames in os.walk(root):
         if "summary.json" not in filenames:
             continue
         dirnames.clear()
-        try:
-            where = parse_run_dir(dirpath)
-        except ValueError:
-            continue
-        key = (where["experiment"], where["method"], where["lr_rule"])
-        if key not in study._settings or where["setting"] not in study._settings[key] \
-                or where["seed"] not in seeds:
+        where = _configured_run(study, dirpath, seeds)
+        if where is None:
             continue
         try:
-            stored = json.loads((Path(dirpath) / "summary.json").read_text()).get("spec")
-        except (OSError, json.JSONDecodeError):
-            continue  # unreadable: Snakemake will see an incomplete output and rerun it
+            stored = read_summary(Path(dirpath) / "summary.json").get("spec")
+        except ValueError as exc:
+            result.unreadable.append((str(Path(dirpath) / "summary.json"), str(exc)))
+            continue
         wanted = study.run_spec(where["experiment"], where["method"], where["lr_rule"],
                                 where["setting"], where["seed"])
         diff = _first_difference(stored, json.loads(json.dumps(wanted)))
-        checked += 1
+        result.checked += 1
         if diff:
             raise ValueError(
                 f"Invalid study: {study.name!r}: {dirpath} was produced by a different config "
                 f"({diff}) (allowed: the same config, a new `study` name, or delete the run)")
-    return checked
+    return result
+
+
+def _configured_run(study: Study, dirpath: str, seeds: set[int]) -> dict[str, Any] | None:
+    try:
+        where = parse_run_dir(dirpath)
+    except ValueError:
+        return None
+    key = (where["experiment"], where["method"], where["lr_rule"])
+    if key not in study._settings or where["setting"] not in study._settings[key] \
+            or where["seed"] not in seeds:
+        return None
+    return where
+
+
+def set_aside_unreadable(unreadable: Iterable[tuple[str, str]]) -> list[str]:
+    """Rename each unreadable ``summary.json`` to ``summary.json.unreadable``.
+
+    Without its summary the run is incomplete, so the workflow plans it again (training
+    resumes from its verified checkpoint or starts over); the bad file is kept for
+    inspection, never deleted.
+
+    Returns:
+        One line per run set aside, for the user.
+    """
+    lines = []
+    for path, reason in unreadable:
+        os.replace(path, path + UNREADABLE_SUFFIX)
+        lines.append(f"{reason}: kept as {Path(path).name}{UNREADABLE_SUFFIX}, retraining")
+    return lines
 
 
 # --- selection -----------------------------------------------------------------------------
@@ -576,6 +684,54 @@ def selection_record(
 
 
 # --- configuration errors ---------------------------------------------------------------------
+def load_study(config: str | os.PathLike, results: str = "results") -> Study:
+    """A :class:`Study` from its resolved configuration: a JSON file or the JSON text.
+
+    The workflow passes :meth:`Study.science_config` as JSON text to the jobs that rebuild the
+    study's run list (selection, aggregation), so that they read exactly the runs the DAG names.
+
+    Raises:
+        ValueError: unreadable JSON, or a configuration :class:`Study` refuses.
+    """
+    text = str(config)
+    if not text.lstrip().startswith("{"):
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"Invalid study config: {config} ({exc})") from None
+    try:
+        cfg = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"Invalid study config: not JSON ({exc})") from None
+    if not isinstance(cfg, dict):
+        raise ValueError("Invalid study config: not a JSON object")
+    return Study(cfg, results=results)
+
+
+def select_experiment(study: Study, exp: str) -> dict[str, Any]:
+    """The selection record of one experiment, from its configured sweep runs.
+
+    Reads exactly the sweep runs the study names (never a glob of the directory), each
+    through :func:`read_summary`.
+
+    Raises:
+        ValueError: one line naming a missing or unreadable summary.json.
+    """
+    records = []
+    for run_dir in study.sweep_run_dirs(exp):
+        path = Path(run_dir) / "summary.json"
+        if not path.is_file():
+            raise ValueError(f"{path}: missing run summary (run the sweep first)")
+        records.append({**parse_run_dir(run_dir), "summary": read_summary(path)})
+    metric = study.metric(exp)
+    direction = METRIC_DIRECTION[metric]
+    by = study.config["selection"]["by"]
+    groups = select_settings(records, by=by, direction=direction)
+    return selection_record(study=study.name, experiment=exp, metric=metric, groups=groups,
+                            by=by, direction=direction, sweep_seed=study.sweep_seed,
+                            seeds=study.seeds)
+
+
 def format_schema_error(error: Any) -> str:
     """One line for a ``jsonschema.ValidationError``: the key path, the value, what is allowed."""
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"

@@ -1,15 +1,15 @@
 # Aggregation: the sweep's Top-1 / Top-k table, the confirmation's seed statistics, plots,
 # results/metrics.json (dvc metrics show) and plots/data/*.csv (dvc plots show).
 
-TABLES = f"{RESULTS}/tables"
-PLOTS = f"{RESULTS}/plots"
+TABLES = f"{OUT}/tables"
+PLOTS = f"{OUT}/plots"
 # Image samples and 2-D mixture scatters have their own captions.
 IMAGE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) == "fid"]
 MIXTURE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) != "fid"]
 
 
 def aggregate_outputs():
-    return [f"{TABLES}/summary.md", f"{RESULTS}/metrics.json"]
+    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json"]
 
 
 rule aggregate:
@@ -41,7 +41,7 @@ rule aggregate:
             category="Tables",
             labels={"table": "seeds (confirmation)"},
         ),
-        metrics=f"{RESULTS}/metrics.json",
+        metrics=f"{OUT}/metrics.json",
         curves=report(
             expand(f"{PLOTS}/curves_{{experiment}}.png", experiment=STUDY.experiments),
             caption="../report/curves.rst",
@@ -66,14 +66,14 @@ rule aggregate:
     log:
         f"{LOGS}/aggregate/{STUDY.name}.log",
     params:
-        runs=RUNS,
+        study=STUDY_JSON,
         selection=SELECTION,
         top_k=config["aggregate"]["top_k"],
         confidence=config["aggregate"]["confidence"],
         by=config["selection"]["by"],
     shell:
-        "{PYTHON:q} scripts/aggregate.py --runs-dir {params.runs:q}"
-        " --selection-dir {params.selection:q} --out-dir {RESULTS:q}"
+        "{PYTHON:q} scripts/aggregate.py --study-config {params.study:q}"
+        " --selection-dir {params.selection:q} --out-dir {OUT:q}"
         " --top-k {params.top_k} --confidence {params.confidence}"
         " --rank-by {params.by} > {log:q} 2>&1"
 

@@ -34,9 +34,13 @@ except WorkflowError as _err:
 
 try:
     STUDY = cgstudy.Study(config)
-    cgstudy.check_existing_runs(STUDY)
+    _run_check = cgstudy.check_existing_runs(STUDY)
 except ValueError as _err:
     raise WorkflowError(str(_err)) from None
+# A run whose summary.json (or the metrics.csv it checksums) cannot be read is incomplete:
+# its summary is set aside, so the DAG below plans the run again.
+for _line in cgstudy.set_aside_unreadable(_run_check.unreadable):
+    print(f"cggan: {_line}", file=sys.stderr)
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
 PYTHON = sys.executable
@@ -44,6 +48,12 @@ RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
 RUNS = STUDY.runs_root()
 SELECTION = f"{RESULTS}/selection/{STUDY.name}"
+# The study's tables, plots and metrics.json: results/ for the default study, else
+# results/studies/<study>/ (cggan.study.Study.out_dir).
+OUT = STUDY.out_dir
+# What the selection and aggregation jobs rebuild the study's run list from (never a glob):
+# the science part of the config, so that changing threads or resources reruns nothing.
+STUDY_JSON = json.dumps(STUDY.science_config(), sort_keys=True, separators=(",", ":"))
 
 
 def _alternatives(values):

@@ -47,9 +47,9 @@ def toy_report_outputs():
     if not TOY_RUNS:
         return []
     return [
-        f"{RESULTS}/tables/toy_theory.md",
-        f"{RESULTS}/tables/toy_theory.csv",
-        f"{RESULTS}/plots/toy_cg_paper.png",
+        f"{OUT}/tables/toy_theory.md",
+        f"{OUT}/tables/toy_theory.csv",
+        f"{OUT}/plots/toy_cg_paper.png",
     ]
 
 
@@ -57,15 +57,15 @@ rule toy_report:
     input:
         [f"{TOY}/{relpath}" for relpath in TOY_RUNS],
     output:
-        table_md=f"{RESULTS}/tables/toy_theory.md",
+        table_md=f"{OUT}/tables/toy_theory.md",
         table_csv=report(
-            f"{RESULTS}/tables/toy_theory.csv",
+            f"{OUT}/tables/toy_theory.csv",
             caption="../report/toy.rst",
             category="Toy games",
             labels={"figure": "theory check"},
         ),
         figure=report(
-            f"{RESULTS}/plots/toy_cg_paper.png",
+            f"{OUT}/plots/toy_cg_paper.png",
             caption="../report/toy.rst",
             category="Toy games",
             labels={"figure": "CG paper game"},

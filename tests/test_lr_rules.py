@@ -21,6 +21,8 @@ def expected(rule, player, n, base, kw):
         return base * (n + 1) ** -kw[f"eta_{player}"]
     if rule == "step":
         return base * kw["gamma"] ** (n // kw["step_size"])
+    if rule == "step_authors":  # the released code's "DL": D decays, G stays constant
+        return base * (kw["gamma"] ** (n // kw["step_size"]) if player == "d" else 1.0)
     raise AssertionError(rule)
 
 
@@ -29,6 +31,7 @@ KWARGS = {
     "sqrt": {},
     "power": {"eta_g": 0.6, "eta_d": 0.9},
     "step": {"step_size": 3, "gamma": 0.5},
+    "step_authors": {"step_size": 3, "gamma": 0.81},
 }
 
 
@@ -39,7 +42,7 @@ def two_players():
 
 
 def test_every_rule_is_tested_and_reachable_by_name():
-    assert set(RULES) == set(KWARGS) == {"constant", "sqrt", "power", "step"}
+    assert set(RULES) == set(KWARGS) == {"constant", "sqrt", "power", "step", "step_authors"}
     for rule in RULES:
         opt_g, _ = two_players()
         sched = build_scheduler(opt_g, rule, "g", **KWARGS[rule])
@@ -120,6 +123,9 @@ def test_rule_params_defaults():
         ("step", "d", {"step_size": 0}, "Invalid step_size"),
         ("step", "d", {"step_size": 2.5}, "Invalid step_size"),
         ("step", "d", {"gamma": 0.0}, "Invalid gamma"),
+        ("power", "d", {"eta_g": 1.5}, "Invalid eta_g"),
+        ("step_authors", "g", {"gamma": 1.2}, "Invalid gamma"),
+        ("step_authors", "g", {"step_size": "10K"}, "Invalid step_size"),
     ],
 )
 def test_bad_input(rule, player, kwargs, match):
@@ -127,5 +133,27 @@ def test_bad_input(rule, player, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_scheduler(opt_g, rule, player, **kwargs)
     if rule not in RULES:
-        with pytest.raises(ValueError, match="allowed: constant, sqrt, power, step"):
+        with pytest.raises(ValueError, match="allowed: constant, sqrt, power, step, step_a"):
             rule_params(rule)
+
+
+def test_step_authors_matches_the_released_schedule():
+    """Two StepLR(0.9) on D's optimizer, none on G's: D x0.81 every 10K, G constant."""
+    opt_g, opt_d = two_players()
+    kw = {"step_size": 10000, "gamma": 0.81}
+    factor_d = build_scheduler(opt_d, "step_authors", "d", **kw).lr_lambdas[0]
+    factor_g = build_scheduler(opt_g, "step_authors", "g", **kw).lr_lambdas[0]
+    for n in (0, 9999, 10000, 25000, 99999):
+        assert factor_d(n) == pytest.approx(0.9 ** (2 * (n // 10000)))
+        assert factor_g(n) == 1.0
+
+
+def test_the_factors_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, cggan.lr_rules as r; r.lr_factor('power', 'g', eta_g=0.5, "
+            "eta_d=0.5); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

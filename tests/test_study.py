@@ -192,6 +192,11 @@ def _bad(mutate):
          "experiments.digits.image_size"),
         (lambda c: c["experiments"]["digits"].update(model_kwargs={"width": 3}),
          "experiments.digits.model_kwargs.width"),
+        (lambda c: c["lr_rules"]["power"].update(kwargs={"eta_g": 1.5, "eta_d": 0.5}),
+         "lr_rules.power.kwargs.eta_g"),
+        (lambda c: c["lr_rules"].update(step_authors={
+            "lr_d": [1e-3], "lr_g": [1e-3], "kwargs": {"step_size": "10K", "gamma": 0.81}}),
+         "lr_rules.step_authors.kwargs.step_size"),
         (lambda c: c.update(study=".."), "study"),
         (lambda c: c.update(study="."), "study"),
         (lambda c: c.update(study="a/b"), "study"),

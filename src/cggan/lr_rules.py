@@ -8,10 +8,18 @@ steps taken so far (the trainer steps once per iteration, after the G step):
 - ``power``:    ``a · (n+1)^(−η)``, ``η = eta_g`` for G and ``eta_d`` for D (the paper's
   third rule ``a_n = n^{−η_a}, b_n = n^{−η_b}``; the released code's only instance, η = 0.75
   for both, was never executed)
-- ``step``:     ``a · gamma^⌊n / step_size⌋``           (the released code's "DL" sweeps)
+- ``step``:     ``a · gamma^⌊n / step_size⌋`` for both players (a textbook step decay)
+- ``step_authors``: D ``a · gamma^⌊n / step_size⌋``, G ``a`` (constant): what the released
+  code's "DL" runs did. Its scheduler decayed D by 0.9 twice per 10K iterations (two
+  ``StepLR(γ=0.9)`` stepped on D's optimizer, G's attached to D's by mistake), i.e. D by
+  0.81 every 10K iterations and G never: ``gamma: 0.81, step_size: 10000``.
 
-Unlike the released code (``shared/reference/cg_paper.md`` §2.2) each player's scheduler is
-built on that player's own optimizer, and every rule is reachable by its name.
+Unlike the released code (Naganuma & Iiduka's GitHub repository, ``main.py``) each player's
+scheduler is built on that player's own optimizer, and every rule is reachable by its name;
+``step_authors`` reproduces the released behaviour on purpose, under its own name.
+
+The factors are pure Python (no torch import), so a study's rule kwargs are checked with
+:func:`lr_factor` when the study is planned.
 """
 
 from __future__ import annotations
@@ -20,8 +28,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LambdaLR
+from typing import TYPE_CHECKING
+
+from cggan.checks import check_interval, check_positive, invalid
+
+if TYPE_CHECKING:
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import LambdaLR
 
 __all__ = ["RULES", "LRRule", "rule_params", "build_scheduler", "lr_factor"]
 
@@ -46,6 +59,11 @@ RULES: dict[str, LRRule] = {
         LRRule(
             "step", "a * gamma ** (n // step_size)", {"step_size": 10000, "gamma": 0.9}
         ),
+        LRRule(
+            "step_authors",
+            "D: a * gamma ** (n // step_size); G: a",
+            {"step_size": 10000, "gamma": 0.81},
+        ),
     )
 }
 
@@ -65,53 +83,50 @@ def _get_rule(rule: str) -> LRRule:
     return RULES[rule]
 
 
-def _positive(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid {name}: {value!r} (allowed: a number > 0)") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"Invalid {name}: {value} (allowed: a finite number > 0)")
-    return value
+def _step_size(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or int(value) != value or value < 1:
+        raise invalid("step_size", value, "an integer >= 1")
+    return int(value)
+
+
+def _decay(args: dict) -> tuple[int, float]:
+    step_size = _step_size(args["step_size"])
+    check_interval("gamma", args["gamma"], 0.0, 1.0, closed_low=False, closed_high=True)
+    return step_size, float(args["gamma"])
 
 
 def lr_factor(rule: str, player: str, **kwargs) -> Callable[[int], float]:
     """The multiplier ``n -> lr_n / a`` of ``rule`` for ``player`` ("g" or "d").
 
     Raises:
-        ValueError: unknown rule or player, unknown keyword, or a bad value.
+        ValueError: unknown rule or player, unknown keyword, or a bad value (``eta`` in
+            (0, 1], ``gamma`` in (0, 1], ``step_size`` an integer >= 1).
     """
     spec = _get_rule(rule)
     if player not in PLAYERS:
-        raise ValueError(f"Invalid player: {player!r} (allowed: g, d)")
+        raise invalid("player", player, "g, d")
     unknown = sorted(set(kwargs) - set(spec.params))
     if unknown:
-        raise ValueError(
-            f"Invalid lr rule argument for {rule}: {', '.join(unknown)} "
-            f"(allowed: {', '.join(spec.params) or 'none'})"
-        )
+        raise invalid(f"lr rule argument for {rule}", ", ".join(unknown),
+                      ", ".join(spec.params) or "none")
     args = {**spec.params, **kwargs}
     if rule == "constant":
         return lambda n: 1.0
     if rule == "sqrt":
         return lambda n: 1.0 / math.sqrt(n + 1)
     if rule == "power":
-        eta = _positive(f"eta_{player}", args[f"eta_{player}"])
-        _positive(
-            "eta_g" if player == "d" else "eta_d",
-            args["eta_g" if player == "d" else "eta_d"],
-        )
+        for name in ("eta_g", "eta_d"):  # both, so a bad one is refused for either player
+            check_positive(name, args[name])
+            check_interval(name, args[name], 0.0, 1.0, closed_low=False, closed_high=True)
+        eta = float(args[f"eta_{player}"])
         return lambda n: (n + 1) ** (-eta)
-    if rule == "step":
-        step_size = args["step_size"]
-        if isinstance(step_size, bool) or int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"Invalid step_size: {step_size} (allowed: integer >= 1)")
-        step_size = int(step_size)
-        gamma = _positive("gamma", args["gamma"])
+    if rule in ("step", "step_authors"):
+        step_size, gamma = _decay(args)
+        if rule == "step_authors" and player == "g":
+            return lambda n: 1.0
         return lambda n: gamma ** (n // step_size)
-    raise AssertionError(
-        f"rule {rule} has no factor"
-    )  # every RULES entry is handled above
+    raise AssertionError(f"rule {rule} has no factor")  # every RULES entry is handled above
 
 
 def build_scheduler(optimizer: Optimizer, rule: str, player: str, **kwargs) -> LambdaLR:
@@ -127,4 +142,6 @@ def build_scheduler(optimizer: Optimizer, rule: str, player: str, **kwargs) -> L
     Raises:
         ValueError: unknown rule or player, unknown or bad argument.
     """
+    from torch.optim.lr_scheduler import LambdaLR  # here: the factors stay torch-free
+
     return LambdaLR(optimizer, lr_factor(rule, player, **kwargs))

@@ -65,6 +65,7 @@ LR_RULE_KWARGS: dict[str, tuple[str, ...]] = {
     "sqrt": (),
     "power": ("eta_g", "eta_d"),
     "step": ("step_size", "gamma"),
+    "step_authors": ("step_size", "gamma"),
 }
 LR_RULES: tuple[str, ...] = tuple(LR_RULE_KWARGS)
 

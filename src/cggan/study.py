@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cggan.data import DATASETS as DATASET_SPECS
+from cggan.lr_rules import lr_factor
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
 from cggan.registry import (
     CG_RULES,
@@ -85,7 +86,7 @@ RUN_STATUSES = ("finished", "diverged", "failed")
 #: Config keys that say how to run, not what to compute: they never change a result, so
 #: they are left out of :meth:`Study.science_config` (a job's params change only with the
 #: science).
-EXECUTION_KEYS = ("train_threads", "device", "resources", "group_seeds")
+EXECUTION_KEYS = ("train_threads", "device", "resources", "group_seeds", "sweep_chunk")
 
 
 def _invalid(key: str, value: Any, allowed: str) -> ValueError:
@@ -148,6 +149,18 @@ def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:
     study, experiment, method, lr_rule, setting, seed = parts[-6:]
     return {"study": study, "experiment": experiment, "method": method, "lr_rule": lr_rule,
             "setting": setting, "seed": int(seed[4:])}
+
+
+def _check_rule_values(rule: str, kwargs: Mapping[str, Any]) -> None:
+    """The rule's own checks (torch-free), reported under the config key."""
+    try:
+        for player in ("g", "d"):
+            lr_factor(rule, player, **kwargs)
+    except ValueError as exc:
+        text = str(exc)
+        if text.startswith("Invalid "):
+            text = f"Invalid lr_rules.{rule}.kwargs.{text[len('Invalid '):]}"
+        raise ValueError(text) from None
 
 
 def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
@@ -248,6 +261,7 @@ class Study:
             if missing:
                 raise _invalid(f"lr_rules.{rule}.kwargs.{missing[0]}", None,
                                f"the {rule} rule needs {', '.join(needed)}")
+            _check_rule_values(rule, kwargs)
             for key in ("lr_d", "lr_g"):
                 self._check_lrs(f"lr_rules.{rule}.{key}", rule_cfg.get(key))
         sizes: dict[str, Any] = {}
@@ -370,6 +384,22 @@ class Study:
         return [self.run_dir(e, m, r, sid, self.sweep_seed)
                 for e in exps for (m, r) in self.groups(e) for sid in self.settings(e, m, r)]
 
+    def sweep_chunks(self, size: int) -> list[tuple[str, list[str]]]:
+        """The sweep runs in jobs of up to ``size`` runs: ``(experiment, run dirs)`` each.
+
+        A chunk never mixes experiment x method x rule groups, so its runs share their
+        inputs and the chunking of one group does not change when another group changes.
+        """
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise _invalid("sweep_chunk", size, "an integer >= 1")
+        chunks = []
+        for exp in self.experiments:
+            for method, rule in self.groups(exp):
+                dirs = [self.run_dir(exp, method, rule, sid, self.sweep_seed)
+                        for sid in self.settings(exp, method, rule)]
+                chunks += [(exp, dirs[i:i + size]) for i in range(0, len(dirs), size)]
+        return chunks
+
     def confirmation_run_dirs(self, selection: Mapping[str, Any]) -> list[str]:
         """Every seed's run directory of every selected setting in a selection record.
 
@@ -429,6 +459,12 @@ class Study:
         return None if key is None else f"{self.results}/fid_stats/{key}.npz"
 
     # -- run specs ----------------------------------------------------------------------------
+    def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
+        """The spec of the run that lives in ``run_dir`` (see :meth:`run_dir`)."""
+        w = parse_run_dir(run_dir)
+        return self.run_spec(w["experiment"], w["method"], w["lr_rule"], w["setting"],
+                             w["seed"])
+
     def run_spec(self, exp: str, method: str, rule: str, setting: str, seed: int) -> dict:
         """The JSON spec of one run (the contract's format, stored verbatim in summary.json)."""
         try:

@@ -67,7 +67,8 @@ wildcard_constraints:
     method=_alternatives(cgstudy.METHODS),
     lr_rule=_alternatives(cgstudy.LR_RULE_KWARGS),
     setting=r"lr_d~[A-Za-z0-9_.~+,-]+",
-    seed=r"\d+",
+    # with sweep chunks, the sweep seed's runs come from the chunk rules only
+    seed=(rf"(?!{STUDY.sweep_seed}(?!\d))\d+" if config["sweep_chunk"] > 1 else r"\d+"),
 
 
 def resources_of(kind):

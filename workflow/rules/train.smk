@@ -9,13 +9,30 @@
 # (--failure-exit-code 0) so that the rest of the grid goes on and the tables show it.
 
 
-def train_inputs(wc):
-    exp = STUDY.experiment(wc.experiment)
-    inputs = {"manifest": STUDY.manifest(exp["dataset"])}
-    stats = STUDY.fid_stats_path(wc.experiment)
+def experiment_inputs(experiment):
+    """The files every run of an experiment reads: its dataset and FID statistics."""
+    inputs = {"manifest": STUDY.manifest(STUDY.experiment(experiment)["dataset"])}
+    stats = STUDY.fid_stats_path(experiment)
     if stats:
         inputs["fid_stats"] = stats
     return inputs
+
+
+def train_inputs(wc):
+    return experiment_inputs(wc.experiment)
+
+
+def fid_stats_arg(wc, input):
+    return f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
+
+
+def runs_args(runs):
+    """`--spec <json> --out <dir>` for each (spec, run directory) of a multi-run job."""
+    pairs = []
+    for spec, run_dir in runs:
+        spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        pairs.append(f"--spec {shlex.quote(spec_json)} --out {shlex.quote(run_dir)}")
+    return " ".join(pairs)
 
 
 def train_spec(wc):
@@ -35,9 +52,7 @@ rule train:
     params:
         spec=train_spec,
         run_dir=lambda wc, output: os.path.dirname(output[0]),
-        fid_stats=lambda wc, input: (
-            f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
-        ),
+        fid_stats=fid_stats_arg,
         device=config["device"],
     threads: config["train_threads"]
     resources:
@@ -62,13 +77,13 @@ if config["group_seeds"] and GROUPED_SEEDS:
     ruleorder: train_seeds > train
 
     def train_seeds_args(wc, output):
-        pairs = []
-        for seed, summary in zip(GROUPED_SEEDS, output):
-            spec = STUDY.run_spec(wc.experiment, wc.method, wc.lr_rule, wc.setting, seed)
-            spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-            run_dir = os.path.dirname(summary)
-            pairs.append(f"--spec {shlex.quote(spec_json)} --out {shlex.quote(run_dir)}")
-        return " ".join(pairs)
+        return runs_args(
+            (
+                STUDY.run_spec(wc.experiment, wc.method, wc.lr_rule, wc.setting, seed),
+                os.path.dirname(summary),
+            )
+            for seed, summary in zip(GROUPED_SEEDS, output)
+        )
 
     rule train_seeds:
         input:
@@ -90,6 +105,42 @@ if config["group_seeds"] and GROUPED_SEEDS:
         resources:
             mem_mb=resources_of("train")["mem_mb"],
             runtime=resources_of("train")["runtime"] * len(GROUPED_SEEDS),
+            gpu=resources_of("train")["gpu"],
+        shell:
+            "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
+            " --threads {threads} --device {params.device}"
+            " --failure-exit-code 0 > {log:q} 2>&1"
+
+
+# Optional (config `sweep_chunk` > 1): the sweep runs of one experiment x method x rule
+# train in jobs of up to `sweep_chunk` runs, one rule per chunk (explicit outputs, no
+# wildcards). The generic `train` rule then makes only runs at other seeds than the sweep's.
+SWEEP_CHUNKS = STUDY.sweep_chunks(config["sweep_chunk"]) if config["sweep_chunk"] > 1 else []
+
+
+def _chunk_runs(run_dirs):
+    return [(STUDY.run_spec_of(d), d) for d in run_dirs]
+
+
+for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
+
+    rule:
+        name:
+            f"train_sweep_{_index}"
+        input:
+            **experiment_inputs(_experiment),
+        output:
+            [f"{d}/summary.json" for d in _run_dirs],
+        log:
+            f"{LOGS}/train/{STUDY.name}/sweep_chunks/{_index}.log",
+        params:
+            runs=runs_args(_chunk_runs(_run_dirs)),
+            fid_stats=fid_stats_arg,
+            device=config["device"],
+        threads: config["train_threads"]
+        resources:
+            mem_mb=resources_of("train")["mem_mb"],
+            runtime=resources_of("train")["runtime"] * len(_run_dirs),
             gpu=resources_of("train")["gpu"],
         shell:
             "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"

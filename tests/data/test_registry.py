@@ -11,7 +11,7 @@ from cggan.io import sha256_file
 
 
 def test_registered_names():
-    assert set(DATASETS) == {"digits", "ring8", "grid25", "mnist", "cifar10", "celeba"}
+    assert set(DATASETS) == {"digits", "ring8", "grid25", "mnist", "cifar10", "celeba", "mnist5k"}
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ Dataset modules are imported lazily so that listing ``DATASETS`` does not import
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "load_dataset",
     "prepare_dataset",
     "resolve_image_size",
+    "verify_prepared",
 ]
 
 SPLITS = ("train", "test")
@@ -68,6 +70,8 @@ class DatasetSpec:
         image_sizes: allowed ``image_size`` values (empty for point data).
         default_image_size: used when ``image_size`` is None.
         data_dim: dimension of point data, or None for images.
+        split_sizes: examples per split (``train``, ``test``): planning checks sample
+            counts against them before any job runs (tests check them against the data).
     """
 
     name: str
@@ -77,18 +81,30 @@ class DatasetSpec:
     image_sizes: tuple[int, ...]
     default_image_size: int | None
     data_dim: int | None = None
+    split_sizes: tuple[tuple[str, int], ...] = ()
+
+    def split_size(self, split: str) -> int | None:
+        """Examples in ``split``, or None when unknown."""
+        return dict(self.split_sizes).get(split)
 
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("digits", "cggan.data.digits", "offline", 1, (16, 32), 16),
-        DatasetSpec("ring8", "cggan.data.mixture2d", "sampled", None, (), None, 2),
-        DatasetSpec("grid25", "cggan.data.mixture2d", "sampled", None, (), None, 2),
-        DatasetSpec("mnist", "cggan.data.mnist", "download", 1, (16, 28, 32, 64), 32),
-        DatasetSpec("cifar10", "cggan.data.cifar10", "download", 3, (32, 64), 32),
-        DatasetSpec("celeba", "cggan.data.celeba", "download", 3, (32, 64), 64),
-        DatasetSpec("mnist5k", "cggan.data.mnist5k", "offline", 1, (16, 28, 32), 32),
+        DatasetSpec("digits", "cggan.data.digits", "offline", 1, (16, 32), 16,
+                    split_sizes=(("train", 1437), ("test", 360))),
+        DatasetSpec("ring8", "cggan.data.mixture2d", "sampled", None, (), None, 2,
+                    split_sizes=(("train", 50_000), ("test", 10_000))),
+        DatasetSpec("grid25", "cggan.data.mixture2d", "sampled", None, (), None, 2,
+                    split_sizes=(("train", 50_000), ("test", 10_000))),
+        DatasetSpec("mnist", "cggan.data.mnist", "download", 1, (16, 28, 32, 64), 32,
+                    split_sizes=(("train", 60_000), ("test", 10_000))),
+        DatasetSpec("cifar10", "cggan.data.cifar10", "download", 3, (32, 64), 32,
+                    split_sizes=(("train", 50_000), ("test", 10_000))),
+        DatasetSpec("celeba", "cggan.data.celeba", "download", 3, (32, 64), 64,
+                    split_sizes=(("train", 162_770), ("test", 19_962))),
+        DatasetSpec("mnist5k", "cggan.data.mnist5k", "offline", 1, (16, 28, 32), 32,
+                    split_sizes=(("train", 4500), ("test", 500))),
     )
 }
 
@@ -146,6 +162,8 @@ def load_dataset(name: str, *, root: str | os.PathLike, split: str = "train",
     if split not in SPLITS:
         raise ValueError(f"Invalid split: {split!r} (allowed: {', '.join(SPLITS)})")
     size = resolve_image_size(name, image_size)
+    if spec.data_dim is None:
+        verify_prepared(name, root=root, split=split, image_size=size)
     module = importlib.import_module(spec.module)
     kwargs: dict[str, Any] = {"split": split, "download": download, "seed": seed}
     if spec.data_dim is None:
@@ -153,6 +171,33 @@ def load_dataset(name: str, *, root: str | os.PathLike, split: str = "train",
     else:
         kwargs["name"] = name
     return module.load(Path(root), **kwargs)
+
+
+def verify_prepared(name: str, *, root: str | os.PathLike, split: str,
+                    image_size: int) -> None:
+    """Check a prepared split's cache file against the SHA-256 its manifest recorded.
+
+    Does nothing when the dataset was not prepared at this size (no manifest, or a manifest
+    of another size: the loader then builds the cache itself).
+
+    Raises:
+        cggan.data.download.ChecksumError: one line naming the cache file and how to rebuild.
+    """
+    from cggan.data.download import ChecksumError
+    from cggan.io import sha256_file
+
+    manifest_path = Path(root) / name / "manifest.json"
+    if not manifest_path.is_file():
+        return
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    entry = (manifest.get("splits") or {}).get(split) or {}
+    cache, digest = entry.get("cache"), entry.get("cache_sha256")
+    if manifest.get("image_size") != image_size or not cache or not digest:
+        return
+    if not Path(cache).is_file() or sha256_file(cache) != digest:
+        raise ChecksumError(
+            f"{cache}: differs from the SHA-256 in {manifest_path} (corrupted or edited; "
+            f"rebuild: delete {Path(root) / name} and rerun prepare_data)")
 
 
 def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | None = None,

@@ -9,7 +9,7 @@ import yaml
 
 from .conftest import copy_repo, snakemake
 
-#: The paper's grid (shared/reference/cg_paper.md §3.1): 5 x 5 lr pairs for the constant rule,
+#: The paper's grid (Naganuma & Iiduka 2023, Sec. 4; docs/reproducing-the-paper.md): 5 x 5 lr pairs for the constant rule,
 #: the first four squared for the diminishing rule; baselines (SGD, momentum, Adam) once,
 #: each of the 7 CG rules with 3 beta coefficients. The released sweeps: 600 CL + 384 DL runs.
 PAPER_LR_PAIRS = {"constant": 5 * 5, "step": 4 * 4, "sqrt": 4 * 4}

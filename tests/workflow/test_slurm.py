@@ -1,7 +1,7 @@
 """The SLURM profile on a real single-node SLURM cluster started on this machine.
 
 Installs Debian's slurmctld, slurmd, slurm-client and munge (as root, with apt-get), starts
-munge, slurmctld and slurmd as shared/reference/slurm_local.md describes (no accounting
+munge, slurmctld and slurmd as docs/cluster.md describes (no accounting
 database: the profile polls with squeue), runs config/ci.yaml through
 `--profile profiles/slurm` and stops the daemons it started. Skipped, with the reason, when
 not root or when the packages cannot be installed.

@@ -4,7 +4,7 @@ A method is *update scheme + player optimizer* (see :mod:`cggan.methods`). The s
 decides at which point each player's gradient is taken and what is added to it; it then
 writes that gradient into ``p.grad`` and calls each player's own optimizer. With
 ``torch.optim.SGD`` as the player optimizer every scheme is exactly the update rule of
-Liang & Stokes (AISTATS 2019, §1.2 of ``shared/reference/related_papers.md``), writing
+Liang & Stokes ("Interaction Matters", AISTATS 2019, Sec. 2, Eqs. 4-8), writing
 ``z = (θ, ω)`` and ``v(z) = (∇_θ L_G, ∇_ω L_D)``:
 
 - ``simultaneous`` (SGA / SGDA): ``z ← z − η v(z)``.
@@ -83,7 +83,7 @@ def _write_grads(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor]) 
     False)`` followed by ``backward`` does. Optimizers that copy their previous gradient
     (all of ours except ``variant="authors"``) cannot tell the difference; the authors'
     variant keeps ``p.grad`` by reference, and in place writes reproduce the collapse of
-    the released code under torch 1.10 (``shared/reference/cg_paper.md`` §1.3).
+    the released code under torch 1.10 (``docs/released-code.md``).
     """
     with torch.no_grad():
         for p, g in zip(params, grads, strict=True):

@@ -1,7 +1,7 @@
 """Toy zero-sum games with known equilibria (float64).
 
-- :class:`BilinearGame`: ``U = θᵀ C ω`` (Liang & Stokes 2019, §1.4 of
-  ``shared/reference/related_papers.md``), equilibrium ``(0, 0)``.
+- :class:`BilinearGame`: ``U = θᵀ C ω`` (Liang & Stokes, AISTATS 2019, Sec. 3, the
+  bilinear game of their Theorems 1-4), equilibrium ``(0, 0)``.
 - :class:`QuadraticGame`: ``U = ½‖θ‖² − ½‖ω‖² + θᵀ C ω`` (their Corollary 1), equilibrium
   ``(0, 0)``.
 - :class:`CGPaperGame`: ``f(x, y) = (1 + x²)(100 − y²)``, x minimizes, y maximizes,

@@ -1,18 +1,19 @@
 #!/usr/bin/env python
 """Theory table and CG-paper figure from the toy trajectories.
 
-Reads ``<toy-dir>/<game>/<run_id>.csv`` for every run of ``cggan.toy.default_toy_runs()``
-and writes:
+Reads ``<toy-dir>/<game>/<run_id>.csv`` for every run of
+``cggan.toy.default_toy_runs()`` and writes (``cggan.results.toy_report``):
 
-- the table of predicted against measured per-step contraction rates on the bilinear and
-  quadratic games (Liang & Stokes 2019: SGA's expansion, OMD/PM/CO/IU at the theorems' step
-  sizes, SGA's Corollary-1 lower bound), as Markdown and CSV;
-- the figure of the CG paper's toy game f(x, y) = (1 + x²)(100 − y²): objective, distance to
-  the equilibrium and the x–y path, one line per method.
+- the table of predicted against measured per-step contraction rates on the bilinear
+  and quadratic games (Liang & Stokes 2019: SGA's expansion, OMD/PM/CO/IU at the
+  theorems' step sizes, SGA's Corollary-1 lower bound), as Markdown and CSV;
+- the figure of the CG paper's toy game f(x, y) = (1 + x²)(100 − y²): objective,
+  distance to the equilibrium and the x–y path, one line per method.
 
 Example:
     python scripts/toy_report.py --toy-dir results/toy \\
-        --out-table results/tables/toy_theory.md --out-table-csv results/tables/toy_theory.csv \\
+        --out-table results/tables/toy_theory.md \\
+        --out-table-csv results/tables/toy_theory.csv \\
         --out-figure results/plots/toy_cg_paper.png
 """
 
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     if md.suffix != ".md":
         md = md.with_suffix(".md")
     try:
-        from cggan.toy import build_report
+        from cggan.results.toy_report import build_report
 
         rows = build_report(
             args.toy_dir,

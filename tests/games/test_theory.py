@@ -1,9 +1,13 @@
-"""Liang & Stokes (AISTATS 2019) results, checked on the real schemes and registry methods.
+"""Liang & Stokes (AISTATS 2019), checked on the real schemes and registry methods.
 
 Oracles are the theorems' statements and the exact one-step operators of their proofs
-(``shared/reference/related_papers.md`` §1.3–1.4), computed here with numpy; the iterates
-come from ``cggan.methods.build_method`` (sgd / omd / pm / co / iu) on float64 toy games.
-Notation: v(z) = M z, M = [[0, C], [−Cᵀ, 0]] (bilinear), λ = eigenvalues of CCᵀ.
+(Liang & Stokes, "Interaction Matters: A Note on Non-asymptotic Local Convergence of
+Generative Adversarial Networks": Theorem 1 and Corollary 1 on the strongly
+convex–concave game, Theorems 3–6 on the bilinear game), computed here with numpy; the
+iterates come from ``cggan.methods.build_method`` (sgd / omd / pm / co / iu) on float64
+toy games. The step sizes, operators and bounds of :mod:`cggan.games.theory` are checked
+against the same formulas. Notation: v(z) = M z, M = [[0, C], [−Cᵀ, 0]] (bilinear),
+λ = eigenvalues of CCᵀ.
 """
 
 import math
@@ -13,7 +17,14 @@ import pytest
 import torch
 
 from cggan.games import BilinearGame, QuadraticGame
+from cggan.games.theory import (
+    measured_rate,
+    one_step_operator,
+    theory_bounds,
+    theory_step_size,
+)
 from cggan.methods import build_method
+from cggan.toy import run_toy
 
 torch.set_num_threads(1)
 
@@ -184,3 +195,53 @@ def test_sga_quadratic_thm1_rate_at_its_step(C):
     d = norms(trajectory(QuadraticGame, C, "sgd", 1 / beta, 60, scheme="simultaneous"))
     assert np.all(d[1:] <= math.sqrt(1 - 1 / beta) * d[:-1] * (1 + 1e-12))
     assert np.all(d[1:] >= math.sqrt(lam_min / (1 + lam_min)) * d[:-1] * (1 - 1e-12))
+
+
+def test_measured_rate_is_geometric_mean():
+    assert measured_rate(3.0 * 0.5 ** np.arange(10)) == pytest.approx(0.5)
+    assert measured_rate(np.array([1.0, 4.0, 1.0])) == pytest.approx(1.0)
+    assert measured_rate(np.array([1.0, 0.5, np.nan, np.nan])) == pytest.approx(0.5)
+
+
+def test_theory_step_sizes_and_bounds_from_formulas():
+    C = np.diag([1.0, 2.0])  # λ_min = 1, λ_max = 4, κ = 4
+    assert theory_step_size("bilinear", "omd", C) == pytest.approx(
+        1 / (2 * math.sqrt(8))
+    )
+    assert theory_step_size("bilinear", "pm", C, gamma=1.0) == pytest.approx(
+        1 / (4 + 16)
+    )
+    assert theory_step_size("bilinear", "iu", C) == pytest.approx(0.5)
+    assert theory_bounds("bilinear", "iu", C, 0.5)[1] == pytest.approx(
+        1 - (1 - 2**-0.5) / 4
+    )
+    lower, upper, _ = theory_bounds("quadratic", "sgd", C, 0.2)
+    assert lower == pytest.approx(math.sqrt(1 / 2)) and upper == pytest.approx(
+        math.sqrt(4 / 5)
+    )
+    with pytest.raises(ValueError, match="Invalid theory run"):
+        theory_step_size("cg_paper", "sgd", C)
+
+
+@pytest.mark.parametrize(
+    "method, gamma", [("sgd", None), ("pm", 0.5), ("co", 0.5), ("iu", None)]
+)
+def test_one_step_operator_matches_the_scheme(method, gamma):
+    z0 = [0.3, -1.0, 0.5, 0.7]
+    scheme = "simultaneous" if method == "sgd" else None
+    traj = run_toy(
+        "bilinear",
+        method,
+        lr_g=0.2,
+        lr_d=0.2,
+        steps=1,
+        dim=2,
+        coupling=1.5,
+        init=z0,
+        scheme=scheme,
+        gamma=gamma,
+    )
+    op = one_step_operator("bilinear", method, 1.5 * np.eye(2), 0.2, gamma)
+    np.testing.assert_allclose(
+        np.hstack([traj.theta[1], traj.omega[1]]), op @ z0, rtol=1e-12
+    )

@@ -1,0 +1,255 @@
+"""Aggregate a study's runs into its tables, plots and ``metrics.json``.
+
+Inputs: an explicit list of run directories and the workflow's selection files::
+
+    <runs_root>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/
+        summary.json  metrics.csv  samples.png
+    <selection_dir>/<experiment>.json
+        {"metric", "by", "sweep_seed", "seeds", "selected": [{"method", "lr_rule",
+         "setting"}]}
+
+:func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
+confirmation runs of each selection), so a run the config no longer names never enters a
+table. Outputs under ``out_dir``: ``tables/`` (paper_table, seeds, summary as
+md/csv/tex), ``plots/`` (:data:`cggan.results.plots.PLOT_KINDS`),
+``plots/data/curves_<exp>.csv`` and ``metrics.json``. Every file is written
+atomically. This module does not import torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cggan.io import atomic_write_json, atomic_write_text
+from cggan.results import plots as figures
+from cggan.results import stats, tables
+from cggan.results.runs import load_runs, load_selections, read_curves
+from cggan.study import Study
+
+__all__ = [
+    "AggregateResult",
+    "aggregate",
+    "aggregate_study",
+    "read_study_config",
+    "study_run_dirs",
+]
+
+
+@dataclass
+class AggregateResult:
+    """What :func:`aggregate` wrote, and the tables it wrote them from."""
+
+    paths: list[Path] = field(default_factory=list)
+    paper: pd.DataFrame | None = None
+    seeds: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    metrics: dict[str, Any] | None = None
+
+
+def study_run_dirs(
+    config: Mapping[str, Any],
+    selection_dir: str | os.PathLike,
+    *,
+    results: str = "results",
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The run directories and selections of a configured study.
+
+    Args:
+        config: the resolved study configuration (schema defaults filled in).
+        selection_dir: where the selection step wrote ``<experiment>.json``; every
+            experiment of the study needs its file.
+        results: the results root the run directories lie under.
+
+    Returns:
+        ``(run_dirs, selections)``: ``Study.sweep_run_dirs()`` plus every selection's
+        ``Study.confirmation_run_dirs``, and ``{experiment: selection}``.
+
+    Raises:
+        ValueError: an invalid config or a missing or invalid selection file.
+    """
+    study = Study(config, results=results)
+    selections = load_selections(selection_dir, study.experiments)
+    run_dirs = list(study.sweep_run_dirs())
+    for experiment in study.experiments:
+        run_dirs += study.confirmation_run_dirs(
+            {**selections[experiment], "experiment": experiment}
+        )
+    return run_dirs, selections
+
+
+def _check_options(top_k: int, confidence: float, rank_by: str) -> None:
+    stats.rank_column(rank_by)
+    if top_k < 1:
+        raise ValueError(f"Invalid top_k: {top_k} (allowed: top_k >= 1)")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(
+            f"Invalid confidence: {confidence} (allowed: 0 < confidence < 1)"
+        )
+
+
+def _check_selections(runs: pd.DataFrame, selections: stats.Selections) -> None:
+    """A selection made on another metric than its runs store means mixed-up results."""
+    for experiment, selection in selections.items():
+        metric = selection.get("metric")
+        if metric is None or experiment not in set(runs["experiment"]):
+            continue
+        stored, _ = stats.metric_info(runs, experiment)
+        if stored != "metric" and metric != stored:
+            raise ValueError(
+                f"Invalid selection for {experiment!r}: metric {metric!r}, "
+                f"but its runs store {stored!r}"
+            )
+
+
+def _write_tables(result: AggregateResult, out_dir: Path) -> None:
+    folder = out_dir / "tables"
+    texts = dict(zip(("paper_table.md", "paper_table.tex"),
+                     tables.render_paper_table(result.paper)))  # fmt: skip
+    texts.update(zip(("seeds.md", "seeds.tex"), tables.render_seed_table(result.seeds)))
+    texts["summary.md"] = tables.render_summary(result.summary)
+    csvs = {"paper_table.csv": result.paper, "seeds.csv": result.seeds,
+            "summary.csv": result.summary}  # fmt: skip
+    for name in ("paper_table.md", "paper_table.tex", "paper_table.csv", "seeds.md",
+                 "seeds.tex", "seeds.csv", "summary.md", "summary.csv"):  # fmt: skip
+        if name in texts:
+            atomic_write_text(folder / name, texts[name])
+        else:
+            tables.write_csv(folder / name, csvs[name])
+        result.paths.append(folder / name)
+    atomic_write_json(out_dir / "metrics.json", result.metrics)
+    result.paths.append(out_dir / "metrics.json")
+
+
+def _write_plots(
+    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame],
+    rank_by: str, draw: bool,
+) -> None:  # fmt: skip
+    runs, curves = frames["runs"], frames["curves"]
+    folder = out_dir / "plots"
+    for experiment in sorted(runs["experiment"].unique()):
+        _, mode = stats.metric_info(runs, experiment)
+        data_path = folder / "data" / f"curves_{experiment}.csv"
+        tables.write_csv(data_path, curves[curves["experiment"] == experiment])
+        result.paths.append(data_path)
+        if not draw:
+            continue
+        paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
+        figures.plot_curves(curves, experiment, mode, paths["curves"])
+        figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
+        figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
+        result.paths.extend(paths.values())
+
+
+def aggregate(
+    run_dirs: Sequence[str | os.PathLike],
+    selections: stats.Selections | None,
+    out_dir: str | os.PathLike,
+    *,
+    top_k: int = 10,
+    confidence: float = 0.95,
+    rank_by: str = "final",
+    plots: bool = True,
+) -> AggregateResult:
+    """Write every table, plot and ``metrics.json`` of one study.
+
+    Args:
+        run_dirs: the study's runs (:func:`study_run_dirs`; sweep and confirmation).
+        selections: ``{experiment: selection}`` (:func:`load_selections`); an
+            experiment without one is selected here from its sweep.
+        out_dir: writes ``tables/``, ``plots/``, ``plots/data/``, ``metrics.json``.
+        top_k: the k of Top-k (the paper: 10).
+        confidence: level of the Student-t interval of the seed mean.
+        rank_by: ``"final"`` (default: end-of-training metric) or ``"best"`` (best seen
+            during training).
+        plots: draw the PNG figures (the CSV plot data is always written).
+
+    Returns:
+        The written paths and the tables.
+
+    Raises:
+        ValueError: bad arguments, no runs, inconsistent runs, or an unreadable
+            ``summary.json``/``metrics.csv`` (``"<file>: <reason>"``).
+    """
+    _check_options(top_k, confidence, rank_by)
+    selections = selections or {}
+    runs = load_runs(run_dirs)
+    _check_selections(runs, selections)
+    confirmed = stats.confirmation_runs(runs, selections, by=rank_by)
+    # every input is read before the first file is written: a bad file writes nothing
+    frames = {"runs": runs, "confirmed": confirmed, "curves": read_curves(confirmed),
+              "sweep": stats.sweep_runs(runs, selections)}  # fmt: skip
+    result = AggregateResult()
+    result.paper = stats.paper_table(runs, selections, top_k=top_k, rank_by=rank_by)
+    result.seeds = stats.seed_table(confirmed, confidence=confidence)
+    result.summary = stats.summary_table(confirmed)
+    result.metrics = tables.metrics_json(result.paper, result.seeds)
+    out_dir = Path(out_dir)
+    _write_tables(result, out_dir)
+    _write_plots(result, out_dir, frames, rank_by, plots)
+    return result
+
+
+def read_study_config(file_or_json: str) -> dict[str, Any]:
+    """The resolved study config, from JSON text (``{...}``) or a JSON file's path.
+
+    Raises:
+        ValueError: unreadable file, invalid JSON or not a JSON object (one line).
+    """
+    text, where = file_or_json, "--study-config"
+    if not file_or_json.lstrip().startswith("{"):
+        where = file_or_json
+        try:
+            text = Path(file_or_json).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{where}: unreadable ({exc})") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: invalid JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: not a JSON object")
+    return config
+
+
+def aggregate_study(
+    config: Mapping[str, Any],
+    selection_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    results: str = "results",
+    top_k: int | None = None,
+    confidence: float | None = None,
+    rank_by: str | None = None,
+    plots: bool = True,
+) -> AggregateResult:
+    """:func:`aggregate` over exactly the runs a study's config names.
+
+    Args:
+        config: the resolved study configuration (schema defaults filled in).
+        selection_dir: the study's selection files (one per experiment).
+        out_dir: where ``tables/``, ``plots/`` and ``metrics.json`` go.
+        results: the results root of the run directories.
+        top_k, confidence, rank_by: None takes the config's ``aggregate.top_k``,
+            ``aggregate.confidence`` and ``selection.by``.
+        plots: draw the PNG figures.
+
+    Raises:
+        ValueError: see :func:`study_run_dirs` and :func:`aggregate`.
+    """
+    run_dirs, selections = study_run_dirs(config, selection_dir, results=results)
+    options = config.get("aggregate") or {}
+    defaults = {
+        "top_k": options.get("top_k", 10),
+        "confidence": options.get("confidence", 0.95),
+        "rank_by": (config.get("selection") or {}).get("by", "final"),
+    }
+    given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
+    chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
+    return aggregate(run_dirs, selections, out_dir, plots=plots, **chosen)

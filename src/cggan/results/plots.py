@@ -1,0 +1,282 @@
+"""The study's figures: metric curves, every sweep run, samples of the best runs.
+
+One PNG per kind and experiment, ``plots/<kind>_<experiment>.png`` (:data:`PLOT_KINDS`),
+written atomically. Diverged and failed runs are counted on the figures, never hidden.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: the workflow and CI have no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib import transforms  # noqa: E402
+
+from cggan.io import atomic_open  # noqa: E402
+from cggan.results.runs import ordered_methods, ordered_rules  # noqa: E402
+from cggan.results.stats import metric_info, rank_column  # noqa: E402
+from cggan.results.tables import direction_text, metric_label, num  # noqa: E402
+
+__all__ = ["PLOT_KINDS", "plot_curves", "plot_samples", "plot_sweep"]
+
+PLOT_KINDS = ("curves", "sweep", "samples")
+DPI = 120
+
+
+def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _palette(methods: list[str]) -> dict[str, Any]:
+    if len(methods) <= 10:
+        colors = sns.color_palette("tab10", len(methods))
+    else:
+        # tab20 comes in dark/light pairs: all dark shades first so neighbours differ
+        tab20 = sns.color_palette("tab20", 20)
+        extra = sns.color_palette("husl", max(0, len(methods) - 20))
+        colors = (tab20[0::2] + tab20[1::2] + extra)[: len(methods)]
+    return dict(zip(methods, colors))
+
+
+def _dashes(methods: list[str]) -> dict[str, Any]:
+    """Solid lines for the first ten methods, dashed for the rest."""
+    return {m: "" if i < 10 else (4, 2) for i, m in enumerate(methods)}
+
+
+def _use_log(values: np.ndarray, mode: str) -> bool:
+    values = values[np.isfinite(values)]
+    # FID spans orders of magnitude (hundreds early, tens late); modes counts do not
+    return (
+        mode == "min"
+        and len(values) > 0
+        and values.min() > 0
+        and values.max() / values.min() > 20
+    )
+
+
+def _note(ax: plt.Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+
+
+def _curve_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
+    if panel.empty:
+        _note(ax, "no evaluated runs")
+        return
+    sns.lineplot(
+        data=panel, x="iteration", y="value", hue="method",
+        hue_order=[m for m in methods if m in set(panel["method"])], style="method",
+        dashes=dashes, palette=palette, estimator="mean", errorbar="sd",
+        linewidth=1.6, err_kws={"alpha": 0.2 if len(methods) <= 6 else 0.1}, ax=ax,
+        legend=False,
+    )  # fmt: skip
+
+
+def plot_curves(
+    curves: pd.DataFrame, experiment: str, mode: str, path: str | os.PathLike
+) -> None:
+    """Metric vs iteration, mean ± sd band over seeds, one panel per rule."""
+    data = curves[curves["experiment"] == experiment]
+    rules = ordered_rules(data["lr_rule"]) or ["(none)"]
+    methods = ordered_methods(data["method"])
+    metric = data["metric"].iloc[0] if len(data) else "metric"
+    fig, axes = plt.subplots(
+        1, len(rules), figsize=(5.2 * len(rules) + 1.5, 4.6), sharey=True, squeeze=False
+    )
+    palette, dashes = _palette(methods), _dashes(methods)
+    for ax, rule in zip(axes[0], rules):
+        panel = data[data["lr_rule"] == rule]
+        _curve_panel(ax, panel, methods, palette, dashes)
+        n_seeds = panel.groupby(["method"])["seed"].nunique().max() if len(panel) else 0
+        ax.set_title(f"{rule} rule (≤{n_seeds} seeds per method)", fontsize=10)
+        ax.set_xlabel("iteration")
+        ax.set_ylabel(f"{metric_label(metric)} ({direction_text(mode)})")
+    if _use_log(data["value"].to_numpy(dtype=float), mode):
+        for ax in axes[0]:
+            ax.set_yscale("log")
+    handles = [
+        plt.Line2D([], [], color=palette[m], linewidth=1.6,
+                   dashes=dashes[m] or (None, None), label=m)
+        for m in methods
+    ]  # fmt: skip
+    if handles:
+        fig.legend(handles=handles, title="method", loc="center left",
+                   bbox_to_anchor=(1.0, 0.5), frameon=False)  # fmt: skip
+    fig.suptitle(
+        f"{experiment}: {metric_label(metric)} during training, selected setting "
+        "(line: seed mean, band: ± 1 sd)"
+    )
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _sweep_points(ax, panel: pd.DataFrame, column: str, methods, palette) -> None:
+    if not len(panel):
+        ax.set_xticks(range(len(methods)), methods)
+        return
+    common = {"data": panel, "x": "method", "y": column, "order": methods,
+              "hue": "method", "hue_order": methods, "palette": palette,
+              "legend": False, "ax": ax}  # fmt: skip
+    # seaborn 0.13 passes matplotlib's deprecated `vert`
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        sns.boxplot(**common, showfliers=False, width=0.6, boxprops={"alpha": 0.35})
+    sns.stripplot(**common, size=5, jitter=0.15, edgecolor="black", linewidth=0.5)
+
+
+def _status_marks(runs: pd.DataFrame, column: str) -> list[str]:
+    """``["1 div", "2 fail", ...]`` for one method × rule's sweep runs."""
+    if runs.empty:
+        return ["no runs"]
+    n_div = int((runs["status"] == "diverged").sum())
+    n_fail = int(runs["status"].isin(["failed", "missing"]).sum())
+    n_nan = int(((runs["status"] == "finished") & runs[column].isna()).sum())
+    return (
+        [f"{n_div} div"] * bool(n_div)
+        + [f"{n_fail} fail"] * bool(n_fail)
+        + [f"{n_nan} no value"] * bool(n_nan)
+    )
+
+
+def _sweep_marks(ax, data: pd.DataFrame, rule: str, column: str, methods) -> None:
+    # above the panel (x in data units, y in axes units), so they never hide points
+    trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for i, method in enumerate(methods):
+        runs = data[(data["method"] == method) & (data["lr_rule"] == rule)]
+        marks = _status_marks(runs, column)
+        if marks:
+            ax.text(i, 1.02, "\n".join(marks), transform=trans, ha="center",
+                    va="bottom", fontsize=7, color="firebrick")  # fmt: skip
+
+
+def plot_sweep(
+    sweep: pd.DataFrame, experiment: str, rank_by: str, path: str | os.PathLike
+) -> None:
+    """Each sweep run's metric per method × rule; diverged/failed counts above."""
+    column = rank_column(rank_by)
+    data = sweep[sweep["experiment"] == experiment].copy()
+    metric, mode = metric_info(sweep, experiment)
+    methods = ordered_methods(data["method"])
+    rules = ordered_rules(data["lr_rule"])
+    ok = data[(data["status"] == "finished") & data[column].notna()]
+    width = max(6.0, 0.55 * len(methods) + 2.0)
+    fig, axes = plt.subplots(
+        len(rules), 1, figsize=(width, 3.3 * len(rules) + 0.8), sharex=True,
+        squeeze=False,
+    )  # fmt: skip
+    palette = _palette(methods)
+    log = _use_log(ok[column].to_numpy(dtype=float), mode)
+    for ax, rule in zip(axes[:, 0], rules):
+        _sweep_points(ax, ok[ok["lr_rule"] == rule], column, methods, palette)
+        if log:
+            ax.set_yscale("log")
+        _sweep_marks(ax, data, rule, column, methods)
+        ax.set_title(f"{rule} rule", fontsize=10, pad=26)
+        ax.set_xlabel("")
+        ax.set_ylabel(f"{rank_by} {metric_label(metric)}")
+    rotate = len(methods) > 5
+    axes[-1, 0].set_xlabel("method")
+    axes[-1, 0].tick_params(axis="x", labelrotation=45 if rotate else 0)
+    for label in axes[-1, 0].get_xticklabels():
+        label.set_ha("right" if rotate else "center")
+    fig.suptitle(
+        f"{experiment}: {rank_by} {metric_label(metric)} of every sweep run "
+        f"({len(data)} runs, one seed per setting; "
+        f"{direction_text(mode)})\n"
+        "red: diverged / failed runs, counted but not plotted",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _sample_points(run_dir: Path) -> np.ndarray | None:
+    """2-D sample points stored beside a run (samples.npy, or samples.csv with x, y)."""
+    npy, csv = run_dir / "samples.npy", run_dir / "samples.csv"
+    try:
+        if npy.is_file():
+            points = np.load(npy, allow_pickle=False)
+        elif csv.is_file():
+            frame = pd.read_csv(csv)
+            columns = ["x", "y"] if {"x", "y"} <= set(frame.columns) else None
+            points = (frame[columns] if columns else frame.iloc[:, :2]).to_numpy()
+        else:
+            return None
+    except (OSError, ValueError, KeyError):
+        return None
+    points = np.asarray(points, dtype=float)
+    return points if points.ndim == 2 and points.shape[1] == 2 else None
+
+
+def _draw_samples(ax, run_dir: Path) -> None:
+    points = _sample_points(run_dir)
+    if points is not None:
+        ax.axis("on")
+        ax.scatter(points[:, 0], points[:, 1], s=3, alpha=0.5, color="tab:blue",
+                   linewidths=0)  # fmt: skip
+        ax.set_aspect("equal")
+        # data lie in [-1, 1]; widen only for samples that left it
+        extent = 1.15
+        if np.isfinite(points).any():
+            extent = max(1.15, 1.05 * float(np.nanmax(np.abs(points))))
+        ax.set_xlim(-extent, extent)
+        ax.set_ylim(-extent, extent)
+        ax.tick_params(labelsize=6)
+    elif (run_dir / "samples.png").is_file():
+        ax.imshow(plt.imread(run_dir / "samples.png"), interpolation="nearest")
+    else:
+        _note(ax, "no samples stored")
+
+
+def _best_per_method(data: pd.DataFrame, mode: str) -> list[pd.Series]:
+    picks = []
+    for method in ordered_methods(data["method"]):
+        values = data.loc[data["method"] == method, "final_metric"]
+        picks.append(data.loc[values.idxmax() if mode == "max" else values.idxmin()])
+    return picks
+
+
+def plot_samples(
+    confirmed: pd.DataFrame, experiment: str, path: str | os.PathLike
+) -> None:
+    """Mosaic of the best confirmed run per method (any rule), with its metric."""
+    data = confirmed[
+        (confirmed["experiment"] == experiment) & (confirmed["status"] == "finished")
+    ]
+    data = data[data["final_metric"].notna()]
+    metric, mode = metric_info(confirmed, experiment)
+    picks = _best_per_method(data, mode)
+    ncols = max(1, min(5, len(picks)))
+    nrows = max(1, math.ceil(len(picks) / ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(2.8 * ncols, 3.4 * nrows), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, run in zip(axes.flat, picks):
+        _draw_samples(ax, Path(run["run_dir"]))
+        ax.set_title(
+            f"{run['method']}\n{run['lr_rule']}, seed {int(run['seed'])}: "
+            f"{metric_label(metric)} {num(run['final_metric'])}",
+            fontsize=9,
+        )
+    if not picks:
+        _note(axes[0, 0], "no finished confirmation run")
+    fig.suptitle(
+        f"{experiment}: samples of the best confirmed run per method "
+        f"(final {metric_label(metric)})",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    _save(fig, path)

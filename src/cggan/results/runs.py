@@ -1,0 +1,341 @@
+"""Loading a study's runs: one row per listed run directory, and its metric curves.
+
+Run layout (written by ``cggan.train``; :func:`cggan.study.parse_run_dir` owns it)::
+
+    <runs_root>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/
+        summary.json  metrics.csv  samples.png
+
+The runs are always an explicit list (the sweep and confirmation runs the workflow
+names, :func:`cggan.results.aggregate.study_run_dirs`), so a run of a setting the config
+no longer names never enters a table. A listed run without ``summary.json`` is
+``"missing"`` (counted with the failed runs); a ``summary.json`` or ``metrics.csv`` that
+cannot be read is an error naming the file, never a silent failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cggan.registry import LR_RULES, METHODS
+from cggan.study import parse_run_dir
+
+__all__ = [
+    "STATUSES",
+    "finite_or_nan",
+    "find_run_dirs",
+    "load_runs",
+    "load_selections",
+    "ordered_methods",
+    "ordered_rules",
+    "read_curves",
+    "read_metrics_csv",
+    "read_run",
+]
+
+# "missing": a listed run without summary.json; tables count it with the failed runs.
+STATUSES = ("finished", "diverged", "failed", "missing")
+CURVE_COLUMNS = ["experiment", "method", "lr_rule", "setting", "seed", "metric",
+                 "iteration", "value"]  # fmt: skip
+
+
+def _ordered(names: Iterable[str], order: Sequence[str]) -> list[str]:
+    """Known names in registry order, then unknown ones alphabetically."""
+    order = list(order)
+
+    def key(name: str) -> tuple[int, str]:
+        return (order.index(name), "") if name in order else (len(order), name)
+
+    return sorted(set(names), key=key)
+
+
+def ordered_methods(names: Iterable[str]) -> list[str]:
+    """Methods in the registry's order (baselines, CG family, game optimizers)."""
+    return _ordered(names, METHODS)
+
+
+def ordered_rules(names: Iterable[str]) -> list[str]:
+    """Learning-rate rules in the registry's order."""
+    return _ordered(names, LR_RULES)
+
+
+def finite_or_nan(value: Any) -> float:
+    """``float(value)`` if finite, else NaN (also for None and text)."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out if math.isfinite(out) else math.nan
+
+
+def _empty_row(run_dir: Path) -> dict[str, Any]:
+    where = parse_run_dir(Path(run_dir).absolute())
+    return {
+        **{k: where[k] for k in ("experiment", "method", "lr_rule", "setting", "seed")},
+        "run_dir": str(run_dir), "status": "missing",
+        "error": "summary.json missing (run incomplete)", "diverged_at": None,
+        "metric_name": None, "metric_mode": None, "best_metric": math.nan,
+        "final_metric": math.nan, "best_iteration": None, "iterations": None,
+        "wall_time_s": math.nan, "lr_g": math.nan, "lr_d": math.nan,
+        "method_kwargs": "{}", "lr_rule_kwargs": "{}",
+    }  # fmt: skip
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    """The summary as a dict; ValueError ``"<path>: <reason>"`` if it cannot be read."""
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: invalid JSON ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: unreadable ({exc})") from None
+    if not isinstance(summary, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    status = summary.get("status")
+    if status not in STATUSES[:3]:
+        raise ValueError(
+            f"Invalid status: {status!r} in {path} "
+            "(allowed: finished, diverged, failed)"
+        )
+    mode = summary.get("metric_mode") or "min"
+    if mode not in ("min", "max"):
+        raise ValueError(
+            f"Invalid metric_mode: {mode!r} in {path} (allowed: min, max)"
+        )
+    return summary
+
+
+def _check_spec(row: dict[str, Any], spec: dict[str, Any], run_dir: Path) -> None:
+    # The directory says where a run belongs; a spec that disagrees means mixed-up
+    # results.
+    for key in ("experiment", "method", "lr_rule"):
+        if key in spec and str(spec[key]) != row[key]:
+            raise ValueError(
+                f"Invalid run directory: {run_dir} holds a run with {key}={spec[key]!r}"
+            )
+    if "seed" in spec and int(spec["seed"]) != row["seed"]:
+        raise ValueError(
+            f"Invalid run directory: {run_dir} holds a run with seed={spec['seed']!r}"
+        )
+
+
+def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
+    """One run as a table row (see :func:`load_runs` for the columns).
+
+    Raises:
+        ValueError: the path does not follow the run layout, ``summary.json`` is
+            unreadable or invalid (``"<file>: <reason>"``), or its spec contradicts the
+            directory.
+    """
+    run_dir = Path(run_dir)
+    row = _empty_row(run_dir)
+    path = run_dir / "summary.json"
+    if not path.is_file():
+        return row
+    summary = _read_summary(path)
+    spec = summary.get("spec") or {}
+    _check_spec(row, spec, run_dir)
+    status = summary["status"]
+    row.update(
+        status=status,
+        error=summary.get("error"),
+        diverged_at=summary.get("diverged_at"),
+        metric_name=summary.get("metric_name")
+        or (spec.get("eval") or {}).get("metric"),
+        metric_mode=summary.get("metric_mode") or "min",
+        best_metric=finite_or_nan(summary.get("best_metric")),
+        # A run that did not finish has no final metric, whatever the file says.
+        final_metric=finite_or_nan(summary.get("final_metric"))
+        if status == "finished"
+        else math.nan,
+        best_iteration=summary.get("best_iteration"),
+        iterations=summary.get("iterations"),
+        wall_time_s=finite_or_nan(summary.get("wall_time_s")),
+        lr_g=finite_or_nan(spec.get("lr_g")),
+        lr_d=finite_or_nan(spec.get("lr_d")),
+        method_kwargs=json.dumps(spec.get("method_kwargs") or {}, sort_keys=True),
+        lr_rule_kwargs=json.dumps(spec.get("lr_rule_kwargs") or {}, sort_keys=True),
+    )
+    return row
+
+
+def load_runs(run_dirs: Iterable[str | os.PathLike]) -> pd.DataFrame:
+    """Read the listed run directories into one table (one row per run).
+
+    Args:
+        run_dirs: ``<runs_root>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>``
+            paths, e.g. ``Study.sweep_run_dirs()`` plus ``Study.confirmation_run_dirs``.
+            Duplicates (the sweep seed's confirmation run is a sweep run) count once.
+
+    Returns:
+        DataFrame with experiment, method, lr_rule, setting, seed, status, metric
+        name/mode, best and final metric (NaN when absent; always NaN for a run that did
+        not finish), lr_g, lr_d, method_kwargs (JSON text) and run_dir, in path order. A
+        listed run without ``summary.json`` has status ``"missing"``.
+
+    Raises:
+        ValueError: no run listed, a path outside the layout, an unreadable
+            ``summary.json`` (``"<file>: <reason>"``), a spec contradicting its
+            directory, or one experiment's runs mixing metrics.
+    """
+    if isinstance(run_dirs, (str, os.PathLike)):
+        raise TypeError(
+            f"Invalid run_dirs: {str(run_dirs)!r} (allowed: a list of run directories; "
+            "find_run_dirs lists a directory's)"
+        )
+    # Path order (by components), as the former directory walk read them.
+    paths = sorted({Path(d) for d in run_dirs})
+    if not paths:
+        raise ValueError("Invalid run_dirs: [] (allowed: at least one run directory)")
+    runs = pd.DataFrame([read_run(p) for p in paths])
+    for experiment, group in runs.groupby("experiment"):
+        for column in ("metric_name", "metric_mode"):
+            values = set(group[column].dropna())
+            if len(values) > 1:
+                raise ValueError(
+                    f"Invalid runs of experiment {experiment!r}: "
+                    f"mixed {column} {sorted(values)}"
+                )
+    return runs
+
+
+def find_run_dirs(runs_dir: str | os.PathLike) -> list[Path]:
+    """Every run directory under ``runs_dir`` (for ad-hoc use on a directory).
+
+    The workflow lists its runs instead
+    (:func:`cggan.results.aggregate.study_run_dirs`): a directory also holds runs of
+    settings the config no longer names.
+
+    Raises:
+        ValueError: ``runs_dir`` is not a directory or holds no run directory.
+    """
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise ValueError(f"Invalid runs_dir: {runs_dir} (not a directory)")
+    found = [
+        d
+        for d in sorted(runs_dir.glob("*/*/*/*/seed*"))
+        if d.is_dir() and d.name[len("seed") :].isdigit()
+    ]
+    if not found:
+        raise ValueError(
+            f"Invalid runs_dir: {runs_dir} (no runs found under "
+            "<experiment>/<method>/<lr_rule>/<setting>/seed<k>/)"
+        )
+    return found
+
+
+def _read_selection(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"Invalid selection file: {path} ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("selected"), list):
+        raise ValueError(f"Invalid selection file: {path} (needs a 'selected' list)")
+    return data
+
+
+def load_selections(
+    selection_dir: str | os.PathLike | None, experiments: Sequence[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Read the selection files ``<selection_dir>/<experiment>.json`` of the workflow.
+
+    Args:
+        selection_dir: directory of selection files, or None (no selections: each
+            experiment is then selected from its sweep, see ``confirmation_runs``).
+        experiments: read exactly these experiments' files (each must exist); None
+            reads every ``*.json`` of the directory.
+
+    Returns:
+        ``{experiment: selection}``; extra keys are kept.
+
+    Raises:
+        ValueError: the directory or a named file does not exist, or a file is not a
+            selection object.
+    """
+    if selection_dir is None:
+        return {}
+    selection_dir = Path(selection_dir)
+    if not selection_dir.is_dir():
+        raise ValueError(f"Invalid selection_dir: {selection_dir} (not a directory)")
+    if experiments is None:
+        paths = sorted(selection_dir.glob("*.json"))
+    else:
+        paths = [selection_dir / f"{e}.json" for e in experiments]
+    selections = {}
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"{path}: missing (no selection for this experiment)")
+        data = _read_selection(path)
+        experiment = str(data.get("experiment", path.stem))
+        if experiments is not None and experiment != path.stem:
+            raise ValueError(
+                f"{path}: holds experiment {experiment!r}, not {path.stem!r}"
+            )
+        selections[experiment] = data
+    return selections
+
+
+def read_metrics_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """A run's ``metrics.csv``, checked whole (every row as wide as the header).
+
+    Raises:
+        ValueError: ``"<path>: <reason>"`` for an unreadable, empty or truncated file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: unreadable ({exc})") from None
+    if not text:
+        raise ValueError(f"{path}: empty file")
+    # The trainer rewrites the file whole, each line complete: anything else was cut.
+    if not text.endswith("\n"):
+        raise ValueError(f"{path}: truncated (no final newline)")
+    rows = list(csv.reader(io.StringIO(text)))
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise ValueError(
+                f"{path}: truncated or invalid (line {number} has {len(row)} fields, "
+                f"the header {len(rows[0])})"
+            )
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise ValueError(f"{path}: invalid CSV ({exc})") from None
+
+
+def _curve(run: pd.Series) -> pd.DataFrame | None:
+    path = Path(str(run.get("run_dir"))) / "metrics.csv"
+    metric = run.get("metric_name")
+    if not isinstance(metric, str) or not path.is_file():
+        return None
+    table = read_metrics_csv(path)
+    if metric not in table.columns or "iteration" not in table.columns:
+        return None
+    values = pd.to_numeric(table[metric], errors="coerce")
+    values = values.replace([float("inf"), float("-inf")], math.nan)
+    frame = pd.DataFrame({"iteration": table["iteration"], "value": values}).dropna()
+    frame.insert(0, "metric", metric)
+    for column in ("seed", "setting", "lr_rule", "method", "experiment"):
+        frame.insert(0, column, run[column])
+    return frame
+
+
+def read_curves(confirmed: pd.DataFrame) -> pd.DataFrame:
+    """Long-format metric curves of the confirmation runs (rows without values dropped).
+
+    Raises:
+        ValueError: a run's ``metrics.csv`` is unreadable or truncated (names the file).
+    """
+    frames = [f for _, run in confirmed.iterrows() if (f := _curve(run)) is not None]
+    if not frames:
+        return pd.DataFrame(columns=CURVE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]

@@ -1,0 +1,203 @@
+"""A hand-made tree of fake run directories (no training) for the results tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from cggan.results.aggregate import AggregateResult, aggregate  # noqa: E402
+from cggan.results.runs import find_run_dirs, load_selections  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# Hand-chosen FIDs of the digits sweep (seed 0): method -> rule -> setting -> final FID,
+# "div" = diverged, "fail" = failed.
+SWEEP = {
+    "adam": {
+        "constant": {"a": 30.0, "b": 25.0, "c": "div"},
+        "sqrt": {"a": 40.0, "b": 35.5, "c": 50.0},
+    },
+    "cg_fr": {
+        "constant": {"a": 20.0, "b": 22.5, "c": "fail"},
+        "sqrt": {"a": 28.0, "b": 26.0, "c": 27.0},
+    },
+}
+# Selected setting and the final FIDs of seeds 1 and 2 (seed 0 is the sweep run).
+CONFIRM = {
+    ("adam", "constant"): ("b", {1: 27.0, 2: 29.5}),
+    ("adam", "sqrt"): ("b", {1: 36.0, 2: 38.0}),
+    ("cg_fr", "constant"): ("a", {1: 21.0, 2: "div"}),
+    ("cg_fr", "sqrt"): ("b", {1: 25.0, 2: 24.5}),
+}
+# 2-D mixture (modes covered, higher is better), rule constant, seed 0 only.
+MIXTURE = {
+    "sgd": {"a": 5.0, "b": 8.0, "c": 7.0},
+    "cg_fr": {"a": 6.0, "b": "div", "c": 3.0},
+}
+
+
+def write_run(
+    root, experiment, method, rule, setting, seed, value, *, metric="fid", mode="min"
+):
+    """A fake run at ``root/<experiment>/<method>/<rule>/<setting>/seed<seed>``.
+
+    ``value``: the final metric, ``"div"`` (diverged) or ``"fail"`` (failed); settings
+    ``a``, ``b``, ``c`` have lr_g 1e-3, 5e-4, 1e-4.
+    """
+    run_dir = root / experiment / method / rule / setting / f"seed{seed}"
+    lr = {"a": 1e-3, "b": 5e-4, "c": 1e-4}[setting]
+    return fill_run(run_dir, value, lr=lr, metric=metric, mode=mode)
+
+
+def fill_run(run_dir: Path, value, *, lr: float, metric="fid", mode="min") -> Path:
+    """Write summary.json, metrics.csv and samples of a fake run into ``run_dir``."""
+    experiment, method, rule, _, seed_dir = run_dir.parts[-5:]
+    seed = int(seed_dir[len("seed") :])
+    run_dir.mkdir(parents=True)
+    status = {"div": "diverged", "fail": "failed"}.get(value, "finished")
+    final = value if status == "finished" else None
+    # best over training: better than final by 1 for finished runs
+    best = (
+        None
+        if status == "failed"
+        else (99.0 if final is None else final + (-1.0 if mode == "min" else 1.0))
+    )
+    summary = {
+        "status": status,
+        "diverged_at": 150 if status == "diverged" else None,
+        "error": "boom" if status == "failed" else None,
+        "metric_name": metric,
+        "metric_mode": mode,
+        "best_metric": best,
+        "best_iteration": 100,
+        "final_metric": final,
+        "iterations": 200,
+        "wall_time_s": 1.5,
+        "versions": {},
+        "git_revision": "abc",
+        "spec": {
+            "experiment": experiment,
+            "method": method,
+            "method_kwargs": {"beta_coeff": 0.5} if method.startswith("cg") else {},
+            "lr_rule": rule,
+            "lr_g": lr,
+            "lr_d": 2 * lr,
+            "seed": seed,
+            "dataset": {"name": experiment},
+            "eval": {"metric": metric, "every": 100},
+        },
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    if status != "failed":
+        _write_outputs(run_dir, final, lr=lr, metric=metric, seed=seed)
+    return run_dir
+
+
+def _write_outputs(run_dir: Path, final, *, lr: float, metric: str, seed: int) -> None:
+    end = final if final is not None else float("nan")
+    cols = "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,"
+    if metric == "fid":
+        rows = [cols + "fid,fid_status,kid,elapsed_s"]
+        rows += [
+            f"0,1,1,1,1,{lr},{lr},{end + 200},ok,0.1,0.1",
+            f"50,1,1,1,1,{lr},{lr},,,,0.2",
+        ]
+        rows += [
+            f"100,1,1,1,1,{lr},{lr},{end + 20},ok,0.1,0.3",
+            f"200,1,1,1,1,{lr},{lr},{end},ok,0.1,0.4",
+        ]
+    else:
+        rows = [cols + "modes,high_quality,elapsed_s"]
+        rows += [
+            f"0,1,1,1,1,{lr},{lr},1,0.1,0.1",
+            f"200,1,1,1,1,{lr},{lr},{end},0.8,0.4",
+        ]
+    (run_dir / "metrics.csv").write_text("\n".join(rows) + "\n")
+    image = np.random.default_rng(seed).random((18, 18, 3))
+    plt.imsave(run_dir / "samples.png", image)
+    if metric == "modes":
+        angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+        np.save(
+            run_dir / "samples.npy",
+            np.c_[np.cos(angles), np.sin(angles)].repeat(20, axis=0),
+        )
+
+
+def build_study(tmp_path: Path) -> tuple[Path, Path]:
+    runs, sel = tmp_path / "runs" / "study", tmp_path / "selection" / "study"
+    for method, by_rule in SWEEP.items():
+        for rule, by_setting in by_rule.items():
+            for setting, value in by_setting.items():
+                write_run(runs, "digits", method, rule, setting, 0, value)
+    selected = []
+    for (method, rule), (setting, values) in CONFIRM.items():
+        for seed, value in values.items():
+            write_run(runs, "digits", method, rule, setting, seed, value)
+        selected.append(
+            {
+                "method": method,
+                "lr_rule": rule,
+                "setting": setting,
+                "value": 0.0,
+                "n_candidates": 3,
+                "n_diverged": 0,
+                "n_failed": 0,
+            }
+        )
+    sel.mkdir(parents=True)
+    (sel / "digits.json").write_text(
+        json.dumps(
+            {
+                "experiment": "digits",
+                "metric": "fid",
+                "by": "final",
+                "sweep_seed": 0,
+                "seeds": [0, 1, 2],
+                "selected": selected,
+                "extra_key": "tolerated",
+            }
+        )
+    )
+    for method, by_setting in MIXTURE.items():
+        for setting, value in by_setting.items():
+            write_run(
+                runs,
+                "ring8",
+                method,
+                "constant",
+                setting,
+                0,
+                value,
+                metric="modes",
+                mode="max",
+            )
+    # no selection file for ring8: it is selected by the aggregation itself
+    return runs, sel
+
+
+
+def aggregate_dir(runs: Path, sel: Path | None, out: Path, **kw) -> AggregateResult:
+    """``aggregate`` over every run found under ``runs`` (the former directory API)."""
+    return aggregate(find_run_dirs(runs), load_selections(sel), out, **kw)
+
+
+def row(table: pd.DataFrame, experiment: str, method: str, rule: str) -> pd.Series:
+    hit = table[
+        (table["experiment"] == experiment)
+        & (table["method"] == method)
+        & (table["lr_rule"] == rule)
+    ]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def finite(values):
+    return [v for v in values if isinstance(v, float)]

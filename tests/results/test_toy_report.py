@@ -1,0 +1,52 @@
+"""The toy report: theory table (Markdown, CSV) and the CG-paper figure."""
+
+import csv
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from cggan.results.toy_report import build_report
+from cggan.toy import default_toy_runs, write_trajectory_csv
+
+torch.set_num_threads(1)
+
+
+def test_build_report_on_short_runs(tmp_path):
+    runs = [r for r in default_toy_runs() if r.purpose == "theory"]
+    runs = [dataclasses.replace(r, steps=30) for r in runs]
+    runs += [
+        r
+        for r in default_toy_runs()
+        if r.game == "cg_paper" and r.method in ("sgd", "cg_fr")
+    ]
+    runs = [dataclasses.replace(r, steps=min(r.steps, 30)) for r in runs]
+    for r in runs:
+        write_trajectory_csv(tmp_path / "toy" / r.relpath, r.run())
+    out = tmp_path / "out"
+    rows = build_report(
+        tmp_path / "toy",
+        out_table_md=out / "t.md",
+        out_table_csv=out / "t.csv",
+        out_figure=out / "f.png",
+        runs=runs,
+    )
+    assert len(rows) == 6 and all(row["holds"] for row in rows)
+    sga = next(
+        r for r in rows if r["game"] == "bilinear" and r["method"] == "sgd_simultaneous"
+    )
+    assert sga["measured_rate"] == pytest.approx(math.sqrt(1 + 0.1**2))  # C = I: exact
+    assert (out / "f.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| bilinear | pm |" in (out / "t.md").read_text()
+    with open(out / "t.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == 6
+    (tmp_path / "toy" / runs[0].relpath).unlink()
+    with pytest.raises(FileNotFoundError, match=runs[0].relpath):
+        build_report(
+            tmp_path / "toy",
+            out_table_md=out / "t.md",
+            out_table_csv=out / "t.csv",
+            out_figure=out / "f.png",
+            runs=runs,
+        )

@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 
 from cggan.results.aggregate import AggregateResult, aggregate  # noqa: E402
 from cggan.results.runs import find_run_dirs, load_selections  # noqa: E402
+from cggan.study import Study, select_settings, selection_record  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -201,3 +202,64 @@ def row(table: pd.DataFrame, experiment: str, method: str, rule: str) -> pd.Seri
 
 def finite(values):
     return [v for v in values if isinstance(v, float)]
+
+
+# --- a configured study (cggan.study.Study): runs where the config names them ---
+#: Final FID per (method, lr_g) of the sweep at seed 0; other seeds add 1 per seed.
+STUDY_SWEEP = {("sgd", 1e-3): 12.0, ("sgd", 5e-4): 9.0, ("cg_fr", 1e-3): 20.0,
+               ("cg_fr", 5e-4): "div"}  # fmt: skip
+
+
+def study_config(**overrides) -> dict:
+    """A tiny schema-complete study: digits, sgd and cg_fr, two lr_g, seeds 0-1."""
+    config = {
+        "study": "t", "data_root": "results/data", "download": False,
+        "train_threads": 1, "device": "cpu", "fid": {"inception_weights": None},
+        "experiments": {"digits": {
+            "dataset": "digits", "image_size": 16, "model": "dcgan",
+            "model_kwargs": {"ngf": 8, "ndf": 8}, "z_dim": 16, "loss": "bce",
+            "n_critic": 1, "batch_size": 32, "iterations": 40, "checkpoint_every": 20,
+            "methods": None, "lr_rules": None,
+            "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100,
+                     "extractor": "classifier", "dims": 128,
+                     "reference_split": "train", "reference_n": 1437}}},
+        "methods": {"sgd": {}, "cg_fr": {"beta_coeff": [0.5]}},
+        "lr_rules": {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
+        "sweep_seed": 0, "seeds": [0, 1], "selection": {"by": "final"},
+        "aggregate": {"top_k": 2, "confidence": 0.9}, "toy": {"enabled": False},
+        "resources": {"train": {"mem_mb": 100, "runtime": 1, "gpu": 0},
+                      "default": {"mem_mb": 100, "runtime": 1, "gpu": 0}},
+    }  # fmt: skip
+    config.update(overrides)
+    return config
+
+
+def build_configured_study(results: Path, config: dict) -> Path:
+    """Train nothing: write the sweep, the workflow's selection file, the confirmation.
+
+    Returns:
+        The selection directory.
+    """
+    study = Study(config, results=str(results))
+    records = []
+    for run_dir in map(Path, study.sweep_run_dirs()):
+        spec = study.run_spec(*run_dir.parts[-5:-1], 0)
+        value = STUDY_SWEEP[(spec["method"], spec["lr_g"])]
+        fill_run(run_dir, value, lr=spec["lr_g"])
+        summary = json.loads((run_dir / "summary.json").read_text())
+        records.append({"method": spec["method"], "lr_rule": spec["lr_rule"],
+                        "setting": run_dir.parts[-2], "summary": summary})  # fmt: skip
+    groups = select_settings(records, by="final", direction="min")
+    selection = selection_record(
+        study=study.name, experiment="digits", metric="fid", groups=groups,
+        by="final", direction="min", sweep_seed=0, seeds=study.seeds,
+    )  # fmt: skip
+    sel_dir = results / "selection" / study.name
+    sel_dir.mkdir(parents=True)
+    (sel_dir / "digits.json").write_text(json.dumps(selection))
+    for run_dir in map(Path, study.confirmation_run_dirs(selection)):
+        if not run_dir.exists():
+            spec = json.loads((run_dir.parent / "seed0" / "summary.json").read_text())
+            value = spec["final_metric"] + int(run_dir.name[len("seed") :])
+            fill_run(run_dir, value, lr=spec["spec"]["lr_g"])
+    return sel_dir

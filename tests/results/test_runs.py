@@ -28,3 +28,28 @@ def test_a_spec_contradicting_its_directory_is_rejected(tmp_path):
     run_dir.rename(moved)
     with pytest.raises(ValueError, match="method='sgd'"):
         load_runs(find_run_dirs(tmp_path / "runs"))
+
+
+def test_load_runs_takes_a_list_and_counts_a_listed_absent_run_missing(tmp_path):
+    present = write_run(tmp_path / "runs", "digits", "sgd", "constant", "a", 0, 10.0)
+    absent = present.parent / "seed1"
+    runs = load_runs([present, absent, present])  # duplicates count once
+    assert runs["seed"].tolist() == [0, 1]
+    assert runs["status"].tolist() == ["finished", "missing"]
+    assert runs["error"].iloc[1] == "summary.json missing (run incomplete)"
+    with pytest.raises(TypeError, match="Invalid run_dirs"):
+        load_runs(str(tmp_path / "runs"))
+    with pytest.raises(ValueError, match="at least one run directory"):
+        load_runs([])
+    with pytest.raises(ValueError, match="Invalid run directory"):
+        load_runs([tmp_path / "not_a_seed_dir"])
+
+
+def test_a_summary_that_is_not_a_run_summary_is_named(tmp_path):
+    run_dir = write_run(tmp_path / "runs", "digits", "sgd", "constant", "a", 0, 10.0)
+    (run_dir / "summary.json").write_text('{"status": "running"}')
+    with pytest.raises(ValueError, match="Invalid status: 'running' in .*summary.json"):
+        load_runs([run_dir])
+    (run_dir / "summary.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValueError, match=r"summary\.json: unreadable"):
+        load_runs([run_dir])

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from scipy import stats
-from tests.results.fake_runs import SWEEP, aggregate_dir, build_study, finite, row
+from tests.results.fake_runs import (
+    SWEEP,
+    aggregate_dir,
+    build_study,
+    finite,
+    row,
+    write_run,
+)
 
-from cggan.results.stats import t_interval, top_k_stats
+from cggan.results.runs import find_run_dirs, load_runs
+from cggan.results.stats import confirmation_runs, t_interval, top_k_stats
+from cggan.study import select_settings
 
 
 def test_top1_is_the_minimum_of_the_chosen_sweep_values(study):
@@ -101,3 +111,31 @@ def test_rank_by_best_uses_the_best_metric(tmp_path):
     )  # best = final - 1
     with pytest.raises(ValueError, match="Invalid rank_by"):
         aggregate_dir(runs, sel, tmp_path / "out", rank_by="median")
+
+
+def test_without_a_selection_file_the_workflows_algorithm_selects(study, tmp_path):
+    # ring8 has no selection file: cggan.study.select_settings on the sweep summaries
+    # must pick what the aggregation confirms.
+    runs_dir = study[0]
+    records = [
+        {"method": p.parts[-4], "lr_rule": p.parts[-3], "setting": p.parts[-2],
+         "summary": json.loads((p / "summary.json").read_text())}
+        for p in sorted((runs_dir / "ring8").glob("*/*/*/seed0"))
+    ]  # fmt: skip
+    groups = select_settings(records, by="final", direction="max")
+    expected = {(g["method"], g["lr_rule"]): g["selected"]["setting"] for g in groups}
+    seeds = study[3].seeds
+    got = {
+        (r["method"], r["lr_rule"]): r["setting"]
+        for _, r in seeds[seeds["experiment"] == "ring8"].iterrows()
+    }
+    assert got == expected == {("sgd", "constant"): "b", ("cg_fr", "constant"): "a"}
+
+
+def test_ties_go_to_the_smaller_setting_id(tmp_path):
+    runs = tmp_path / "runs"
+    for setting in ("c", "a", "b"):
+        write_run(runs, "digits", "sgd", "constant", setting, 0, 5.0)
+    loaded = load_runs(find_run_dirs(runs))
+    confirmed = confirmation_runs(loaded, None, by="final")
+    assert confirmed["setting"].tolist() == ["a"]

@@ -1,4 +1,4 @@
-"""Tests of the thin CLI scripts/aggregate.py (exit codes, error line, files written)."""
+"""The thin CLI scripts/aggregate.py: exit codes, one error line, files written."""
 
 from __future__ import annotations
 
@@ -177,3 +177,73 @@ def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
         "| sgd | 9.00 | 10.50 ± 2.12 | n=3, 1 div, 0 fail |"
         in (out / "tables" / "paper_table.md").read_text()
     )
+
+
+def configured_study(tmp_path: Path):
+    from tests.results.fake_runs import build_configured_study, study_config
+
+    results, config = tmp_path / "results", study_config()
+    return results, build_configured_study(results, config), config
+
+
+def test_study_config_names_the_runs_and_options(tmp_path, capsys):
+    results, sel, config = configured_study(tmp_path)
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    outs = []
+    for given in (json.dumps(config), str(config_file)):
+        out = tmp_path / f"out{len(outs)}"
+        code = load_cli().main(
+            ["--study-config", given, "--selection-dir", str(sel),
+             "--results-root", str(results), "--out-dir", str(out), "--no-plots"]
+        )  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        outs.append(out)
+    paper = (outs[0] / "tables" / "paper_table.md").read_text()
+    # top_k = 2 comes from the config's aggregate.top_k
+    assert "| sgd | 9.00 | 10.50 ± 2.12 | n=2, 0 div, 0 fail |" in paper
+    assert "90% CI" in (outs[0] / "tables" / "seeds.md").read_text()
+    for name in ("paper_table.csv", "seeds.csv", "summary.csv"):
+        first = (outs[0] / "tables" / name).read_bytes()
+        assert first == (outs[1] / "tables" / name).read_bytes()
+    assert json.loads((outs[0] / "metrics.json").read_text())["digits"]["sgd"]
+
+
+def test_unreadable_run_files_are_one_error_line_naming_the_file(tmp_path):
+    results, sel, config = configured_study(tmp_path)
+    run_dir = next((results / "runs" / "t" / "digits" / "sgd").glob("*/*/seed1"))
+    args = ["--study-config", json.dumps(config), "--selection-dir", str(sel),
+            "--results-root", str(results), "--out-dir", str(tmp_path / "out"),
+            "--no-plots"]  # fmt: skip
+    metrics = run_dir / "metrics.csv"
+    metrics.write_text(metrics.read_text()[:-3])
+    proc = run_script(*args)
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: {metrics}: truncated (no final newline)\n"
+    (run_dir / "summary.json").write_text('{"status": "fini')
+    proc = run_script(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {run_dir / 'summary.json'}: invalid JSON (")
+    assert not (tmp_path / "out").exists()
+
+
+def test_study_config_errors_exit_2(tmp_path, capsys):
+    results, sel, config = configured_study(tmp_path)
+    cli = load_cli()
+    base = ["--results-root", str(results), "--out-dir", str(tmp_path / "o")]
+    assert cli.main(["--study-config", json.dumps(config), *base]) == 2
+    assert "Invalid --selection-dir: missing" in capsys.readouterr().err
+    assert cli.main(["--study-config", "{", "--selection-dir", str(sel), *base]) == 2
+    assert capsys.readouterr().err.startswith("error: --study-config: invalid JSON")
+    (sel / "digits.json").unlink()
+    code = cli.main(
+        ["--study-config", json.dumps(config), "--selection-dir", str(sel), *base]
+    )
+    err = capsys.readouterr().err
+    reason = "missing (no selection for this experiment)"
+    assert code == 2 and err == f"error: {sel / 'digits.json'}: {reason}\n"
+    with pytest.raises(SystemExit) as exc:  # one source of runs, not both
+        cli.main(["--study-config", "{}", "--runs-dir", "x", "--out-dir", "y"])
+    assert exc.value.code == 2

@@ -1,0 +1,150 @@
+"""A configured study aggregated from the runs its config names, never a glob."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from tests.results.fake_runs import (
+    aggregate_dir,
+    build_configured_study,
+    fill_run,
+    row,
+    study_config,
+)
+
+from cggan.results.aggregate import aggregate_study, read_study_config, study_run_dirs
+from cggan.study import Study
+
+SGD_BEST = "lr_d~0.001_lr_g~0.0005"
+
+
+@pytest.fixture
+def configured(tmp_path):
+    """``(results_root, selection_dir, config)`` of a configured fake study."""
+    results, config = tmp_path / "results", study_config()
+    return results, build_configured_study(results, config), config
+
+
+def test_run_list_is_the_sweep_plus_each_selections_confirmation(configured):
+    results, sel, config = configured
+    run_dirs, selections = study_run_dirs(config, sel, results=str(results))
+    study = Study(config, results=str(results))
+    assert run_dirs[: study.n_sweep_runs] == study.sweep_run_dirs()
+    confirmation = study.confirmation_run_dirs(selections["digits"])
+    assert run_dirs[study.n_sweep_runs :] == confirmation
+    assert f"{study.runs_root()}/digits/sgd/constant/{SGD_BEST}/seed1" in confirmation
+
+
+def test_options_default_to_the_config_and_tables_match_the_directory_form(
+    configured, tmp_path
+):
+    results, sel, config = configured
+    result = aggregate_study(config, sel, tmp_path / "a", results=str(results))
+    sgd = row(result.paper, "digits", "sgd", "constant")
+    assert (sgd["k"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
+    assert row(result.seeds, "digits", "sgd", "constant")["confidence"] == 0.9
+    # Nothing else on disk: the glob of the directory gives the same bytes.
+    aggregate_dir(results / "runs" / "t", sel, tmp_path / "b", top_k=2,
+                  confidence=0.9, plots=False)  # fmt: skip
+    for name in ("paper_table.csv", "seeds.csv", "summary.csv", "paper_table.tex"):
+        a, b = tmp_path / "a" / "tables" / name, tmp_path / "b" / "tables" / name
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_run_of_a_removed_setting_never_enters_the_tables(configured, tmp_path):
+    results, sel, config = configured
+    stale = results / "runs" / "t" / "digits" / "sgd" / "constant"
+    fill_run(stale / "lr_d~0.001_lr_g~0.1" / "seed0", 1.0, lr=0.1)
+    result = aggregate_study(config, sel, tmp_path / "out", results=str(results),
+                             plots=False)  # fmt: skip
+    sgd = row(result.paper, "digits", "sgd", "constant")
+    assert (sgd["n_runs"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
+    # the directory form does see it: that is why the workflow lists its runs
+    globbed = aggregate_dir(results / "runs" / "t", sel, tmp_path / "g", top_k=2,
+                            plots=False)  # fmt: skip
+    assert row(globbed.paper, "digits", "sgd", "constant")["top1"] == 1.0
+
+
+def test_a_deleted_confirmation_run_is_counted_missing(configured, tmp_path):
+    results, sel, config = configured
+    seed1 = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST / "seed1"
+    shutil.rmtree(seed1)
+    result = aggregate_study(config, sel, tmp_path / "out", results=str(results),
+                             plots=False)  # fmt: skip
+    seeds = row(result.seeds, "digits", "sgd", "constant")
+    assert (seeds["n_runs"], seeds["n_finished"], seeds["n_failed"]) == (2, 1, 1)
+    assert seeds["final_mean"] == 9.0
+    md = (tmp_path / "out" / "tables" / "seeds.md").read_text()
+    assert "n=2, 0 div, 1 fail" in md
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "", "{\"a\": 1"])
+def test_an_unreadable_summary_stops_naming_the_file(configured, tmp_path, text):
+    results, sel, config = configured
+    path = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST
+    path = path / "seed1" / "summary.json"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        aggregate_study(config, sel, tmp_path / "out", results=str(results))
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    assert not (tmp_path / "out").exists()  # nothing written, nothing counted
+
+
+@pytest.mark.parametrize(
+    "cut, reason",
+    [
+        (lambda t: t[:-5], "truncated (no final newline)"),
+        (lambda t: t.rsplit(",", 3)[0] + "\n", "line 5 has 8 fields"),
+        (lambda t: "", "empty file"),
+    ],
+)
+def test_a_truncated_metrics_csv_stops_naming_the_file(
+    configured, tmp_path, cut, reason
+):
+    results, sel, config = configured
+    path = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST
+    path = path / "seed1" / "metrics.csv"
+    path.write_text(cut(path.read_text()))
+    with pytest.raises(ValueError, match="metrics.csv: ") as info:
+        aggregate_study(config, sel, tmp_path / "out", results=str(results))
+    assert str(info.value).startswith(f"{path}: ") and reason in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_selection_files_are_read_per_experiment(configured, tmp_path):
+    results, sel, config = configured
+    (sel / "digits.json").rename(sel / "other.json")
+    with pytest.raises(ValueError, match=r"digits\.json: missing"):
+        study_run_dirs(config, sel, results=str(results))
+    data = json.loads((sel / "other.json").read_text())
+    (sel / "digits.json").write_text(json.dumps({**data, "experiment": "ring8"}))
+    with pytest.raises(ValueError, match="holds experiment 'ring8'"):
+        study_run_dirs(config, sel, results=str(results))
+
+
+def test_read_study_config_takes_json_text_or_a_file(tmp_path):
+    config = study_config()
+    assert read_study_config(json.dumps(config)) == config
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert read_study_config(str(path)) == config
+    path.write_text("{")
+    with pytest.raises(ValueError, match=f"{path}: invalid JSON"):
+        read_study_config(str(path))
+    with pytest.raises(ValueError, match="unreadable"):
+        read_study_config(str(tmp_path / "absent.json"))
+    path.write_text("[]")
+    with pytest.raises(ValueError, match=f"{path}: not a JSON object"):
+        read_study_config(str(path))
+
+
+def test_curves_come_from_the_confirmation_runs(configured, tmp_path):
+    results, sel, config = configured
+    aggregate_study(config, sel, tmp_path / "out", results=str(results), plots=False)
+    curves = pd.read_csv(tmp_path / "out" / "plots" / "data" / "curves_digits.csv")
+    sgd = curves[curves["method"] == "sgd"]
+    assert set(sgd["setting"]) == {SGD_BEST} and sorted(sgd["seed"].unique()) == [0, 1]

@@ -81,7 +81,7 @@ def test_a_deleted_confirmation_run_is_counted_missing(configured, tmp_path):
     assert "n=2, 0 div, 1 fail" in md
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "", "{\"a\": 1"])
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "", "{\"a\": 1", "{}"])
 def test_an_unreadable_summary_stops_naming_the_file(configured, tmp_path, text):
     results, sel, config = configured
     path = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST
@@ -90,7 +90,8 @@ def test_an_unreadable_summary_stops_naming_the_file(configured, tmp_path, text)
     with pytest.raises(ValueError) as info:
         aggregate_study(config, sel, tmp_path / "out", results=str(results))
     message = str(info.value)
-    assert message.startswith(f"{path}: ") and "\n" not in message
+    assert message.startswith(f"{path}: unreadable run summary (")
+    assert "\n" not in message
     assert not (tmp_path / "out").exists()  # nothing written, nothing counted
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.results.fake_runs import write_run
 
+from cggan.io import sha256_file
 from cggan.results.runs import find_run_dirs, load_runs, load_selections
 from cggan.results.stats import top_k_stats
 
@@ -51,5 +54,19 @@ def test_a_summary_that_is_not_a_run_summary_is_named(tmp_path):
     with pytest.raises(ValueError, match="Invalid status: 'running' in .*summary.json"):
         load_runs([run_dir])
     (run_dir / "summary.json").write_bytes(b"\xff\xfe")
-    with pytest.raises(ValueError, match=r"summary\.json: unreadable"):
+    with pytest.raises(ValueError, match=r"summary\.json: unreadable run summary"):
+        load_runs([run_dir])
+
+
+def test_a_metrics_csv_that_lost_whole_lines_fails_its_recorded_checksum(tmp_path):
+    # Structurally valid after losing its last line: only the checksum the trainer
+    # records in summary.json ("files") can tell.
+    run_dir = write_run(tmp_path / "runs", "digits", "sgd", "constant", "a", 0, 10.0)
+    metrics = run_dir / "metrics.csv"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["files"] = {"metrics.csv": sha256_file(metrics)}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    assert load_runs([run_dir])["status"].tolist() == ["finished"]
+    metrics.write_text("".join(metrics.read_text().splitlines(True)[:-1]))
+    with pytest.raises(ValueError, match=f"^{metrics}: checksum differs"):
         load_runs([run_dir])

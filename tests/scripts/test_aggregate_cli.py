@@ -225,7 +225,8 @@ def test_unreadable_run_files_are_one_error_line_naming_the_file(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"error: {run_dir / 'summary.json'}: invalid JSON (")
+    summary = run_dir / "summary.json"
+    assert lines[0].startswith(f"error: {summary}: unreadable run summary (")
     assert not (tmp_path / "out").exists()
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from cggan.registry import LR_RULES, METHODS
-from cggan.study import parse_run_dir
+from cggan.study import parse_run_dir, read_summary
 
 __all__ = [
     "STATUSES",
@@ -90,15 +90,12 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
-    """The summary as a dict; ValueError ``"<path>: <reason>"`` if it cannot be read."""
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: invalid JSON ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: unreadable ({exc})") from None
-    if not isinstance(summary, dict):
-        raise ValueError(f"{path}: not a JSON object")
+    """The summary as a dict; ValueError ``"<file>: <reason>"`` if it cannot be read.
+
+    :func:`cggan.study.read_summary` is the one reader (the selection step uses it
+    too): it also checks the recorded checksum of ``metrics.csv``.
+    """
+    summary = read_summary(path)
     status = summary.get("status")
     if status not in STATUSES[:3]:
         raise ValueError(

@@ -458,6 +458,20 @@ class Study:
         key = self.fid_stats_key(exp)
         return None if key is None else f"{self.results}/fid_stats/{key}.npz"
 
+    def calibration_path(self, exp: str) -> str | None:
+        """The calibration of an FID experiment's scale (None for other metrics).
+
+        JSON with ``real_floor`` (held-out real images against the reference statistics),
+        ``noise_ceiling`` (pixel noise matched to the data's per-channel mean and std) and
+        ``n`` (images of each; the experiment's ``eval.n_samples`` where the held-out split
+        has that many). Keyed like the reference statistics plus the sample count.
+        """
+        key = self.fid_stats_key(exp)
+        if key is None:
+            return None
+        n = self.experiment(exp)["eval"]["n_samples"]
+        return f"{self.results}/calibration/{key}-gen{n}.json"
+
     # -- run specs ----------------------------------------------------------------------------
     def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
         """The spec of the run that lives in ``run_dir`` (see :meth:`run_dir`)."""

@@ -2,7 +2,8 @@
 
 Each test works in a copy of workflow/, config/, scripts/, profiles/, dvc.yaml and .dvc/config
 (the package itself is imported from the venv). The tiny study of config/ci.yaml is run once
-per session (``ci_study``) and shared by the end-to-end and DVC tests.
+per session (``ci_study``, in tests/conftest.py) and shared by the end-to-end, DVC and
+reliability tests.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -71,11 +71,3 @@ def snakemake(args: list[str], cwd: Path, **kwargs):
 
 def nothing_to_do(proc) -> bool:
     return "Nothing to be done" in proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="session")
-def ci_study(tmp_path_factory):
-    """config/ci.yaml run once with 2 cores in a temporary copy; returns (dir, seconds)."""
-    root = copy_repo(tmp_path_factory.mktemp("ci_study") / "repo")
-    proc = snakemake(["--configfile", "config/ci.yaml", "--cores", "2"], root, timeout=900)
-    return root, proc.elapsed

@@ -29,14 +29,18 @@ def git(*args, cwd):
 
 @pytest.fixture(scope="module")
 def dvc_repo(ci_study, tmp_path_factory):
-    """A git + DVC repository whose config/config.yaml is the ci study, already run once by
-    Snakemake (the results and .snakemake metadata of the session's ci study are copied)."""
+    """A git + DVC repository whose config/config.yaml is the ci study renamed `default`
+    (DVC tracks the default study, whose outputs live directly under results/). The data,
+    FID statistics and toy games of the session's ci study are copied with Snakemake's
+    metadata; `dvc repro` trains the runs and aggregates them."""
     src, _ = ci_study
     root = tmp_path_factory.mktemp("dvc") / "repo"
     copy_repo(root, with_src=True)
-    for name in ("results", ".snakemake"):
+    shutil.copytree(src / ".snakemake", root / ".snakemake", symlinks=True)
+    for name in ("results/data", "results/fid_stats", "results/toy"):
         shutil.copytree(src / name, root / name, symlinks=True)
-    shutil.copy2(root / "config/ci.yaml", root / "config/config.yaml")
+    config = (root / "config/ci.yaml").read_text().replace("study: ci", "study: default")
+    (root / "config/config.yaml").write_text(config)
     git("init", "-q", cwd=root)
     git("add", "-A", cwd=root)
     git("commit", "-qm", "init", cwd=root)

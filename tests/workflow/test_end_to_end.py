@@ -13,11 +13,14 @@ from .conftest import nothing_to_do, snakemake
 
 pytestmark = pytest.mark.slow
 
+#: The ci study's tables, plots and metrics.json (a study other than `default`).
+OUT = "results/studies/ci"
+
 
 def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
     root, seconds = ci_study
     config = yaml.safe_load((root / "config/ci.yaml").read_text())
-    summary = pd.read_csv(root / "results/tables/summary.csv")
+    summary = pd.read_csv(root / OUT / "tables/summary.csv")
     for exp, e in config["experiments"].items():
         methods = e.get("methods") or list(config["methods"])
         rules = e.get("lr_rules") or list(config["lr_rules"])
@@ -29,10 +32,10 @@ def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
             assert all(math.isfinite(v) for v in rows["final_mean"]), rows
     for name in ("paper_table", "seeds"):
         for ext in ("md", "csv", "tex"):
-            assert (root / f"results/tables/{name}.{ext}").stat().st_size > 0
-    metrics = json.loads((root / "results/metrics.json").read_text())
+            assert (root / OUT / f"tables/{name}.{ext}").stat().st_size > 0
+    metrics = json.loads((root / OUT / "metrics.json").read_text())
     assert set(metrics) >= set(config["experiments"])
-    assert (root / "results/plots/toy_cg_paper.png").is_file()
+    assert (root / OUT / "plots/toy_cg_paper.png").is_file()
     print(f"ci study: {seconds:.0f} s")
 
 

@@ -168,6 +168,6 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(slurm_cluster, ci
     # The same table as the local run (same specs, seeds and single-thread CPU training).
     columns = ["experiment", "method", "lr_rule", "setting", "n_runs", "n_finished",
                "final_mean", "best_mean"]
-    ours = pd.read_csv(root / "results/tables/summary.csv")[columns]
-    local = pd.read_csv(local_root / "results/tables/summary.csv")[columns]
+    ours = pd.read_csv(root / "results/studies/ci/tables/summary.csv")[columns]
+    local = pd.read_csv(local_root / "results/studies/ci/tables/summary.csv")[columns]
     pd.testing.assert_frame_equal(ours, local, check_exact=False, rtol=1e-6)

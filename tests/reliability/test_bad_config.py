@@ -1,4 +1,10 @@
-"""Bad configurations fail `snakemake -n` before any job, with one line naming the key."""
+"""Bad configurations fail `snakemake -n` before any job, with one line naming the key.
+
+Held since the first fault probe (shell metacharacters, paths out of results/, bad learning
+rates, duplicate seeds, unknown keys) and the planning-time checks that used to wait for a
+job (sample counts and batch sizes against the dataset, image sizes it does not offer,
+model kwargs the model does not take, study names that are not one path component).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from .conftest import REPO, copy_repo, snakemake
+from workflow.conftest import REPO, copy_repo, snakemake
 
 
 def _ci():
@@ -52,7 +58,35 @@ def _duplicate_seeds(c):
     c["seeds"] = [0, 1, 0]
 
 
+def _set(path, value):
+    def mutate(c):
+        *keys, last = path
+        target = c
+        for k in keys:
+            target = target[k]
+        target[last] = value
+
+    return mutate
+
+
 CASES = {
+    "shell metacharacters in the study": (_set(["study"], "x;rm -rf ~"), "study"),
+    "study escaping the results": (_set(["study"], "../../etc"), "study"),
+    "study dot-dot": (_set(["study"], ".."), "study"),
+    "n_samples above the dataset": (_set(["experiments", "digits", "eval", "n_samples"],
+                                         5000), "experiments.digits.eval.n_samples"),
+    "reference_n above the dataset": (
+        _set(["experiments", "digits", "eval", "reference_n"], 2000),
+        "experiments.digits.eval.reference_n"),
+    "batch above the dataset": (_set(["experiments", "digits", "batch_size"], 4096),
+                                "experiments.digits.batch_size"),
+    "image size not offered": (_set(["experiments", "digits", "image_size"], 64),
+                               "experiments.digits.image_size"),
+    "unknown model kwarg": (_set(["experiments", "digits", "model_kwargs"], {"width": 8}),
+                            "experiments.digits.model_kwargs.width"),
+    "eta above 1": (_set(["lr_rules", "power"], {"lr_d": [1.0e-3], "lr_g": [1.0e-3],
+                                                 "kwargs": {"eta_g": 1.5, "eta_d": 0.5}}),
+                    "lr_rules.power.kwargs.eta_g"),
     "unknown method": (_unknown_method, "methods"),
     "unknown lr rule": (_unknown_rule, "lr_rules"),
     "negative learning rate": (_negative_lr, "lr_rules.constant.lr_d[0]"),

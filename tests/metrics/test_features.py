@@ -172,3 +172,15 @@ def test_domain_classifier_reaches_95_percent_on_digits(tmp_path):
     for p2, p3 in zip(model2.state_dict().values(), model3.state_dict().values()):
         assert torch.equal(p2, p3)
     assert elapsed < 40, elapsed  # the brief's budget is ~20 s on an unloaded core
+
+
+def test_features_module_does_not_import_fid():
+    # No import loop: fid builds on features, never the other way round.
+    import subprocess
+    import sys
+
+    code = "import sys, cggan.metrics.features; print('cggan.metrics.fid' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -159,6 +160,86 @@ def test_protocol_mismatch_names_the_key(tmp_path):
     )
 
 
+def test_square_root_is_cached_and_tied_to_sigma(tmp_path):
+    x = np.random.default_rng(4).normal(size=(50, 4))
+    mu, sigma = fid.compute_statistics(x)
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, mu, sigma, _protocol())
+    ref = fid.load_reference_stats(path)
+    np.testing.assert_array_equal(ref.sqrt_sigma, fid.sqrt_psd(sigma))
+    with np.load(path) as npz:
+        assert str(npz["sqrt_sigma_of"]) == fid.sigma_sha256(sigma)
+
+
+def _rewrite_npz(path, **arrays):
+    """Replace the npz's arrays and re-record its sha256 (a consistent but wrong file)."""
+    with np.load(path) as npz:
+        data = {k: npz[k] for k in npz.files}
+    data.update(arrays)
+    data = {k: v for k, v in data.items() if v is not None}
+    np.savez(path, **data)
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text())
+    meta["npz_sha256"] = feat.sha256_file(path)
+    meta_path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"sqrt_sigma": np.eye(2)}, r"shape \(2, 2\), sigma \(3, 3\)"),
+        ({"sqrt_sigma_of": np.array("ab" * 32)}, "computed from a sigma"),
+        ({"sqrt_sigma_of": None}, "computed from a sigma with sha256 None"),
+    ],
+)
+def test_square_root_not_matching_sigma_is_refused(tmp_path, change, problem):
+    path = tmp_path / "s.npz"
+    fid.save_reference_stats(path, np.zeros(3), np.eye(3) * 2, _protocol(n=100))
+    _rewrite_npz(path, **change)
+    with pytest.raises(ValueError) as info:
+        fid.load_reference_stats(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    assert re.search(problem, message), message
+    assert "rebuild: python scripts/fid_stats.py --dataset digits" in message
+    assert "--n 100" in message and f"--out {path}" in message
+
+
+def test_file_without_square_root_loads_and_evaluates(tmp_path, reference, classifier):
+    # Files written before R was cached: loaded as they are, R computed in memory.
+    ref, real = reference
+    old = tmp_path / "old.npz"
+    fid.save_reference_stats(
+        old, ref.mu, ref.sigma, ref.protocol, kid_features=ref.kid_features
+    )
+    _rewrite_npz(old, sqrt_sigma=None, sqrt_sigma_of=None)
+    before = old.read_bytes()
+    loaded = fid.load_reference_stats(old)
+    assert loaded.sqrt_sigma is None
+    args = dict(n_samples=50, batch_size=25, kid_subsets=5, kid_subset_size=50)
+    got = fid.FIDEvaluator(loaded, classifier, **args)(_pool_sampler(real[:50]))
+    want = fid.FIDEvaluator(ref, classifier, **args)(_pool_sampler(real[:50]))
+    assert got["fid"] == pytest.approx(want["fid"], rel=1e-12)
+    assert old.read_bytes() == before  # never written back
+
+
+def test_sigma_without_real_root_is_saved_without_it(tmp_path):
+    path = tmp_path / "s.npz"
+    with pytest.warns(RuntimeWarning, match="no cached square root"):
+        fid.save_reference_stats(path, np.zeros(2), np.diag([1.0, -1.0]), _protocol())
+    assert fid.load_reference_stats(path).sqrt_sigma is None
+
+
+def test_rebuild_command_spells_the_protocol():
+    command = fid.rebuild_command("results/fid_stats/x.npz", _protocol(n=7))
+    assert command == (
+        "python scripts/fid_stats.py --dataset digits --data-root results/data "
+        "--image-size 16 --split train --extractor classifier --dims 3 --n 7 "
+        "--seed 0 --out results/fid_stats/x.npz"
+    )
+    assert "--dataset DATASET" in fid.rebuild_command("x.npz", None)
+
+
 def test_stats_filename_and_classifier_path():
     name = fid.stats_filename("digits", 16, "train", "classifier", 128, 1437)
     assert name == "digits16-train-classifier128-n1437.npz"
@@ -233,8 +314,15 @@ def test_evaluator_equals_direct_computation(reference, classifier):
     )(_pool_sampler(fakes))
     feats = classifier.features_from_unit(fid.quantize_png8(fakes))
     mu, sigma = fid.compute_statistics(feats)
-    expected, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
-    assert out["fid"] == pytest.approx(expected, rel=1e-9) and out["fid"] > 0
+    # The evaluator takes the fast path with the cached R; pytorch-fid's own path
+    # (no R) agrees to the parity tolerance.
+    assert ref.sqrt_sigma is not None
+    fast, _ = fid.frechet_distance(
+        ref.mu, ref.sigma, mu, sigma, sqrt_sigma1=ref.sqrt_sigma
+    )
+    slow, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
+    assert out["fid"] == pytest.approx(fast, rel=1e-12) and out["fid"] > 0
+    assert out["fid"] == pytest.approx(slow, rel=1e-6)
     assert set(out) == {"fid", "fid_status", "kid", "kid_std"}
 
 

@@ -136,7 +136,7 @@ def test_bad_out_suffix(tmp_path, capsys):
         digits_args(tmp_path, "classifier",
             "--out", str(tmp_path / "s.txt"), data_root=str(tmp_path))
     )
-    assert rc == 2 and "Invalid --out" in capsys.readouterr().err
+    assert rc == 2 and "Invalid out" in capsys.readouterr().err
 
 
 def test_help_does_not_import_torch():

@@ -44,6 +44,7 @@ __all__ = [
     "save_classifier",
     "extract_features",
     "save_random_inception_weights",
+    "quantize_png8",
 ]
 
 #: File name pytorch-fid downloads into ``$TORCH_HOME/hub/checkpoints``.
@@ -94,6 +95,18 @@ def _check_images(x: torch.Tensor, channels: tuple[int, ...], size: int | None) 
             raise ValueError(
                 f"Invalid images: values in [{lo:.4g}, {hi:.4g}] (expected range [-1, 1])"
             )
+
+
+def quantize_png8(x: torch.Tensor) -> torch.Tensor:
+    """Images in [-1, 1] -> the [0, 1] values an 8-bit PNG written by
+    ``torchvision.utils.save_image((x + 1) / 2)`` reads back as (``ToTensor``).
+
+    save_image does ``mul(255).add_(0.5).clamp_(0, 255).to(uint8)`` (truncation, i.e.
+    rounding half up); ToTensor divides the bytes by 255. This is the FID protocol's
+    quantization (``cggan.metrics.reference.QUANTIZATION``).
+    """
+    x01 = (x.detach().float() + 1) / 2
+    return x01.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8).float().div_(255)
 
 
 class FeatureExtractor(nn.Module):
@@ -524,8 +537,6 @@ def extract_features(
     Returns:
         n×d float64 array. A progress bar is shown only when stderr is a terminal.
     """
-    from cggan.metrics.fid import quantize_png8  # fid imports this module
-
     if n < 1 or batch_size < 1:
         raise ValueError(f"Invalid n/batch_size: {n}/{batch_size} (both must be >= 1)")
     if isinstance(images_or_sample_fn, torch.Tensor) and len(images_or_sample_fn) < n:

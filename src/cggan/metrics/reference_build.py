@@ -1,0 +1,155 @@
+"""Computing reference statistics: images of a split -> features -> verified files.
+
+:func:`compute_reference_stats` is what ``scripts/fid_stats.py`` (and so the
+workflow's ``fid_stats`` rule) runs; import it from ``cggan.metrics.fid``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from cggan.metrics import features as feat
+from cggan.metrics.frechet import compute_statistics
+from cggan.metrics.reference import (
+    KID_REFERENCE_FEATURES,
+    ReferenceStats,
+    classifier_path_for,
+    load_reference_stats,
+    reference_protocol,
+    save_reference_stats,
+)
+
+__all__ = ["compute_reference_stats"]
+
+log = logging.getLogger(__name__)
+
+
+def _images(dataset: str, data_root: Any, split: str, image_size: int, n: int | None):
+    """The dataset split, its size and the number of images to use."""
+    from cggan.data import load_dataset
+
+    data = load_dataset(dataset, root=data_root, split=split, image_size=image_size)
+    if data.x.dim() != 4:
+        raise ValueError(f"Invalid dataset: {dataset!r} (not an image dataset)")
+    n_total = len(data.x)
+    n = n_total if n is None else n
+    if n < 2 or n > n_total:
+        raise ValueError(
+            f"Invalid n: {n} (the {dataset} {split} split has {n_total} images; "
+            f"allowed: 2 to {n_total})"
+        )
+    return data, n_total, n
+
+
+def _classifier(out: Path, data, *, dataset, data_root, split, image_size, seed,
+                epochs, min_accuracy, device) -> tuple[feat.FeatureExtractor, dict]:
+    """Train the domain classifier, check its test accuracy, save it beside ``out``."""
+    from cggan.data import load_dataset
+
+    def load(name: str):
+        return load_dataset(dataset, root=data_root, split=name, image_size=image_size)
+
+    train = data if split == "train" else load("train")
+    model, acc = feat.train_domain_classifier(
+        train, load("test"), seed=seed, epochs=epochs, device=device
+    )
+    log.info("classifier test accuracy: %.4f", acc)
+    if acc < min_accuracy:
+        raise RuntimeError(
+            f"classifier test accuracy {acc:.4f} < {min_accuracy} on {dataset}; "
+            f"statistics not written"
+        )
+    path = classifier_path_for(out)
+    feat.save_classifier(
+        path, model, dataset=dataset, test_accuracy=acc, seed=seed, epochs=epochs
+    )
+    extractor = feat.build_extractor("classifier", weights=path, device=device)
+    return extractor, {"classifier_file": path.name, "classifier_test_accuracy": acc}
+
+
+def compute_reference_stats(
+    out: str | os.PathLike,
+    *,
+    dataset: str,
+    data_root: str | os.PathLike,
+    image_size: int,
+    extractor: str,
+    split: str = "train",
+    n: int | None = None,
+    dims: int | None = None,
+    inception_weights: str | os.PathLike | None = None,
+    seed: int = 0,
+    min_accuracy: float = 0.95,
+    epochs: int = 15,
+    batch_size: int = 250,
+    device: str | torch.device = "cpu",
+) -> ReferenceStats:
+    """Compute and write the reference statistics of a dataset split.
+
+    Writes ``out`` (.npz: μ, Σ, R = Σ^½, a seeded subset of the real features for KID)
+    and ``out`` with suffix .json (protocol and the npz's sha256). With the classifier
+    extractor it first trains the domain classifier on the train split, checks its
+    test accuracy and saves it as ``<out stem>-classifier.pt``.
+
+    Args:
+        out: the .npz to write.
+        dataset, data_root, image_size, split: the images (``cggan.data``).
+        extractor: ``"classifier"`` or ``"inception"``.
+        n: real images used, a seeded random subset (default: the whole split).
+        dims: Inception block 64|192|768|2048 (default 2048); the classifier has 128.
+        inception_weights: weights file (else $CGGAN_INCEPTION_WEIGHTS, else torch hub).
+        seed: subset choice and classifier training seed.
+        min_accuracy: the classifier's test accuracy must reach this.
+        epochs: classifier training epochs.
+        batch_size: images per forward pass.
+        device: where the networks run.
+
+    Returns:
+        The statistics as written (read back and verified).
+
+    Raises:
+        ValueError: bad arguments; RuntimeError: the classifier is too inaccurate
+        (nothing is written then).
+    """
+    out = Path(out)
+    if out.suffix != ".npz":
+        raise ValueError(f"Invalid out: {out} (expected a .npz path)")
+    device = torch.device(device)
+    data, n_total, n = _images(dataset, data_root, split, image_size, n)
+    extra: dict[str, Any] = {}
+    if extractor == "classifier":
+        if dims not in (None, 128):
+            raise ValueError(f"Invalid dims: {dims} (the classifier extractor has 128)")
+        net, extra = _classifier(
+            out, data, dataset=dataset, data_root=data_root, split=split,
+            image_size=image_size, seed=seed, epochs=epochs,
+            min_accuracy=min_accuracy, device=device,
+        )  # fmt: skip
+    else:
+        net = feat.build_extractor(
+            extractor, weights=inception_weights, dims=dims or 2048, device=device
+        )
+    gen = torch.Generator().manual_seed(seed)
+    idx = torch.arange(n_total)
+    if n < n_total:
+        idx = torch.randperm(n_total, generator=gen)[:n]
+    feats = feat.extract_features(net, data.x[idx], n, batch_size)
+    mu, sigma = compute_statistics(feats)
+    rows = np.random.default_rng(seed).choice(
+        n, min(n, KID_REFERENCE_FEATURES), replace=False
+    )
+    protocol = reference_protocol(
+        dataset=dataset, split=split, n=n, image_size=image_size,
+        channels=int(data.x.shape[1]), extractor=net, seed=seed,
+    )  # fmt: skip
+    save_reference_stats(
+        out, mu, sigma, protocol, kid_features=feats[np.sort(rows)], extra=extra
+    )
+    log.info("wrote %s and %s", out, out.with_suffix(".json"))
+    return load_reference_stats(out, expected_protocol=protocol)

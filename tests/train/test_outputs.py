@@ -1,0 +1,55 @@
+"""Tests for cggan.train.outputs: summary.json records the digest of its metrics.csv."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from cggan.io import sha256_file
+from cggan.train import Trainer, run
+
+from .conftest import ring_spec
+
+
+def _files(run_dir) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())["files"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"method": "sgd", "lr_g": 1e6, "lr_d": 1e6, "iterations": 200}],
+    ids=["finished", "diverged"],
+)
+def test_summary_records_the_sha256_of_the_final_metrics(
+    tmp_path, data_root, overrides
+):
+    summary = run(ring_spec(data_root, **overrides), tmp_path / "run")
+    metrics = tmp_path / "run" / "metrics.csv"
+    digest = hashlib.sha256(metrics.read_bytes()).hexdigest()
+    assert summary["files"] == {"metrics.csv": digest} == _files(tmp_path / "run")
+    assert sha256_file(metrics) == digest
+
+
+def test_failed_run_records_the_metrics_it_wrote(tmp_path, data_root, monkeypatch):
+    def broken(self):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Trainer, "_train_step", broken)
+    with pytest.raises(RuntimeError):
+        run(ring_spec(data_root), tmp_path / "run")
+    metrics = tmp_path / "run" / "metrics.csv"  # the row of iteration 0
+    assert _files(tmp_path / "run") == {"metrics.csv": sha256_file(metrics)}
+
+
+def test_metrics_text_is_stable(tmp_path, data_root):
+    run(ring_spec(data_root, iterations=10), tmp_path / "run")
+    lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    assert lines[0] == (
+        "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,modes,"
+        "high_quality,elapsed_s"
+    )
+    first = lines[1].split(",")
+    assert first[:7] == ["0", "", "", "", "", "0.001", "0.001"]
+    assert len(lines) == 3 and lines[2].startswith("10,")

@@ -134,3 +134,18 @@ def test_a_failed_run_is_recorded_and_the_job_goes_on(tmp_path, data_root, monke
     assert failed["error"] == "ZeroDivisionError: a bug in a method"
     assert _summary(outs[1])["status"] == "finished"
     assert train_runs(specs, outs) == 1  # the failed run is tried again, and fails
+
+
+def test_a_signal_while_a_run_is_built_stops_before_it_trains(
+    tmp_path, data_root, monkeypatch, capsys
+):
+    original = Trainer._build_evaluator
+
+    def build_and_signal(self, stats):
+        signal.raise_signal(signal.SIGTERM)
+        return original(self, stats)
+
+    monkeypatch.setattr(Trainer, "_build_evaluator", build_and_signal)
+    assert train_runs([ring_spec(data_root)], [tmp_path / "run"]) == 143
+    assert not (tmp_path / "run").exists()  # building writes nothing
+    assert f"SIGTERM: {tmp_path / 'run'} not started" in capsys.readouterr().err

@@ -180,8 +180,7 @@ def _train_one(
 ) -> tuple[int, bool]:
     """(exit code, whether the job goes on with its next run)."""
     if stop.requested:
-        print(f"{stop.name}: {out} not started", file=sys.stderr)
-        return 128 + stop.signum, False
+        return _not_started(stop, out), False
     try:
         trainer = Trainer(spec, out, **options)
     except (ValueError, OSError) as exc:
@@ -191,6 +190,8 @@ def _train_one(
         if not is_environment_failure(exc):  # a bug: let it show as one
             raise
         return _environment_failure(exc, out), False
+    if stop.requested:  # arrived while building: nothing trained, nothing to save
+        return _not_started(stop, out), False
     try:
         summary = trainer.execute()
     except Interrupted as exc:
@@ -219,3 +220,8 @@ def _environment_failure(exc: Exception, out: Path) -> int:
         file=sys.stderr,
     )
     return EXIT_ENVIRONMENT
+
+
+def _not_started(stop: StopRequest, out: Path) -> int:
+    print(f"{stop.name}: {out} not started", file=sys.stderr)
+    return 128 + stop.signum

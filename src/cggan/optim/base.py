@@ -1,10 +1,10 @@
-"""Shared pieces of the optimizers: argument validation and host-sync-free tensor helpers.
+"""Shared pieces of the optimizers: argument validation, host-sync-free tensor helpers.
 
-Every optimizer in :mod:`cggan.optim` validates its hyperparameters with the functions
-below so that bad input always raises ``ValueError("Invalid <name>: <value> (allowed:
-...)")``, the convention of ``torch.optim`` and of this project. The tensor helpers never
-convert a tensor to a Python number, so an optimizer step that uses them issues no
-device-to-host synchronisation.
+Every optimizer in :mod:`cggan.optim` validates its hyperparameters with the
+functions below so that bad input always raises ``ValueError("Invalid <name>: <value>
+(allowed: ...)")``, the convention of ``torch.optim`` and of this project. The tensor
+helpers never convert a tensor to a Python number, so an optimizer step that uses them
+issues no device-to-host synchronisation.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 #: Granularity of every norm or inner product an optimizer reduces: one value per
-#: parameter tensor ("tensor", the released CG code and layer-wise nSGDA/grafting) or one
-#: value per param group, i.e. per player ("player", the papers' analyses).
+#: parameter tensor ("tensor", the released CG code and layer-wise nSGDA/grafting) or
+#: one value per param group, i.e. per player ("player", the papers' analyses).
 SCOPES = ("tensor", "player")
 
 
@@ -76,8 +76,8 @@ def resolve_foreach(foreach: bool | None, tensors: Iterable[torch.Tensor]) -> bo
     """Decide whether to take the ``torch._foreach_*`` path.
 
     ``None`` chooses it when every tensor lives on CUDA: there it replaces one kernel
-    launch per tensor by one per list. On CPU the foreach kernels fall back to a loop over
-    the tensors, so the for-loop is just as fast and stays the default.
+    launch per tensor by one per list. On CPU the foreach kernels fall back to a loop
+    over the tensors, so the for-loop is just as fast and stays the default.
     """
     if foreach is not None:
         return bool(foreach)
@@ -116,8 +116,9 @@ def scalar_state(
 class PlayerOptimizer(torch.optim.Optimizer):
     """The part every optimizer of :mod:`cggan.optim` shares with ``torch.optim.SGD``.
 
-    ``step`` evaluates the optional closure, skips parameters without a gradient and hands
-    each param group's remaining parameters to :meth:`_update_group`, under ``no_grad``.
+    ``step`` evaluates the optional closure, skips parameters without a gradient and
+    hands each param group's remaining parameters to :meth:`_update_group`, under
+    ``no_grad``.
     """
 
     def __setstate__(self, state: dict[str, Any]) -> None:

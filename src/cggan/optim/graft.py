@@ -1,7 +1,7 @@
 r"""Grafting: the step length of one optimizer with the direction of another.
 
-Method: Agarwal, Anil, Hazan, Koren, Zhang, "Disentangling Adaptive Gradient Methods from
-Learning Rates" (arXiv 2002.11803), as used by Jelassi et al., "Dissecting adaptive
+Method: Agarwal, Anil, Hazan, Koren, Zhang, "Disentangling Adaptive Gradient Methods
+from Learning Rates" (arXiv 2002.11803), as used by Jelassi et al., "Dissecting adaptive
 methods in GANs" (arXiv 2210.04319) to separate Adam's magnitude from its direction.
 The operator follows the reference ``Graft`` of github.com/optimetry/optimetry
 (``optimetry/graft.py``): both children see the same raw gradient and keep their own

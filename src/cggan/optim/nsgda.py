@@ -3,8 +3,8 @@ r"""Normalized stochastic gradient descent(-ascent), nSGDA.
 Method: Jelassi, Dobre, Mensch, Li, Gidel, "Dissecting adaptive methods in GANs"
 (arXiv 2210.04319): each player steps along its normalized gradient, so that both
 players move at the same pace whatever the scale of their gradients. Both the
-layer-wise (per tensor) and the global (per player) normalization are offered; see
-``../shared/reference/related_papers.md`` §2.3.
+layer-wise (per tensor) and the global (per player) normalization are offered, the two
+variants that paper discusses.
 """
 
 from __future__ import annotations

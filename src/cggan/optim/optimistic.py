@@ -1,8 +1,8 @@
 r"""Optimistic mirror descent (OMD, optimistic gradient descent-ascent) for one player.
 
 Method: Daskalakis, Ilyas, Syrgkanis, Zeng, "Training GANs with Optimism" (ICLR 2018),
-in the form analysed by Liang & Stokes (AISTATS 2019, eq. 6; see
-``../shared/reference/related_papers.md`` §1.2).
+in the form analysed by Liang & Stokes, "Interaction Matters: A Note on Non-asymptotic
+Local Convergence of Generative Adversarial Networks" (AISTATS 2019, eq. 6).
 """
 
 from __future__ import annotations

@@ -271,13 +271,13 @@ def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.Dat
     return table.drop(columns=["_m", "_r"]).reset_index(drop=True)
 
 
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table, first column left-aligned, the others right-aligned."""
+def md_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """A Markdown table, the first ``left`` columns left-aligned, the others right."""
 
     def esc(text: Any) -> str:
         return str(text).replace("|", "\\|")
 
-    sep = [":---"] + ["---:"] * (len(header) - 1)
+    sep = [":---"] * left + ["---:"] * (len(header) - left)
     lines = ["| " + " | ".join(esc(c) for c in line) + " |"
              for line in [header, sep, *rows]]  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -23,7 +23,9 @@ def test_run_directory_metrics_and_summary(tmp_path, data_root):
     rows = read_rows(tmp_path / "run", drop=())
     assert list(rows[0]) == [
         "iteration", "loss_g", "loss_d", "grad_norm_g", "grad_norm_d",
-        "lr_g", "lr_d", "modes", "high_quality", "elapsed_s",
+        "lr_g", "lr_d", "modes", "high_quality",
+        "beta_mean_g", "beta_mean_d", "beta_capped_g", "beta_capped_d",
+        "beta_zero_g", "beta_zero_d", "elapsed_s",
     ]
     # iteration 0 (untrained G), every eval.every, and the last iteration
     assert [int(r["iteration"]) for r in rows] == [0, 10, 20, 25]

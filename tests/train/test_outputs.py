@@ -48,7 +48,8 @@ def test_metrics_text_is_stable(tmp_path, data_root):
     lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
     assert lines[0] == (
         "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,modes,"
-        "high_quality,elapsed_s"
+        "high_quality,beta_mean_g,beta_mean_d,beta_capped_g,beta_capped_d,"
+        "beta_zero_g,beta_zero_d,elapsed_s"
     )
     first = lines[1].split(",")
     assert first[:7] == ["0", "", "", "", "", "0.001", "0.001"]

@@ -8,8 +8,11 @@
   where a run diverged. Columns: iteration, loss_g, loss_d, grad_norm_g, grad_norm_d
   (means over the iterations since the previous row; empty at iteration 0), lr_g, lr_d
   (the rates used by the row's iteration), the metric columns (``fid, fid_status, kid``
-  or ``modes, high_quality``) and ``elapsed_s`` (wall clock since the run began, summed
-  over resumes; the only column that differs between two runs of the same spec).
+  or ``modes, high_quality``), the β diagnostics ``beta_mean_g, beta_mean_d,
+  beta_capped_g, beta_capped_d, beta_zero_g, beta_zero_d`` (averages over the rows'
+  interval for conjugate-gradient methods, empty cells for the others; see
+  :mod:`cggan.train.diagnostics`) and ``elapsed_s`` (wall clock since the run began,
+  summed over resumes; the only column that differs between two runs of the same spec).
   Rewritten atomically from the in-memory rows, so it never holds a truncated line.
 * ``checkpoint.pt`` (with ``checkpoint.prev.pt`` and ``checkpoint.sha256``): every
   ``checkpoint_every`` iterations, at the end, and when a stop signal arrives; see
@@ -34,6 +37,7 @@ Modules: :mod:`~cggan.train.validation` (the spec), :mod:`~cggan.train.streams`
 (seeds, data order), :mod:`~cggan.train.loop` (:class:`Trainer`),
 :mod:`~cggan.train.evaluation`, :mod:`~cggan.train.checkpoint`,
 :mod:`~cggan.train.outputs` (metrics.csv, samples, summary.json),
+:mod:`~cggan.train.diagnostics` (the β columns and their run averages),
 :mod:`~cggan.train.progress`, :mod:`~cggan.train.jobs` (:func:`run`,
 :func:`train_runs` and the exit codes).
 """
@@ -49,6 +53,7 @@ from cggan.train.jobs import (
 from cggan.train.loop import Interrupted, Trainer
 from cggan.train.outputs import (
     BASE_COLUMNS,
+    BETA_COLUMNS,
     METRIC_COLUMNS,
     METRIC_MODE,
     OUTPUT_FILES,
@@ -59,6 +64,7 @@ from cggan.train.validation import validate_spec
 
 __all__ = [
     "BASE_COLUMNS",
+    "BETA_COLUMNS",
     "CHECKPOINT_FORMAT",
     "EXIT_BAD_INPUT",
     "EXIT_ENVIRONMENT",

@@ -31,13 +31,8 @@ from cggan.runtime import (
     thread_limits,
 )
 from cggan.train import checkpoint, evaluation, outputs
-from cggan.train.outputs import (
-    BASE_COLUMNS,
-    METRIC_COLUMNS,
-    METRIC_MODE,
-    OUTPUT_FILES,
-    TIMING_COLUMNS,
-)
+from cggan.train.diagnostics import beta_row, has_beta
+from cggan.train.outputs import METRIC_MODE, OUTPUT_FILES
 from cggan.train.progress import Progress
 from cggan.train.streams import BatchOrder, derive_seed, preserved_rng
 from cggan.train.validation import canonical, validate_spec
@@ -109,7 +104,7 @@ class Trainer:
         self.metric = self.spec["eval"]["metric"]
         self.inception_weights = inception_weights
         self.metric_mode = METRIC_MODE[self.metric]
-        self.columns = (*BASE_COLUMNS, *METRIC_COLUMNS[self.metric], *TIMING_COLUMNS)
+        self.columns = outputs.metrics_columns(self.metric)
         self.checkpoints = checkpoint.CheckpointFiles(self.run_dir)
         self.stop = StopRequest()
         self.finished_summary = None
@@ -150,6 +145,7 @@ class Trainer:
             lr_d=spec["lr_d"],
             **spec["method_kwargs"],
         )
+        self.has_beta = has_beta(self.method)
         # Consensus differentiates D's gradient with respect to θ: D's loss must keep
         # G's graph.
         needs_graph = getattr(self.method.scheme, "name", "") == "consensus"
@@ -277,6 +273,7 @@ class Trainer:
         for name, total in zip(names, self.acc):
             row[name] = total / self.acc_count if self.acc_count else None
         row["lr_g"], row["lr_d"] = lr_g, lr_d
+        row.update(beta_row(self.method))  # β averages since the last row (one sync)
         self.acc, self.acc_count = [0.0, 0.0, 0.0, 0.0], 0
         return row
 

@@ -20,15 +20,18 @@ import numpy as np
 import torch
 
 from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
+from cggan.train.diagnostics import BETA_COLUMNS, beta_summary
 from cggan.train.streams import preserved_rng
 
 __all__ = [
     "BASE_COLUMNS",
+    "BETA_COLUMNS",
     "METRIC_COLUMNS",
     "METRIC_MODE",
     "OUTPUT_FILES",
     "TIMING_COLUMNS",
     "build_summary",
+    "metrics_columns",
     "write_metrics",
     "write_samples",
     "write_summary",
@@ -64,6 +67,14 @@ METRIC_MODE = {"fid": "min", "modes": "max"}
 TIMING_COLUMNS = ("elapsed_s",)
 _SAMPLE_GRID = 64  # images in samples.png
 _SCATTER_POINTS = 2000  # points in the 2-D scatter
+
+
+def metrics_columns(metric: str) -> tuple[str, ...]:
+    """The header of ``metrics.csv`` for an evaluation metric (``fid`` or ``modes``).
+
+    The same for every method: the β columns are empty for methods without β.
+    """
+    return (*BASE_COLUMNS, *METRIC_COLUMNS[metric], *BETA_COLUMNS, *TIMING_COLUMNS)
 
 
 def _format(value: Any) -> str:
@@ -214,6 +225,7 @@ def build_summary(
         "final_metric": final,
         "iterations": trainer.iteration,
         "optimizer_steps": dict(trainer.optimizer_steps),
+        "beta": beta_summary(rows, trainer.has_beta),
         "wall_time_s": round(trainer.elapsed(), 3),
         "eval_time_s": round(trainer.eval_time_s, 3),
         "versions": _versions(),

@@ -6,9 +6,12 @@ Thin CLI over ``cggan.results.aggregate``. The workflow names its study::
         --selection-dir results/selection/default --out-dir results
 
 and the runs are exactly the study's sweep runs plus the confirmation runs of each
-experiment's selection file (``cggan.results.aggregate.study_run_dirs``). ``--runs-dir``
-instead reads every run found under a directory (for ad-hoc use). An unreadable
-``summary.json`` or ``metrics.csv`` stops with ``error: <file>: <reason>`` (exit 2).
+experiment's selection file (``cggan.results.aggregate.study_run_dirs``); each FID
+experiment's calibration (real floor, noise ceiling) is read from
+``<results-root>/calibration/`` (``Study.calibration_path``; missing = "not
+measured"). ``--runs-dir`` instead reads every run found under a directory (for ad-hoc
+use; no calibration). An unreadable ``summary.json``, ``metrics.csv`` or calibration
+file stops with ``error: <file>: <reason>`` (exit 2).
 Toy-game tables and figures are drawn by ``scripts/toy_report.py``; ``--toy-dir`` is
 only checked to exist.
 """
@@ -39,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top-k", type=int,
                         help="k of the Top-k mean (default: the config's, else 10)")
     parser.add_argument("--confidence", type=float,
-                        help="level of the seed t-interval (default: the config's, "
-                        "else 0.95)")
+                        help="level of the seeds' percentile-bootstrap interval "
+                        "(default: the config's, else 0.95)")
     parser.add_argument("--rank-by", choices=("final", "best"),
                         help="rank sweep runs by their final or best-over-training "
                         "metric (default: the config's selection.by, else final)")

@@ -58,8 +58,17 @@ def write_run(
     return fill_run(run_dir, value, lr=lr, metric=metric, mode=mode)
 
 
-def fill_run(run_dir: Path, value, *, lr: float, metric="fid", mode="min") -> Path:
-    """Write summary.json, metrics.csv and samples of a fake run into ``run_dir``."""
+def fill_run(
+    run_dir: Path, value, *, lr: float, metric="fid", mode="min",
+    method_kwargs: dict | None = None, beta: dict | None = None,
+    beta_columns: bool = False,
+) -> Path:  # fmt: skip
+    """Write summary.json, metrics.csv and samples of a fake run into ``run_dir``.
+
+    ``beta``: the run averages of the β diagnostics (``{"mean_g": ..., ...}``), written
+    to summary.json and, per evaluation, as metrics.csv columns; ``beta_columns``
+    writes the (empty) columns without values, as the trainer does for non-CG runs.
+    """
     experiment, method, rule, _, seed_dir = run_dir.parts[-5:]
     seed = int(seed_dir[len("seed") :])
     run_dir.mkdir(parents=True)
@@ -87,7 +96,9 @@ def fill_run(run_dir: Path, value, *, lr: float, metric="fid", mode="min") -> Pa
         "spec": {
             "experiment": experiment,
             "method": method,
-            "method_kwargs": {"beta_coeff": 0.5} if method.startswith("cg") else {},
+            "method_kwargs": method_kwargs
+            if method_kwargs is not None
+            else ({"beta_coeff": 0.5} if method.startswith("cg") else {}),
             "lr_rule": rule,
             "lr_g": lr,
             "lr_d": 2 * lr,
@@ -96,10 +107,29 @@ def fill_run(run_dir: Path, value, *, lr: float, metric="fid", mode="min") -> Pa
             "eval": {"metric": metric, "every": 100},
         },
     }
+    if beta is not None or beta_columns:
+        summary["beta"] = beta
     (run_dir / "summary.json").write_text(json.dumps(summary))
     if status != "failed":
         _write_outputs(run_dir, final, lr=lr, metric=metric, seed=seed)
+        if beta is not None or beta_columns:
+            add_beta_columns(run_dir / "metrics.csv", beta)
     return run_dir
+
+
+BETA_KEYS = ("mean_g", "mean_d", "capped_g", "capped_d", "zero_g", "zero_d")
+
+
+def add_beta_columns(path: Path, beta: dict | None) -> None:
+    """Append the six β columns to a metrics.csv: ``beta`` at every evaluated row
+    (rows without an evaluation and runs without ``beta`` get empty cells)."""
+    lines = path.read_text().splitlines()
+    out = [lines[0] + "," + ",".join(f"beta_{k}" for k in BETA_KEYS)]
+    for line in lines[1:]:
+        evaluated = beta is not None and ",," not in line
+        cells = [str(beta[k]) if evaluated else "" for k in BETA_KEYS]
+        out.append(line + "," + ",".join(cells))
+    path.write_text("\n".join(out) + "\n")
 
 
 def _write_outputs(run_dir: Path, final, *, lr: float, metric: str, seed: int) -> None:
@@ -206,12 +236,15 @@ def finite(values):
 
 # --- a configured study (cggan.study.Study): runs where the config names them ---
 #: Final FID per (method, lr_g) of the sweep at seed 0; other seeds add 1 per seed.
-STUDY_SWEEP = {("sgd", 1e-3): 12.0, ("sgd", 5e-4): 9.0, ("cg_fr", 1e-3): 20.0,
+#: momentum (both values) is the matched control a study running CG must sweep.
+STUDY_SWEEP = {("sgd", 1e-3): 12.0, ("sgd", 5e-4): 9.0, ("momentum", 1e-3): 15.0,
+               ("momentum", 5e-4): 14.0, ("cg_fr", 1e-3): 20.0,
                ("cg_fr", 5e-4): "div"}  # fmt: skip
 
 
 def study_config(**overrides) -> dict:
-    """A tiny schema-complete study: digits, sgd and cg_fr, two lr_g, seeds 0-1."""
+    """A tiny schema-complete study: digits, sgd, momentum (CG's cap 0.25 and 0.9) and
+    cg_fr, two lr_g, sweep seed 0, fresh confirmation seeds 1-2."""
     config = {
         "study": "t", "data_root": "results/data", "download": False,
         "train_threads": 1, "device": "cpu", "fid": {"inception_weights": None},
@@ -223,9 +256,10 @@ def study_config(**overrides) -> dict:
             "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100,
                      "extractor": "classifier", "dims": 128,
                      "reference_split": "train", "reference_n": 1437}}},
-        "methods": {"sgd": {}, "cg_fr": {"beta_coeff": [0.5]}},
+        "methods": {"sgd": {}, "momentum": {"momentum": [0.25, 0.9]},
+                    "cg_fr": {"beta_coeff": [0.5]}},
         "lr_rules": {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
-        "sweep_seed": 0, "seeds": [0, 1], "selection": {"by": "final"},
+        "sweep_seed": 0, "seeds": [1, 2], "selection": {"by": "final"},
         "aggregate": {"top_k": 2, "confidence": 0.9}, "toy": {"enabled": False},
         "resources": {"train": {"mem_mb": 100, "runtime": 1, "gpu": 0},
                       "default": {"mem_mb": 100, "runtime": 1, "gpu": 0}},
@@ -234,18 +268,34 @@ def study_config(**overrides) -> dict:
     return config
 
 
-def build_configured_study(results: Path, config: dict) -> Path:
+def _study_value(spec: dict):
+    return STUDY_SWEEP[(spec["method"], spec["lr_g"])]
+
+
+def build_configured_study(
+    results: Path, config: dict, value_of=_study_value, beta_of=None
+) -> Path:
     """Train nothing: write the sweep, the workflow's selection file, the confirmation.
+
+    Args:
+        value_of: a sweep run's spec -> its final metric (or "div"/"fail").
+        beta_of: a run's spec -> its β run averages (None: a non-CG run, empty β
+            columns); None (the default) writes runs without any β (older runs).
 
     Returns:
         The selection directory.
     """
     study = Study(config, results=str(results))
+
+    def fill(run_dir: Path, value, spec: dict) -> None:
+        beta = beta_of(spec) if beta_of else None
+        fill_run(run_dir, value, lr=spec["lr_g"], method_kwargs=spec["method_kwargs"],
+                 beta=beta, beta_columns=beta_of is not None)  # fmt: skip
+
     records = []
     for run_dir in map(Path, study.sweep_run_dirs()):
         spec = study.run_spec(*run_dir.parts[-5:-1], 0)
-        value = STUDY_SWEEP[(spec["method"], spec["lr_g"])]
-        fill_run(run_dir, value, lr=spec["lr_g"])
+        fill(run_dir, value_of(spec), spec)
         summary = json.loads((run_dir / "summary.json").read_text())
         records.append({"method": spec["method"], "lr_rule": spec["lr_rule"],
                         "setting": run_dir.parts[-2], "summary": summary})  # fmt: skip
@@ -261,5 +311,51 @@ def build_configured_study(results: Path, config: dict) -> Path:
         if not run_dir.exists():
             spec = json.loads((run_dir.parent / "seed0" / "summary.json").read_text())
             value = spec["final_metric"] + int(run_dir.name[len("seed") :])
-            fill_run(run_dir, value, lr=spec["spec"]["lr_g"])
+            fill(run_dir, value, study.run_spec_of(run_dir))
     return sel_dir
+
+
+# --- equal pools: methods that sweep a hyperparameter besides the learning rates ---
+#: Final FID at seed 0 per (method, hyperparameter value, lr_g); seed k adds k.
+POOL_SWEEP = {
+    ("sgd", None, 1e-3): 12.0, ("sgd", None, 5e-4): 9.0,
+    ("momentum", 0.25, 1e-3): 11.0, ("momentum", 0.25, 5e-4): 10.0,
+    ("momentum", 0.5, 1e-3): 13.0, ("momentum", 0.5, 5e-4): 12.5,
+    ("momentum", 0.9, 1e-3): 30.0, ("momentum", 0.9, 5e-4): "div",
+    ("cg_fr", 0.5, 1e-3): 8.0, ("cg_fr", 0.5, 5e-4): 7.5,
+    ("cg_fr", 1.0, 1e-3): 20.0, ("cg_fr", 1.0, 5e-4): 6.0,
+}  # fmt: skip
+#: β run averages of cg_fr by beta_coeff (the cap c·β_max is reached more often at 1).
+POOL_BETA = {
+    0.5: {"mean_g": 0.25, "mean_d": 0.2, "capped_g": 0.9, "capped_d": 0.5,
+          "zero_g": 0.0, "zero_d": 0.1},
+    1.0: {"mean_g": 0.5, "mean_d": 0.44, "capped_g": 0.99, "capped_d": 0.88,
+          "zero_g": 0.0, "zero_d": 0.02},
+}  # fmt: skip
+
+
+def pool_config(**overrides) -> dict:
+    """sgd (no hyperparameter), momentum (0.25, 0.5, 0.9: CG's caps and the baseline)
+    and cg_fr (β coeff 0.5, 1.0); fresh confirmation seeds 1-3."""
+    methods = {"sgd": {}, "momentum": {"momentum": [0.25, 0.5, 0.9]},
+               "cg_fr": {"beta_coeff": [0.5, 1.0]}}  # fmt: skip
+    return study_config(**{"methods": methods, "seeds": [1, 2, 3], **overrides})
+
+
+def pool_value(spec: dict):
+    kwargs = spec["method_kwargs"]
+    value = next(iter(kwargs.values()), None)
+    return POOL_SWEEP[(spec["method"], value, spec["lr_g"])]
+
+
+def pool_beta(spec: dict) -> dict | None:
+    if spec["method"] != "cg_fr":
+        return None
+    return POOL_BETA[spec["method_kwargs"]["beta_coeff"]]
+
+
+def build_pool_study(results: Path, config: dict | None = None, beta: bool = True):
+    """``(selection_dir, config)`` of the pool study, with β diagnostics if ``beta``."""
+    config = config or pool_config()
+    beta_of = pool_beta if beta else None
+    return build_configured_study(results, config, pool_value, beta_of), config

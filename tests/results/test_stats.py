@@ -52,16 +52,19 @@ def test_fewer_than_k_finished_uses_what_there_is_and_shows_the_count(study):
     assert "21.25 ± 1.77 (k=2)" in md
 
 
-def test_t_interval_matches_scipy_on_the_chosen_seed_values(study):
+def test_seed_interval_is_scipys_percentile_bootstrap_of_the_seed_values(study):
     seeds = study[3].seeds
     values = [25.0, 27.0, 29.5]  # adam/constant setting b: seeds 0, 1, 2
     r = row(seeds, "digits", "adam", "constant")
-    low, high = stats.t.interval(
-        0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values)
-    )
+    expected = stats.bootstrap(
+        (np.array(values),), np.mean, n_resamples=10_000, method="percentile",
+        confidence_level=0.95, rng=np.random.default_rng(0),
+    ).confidence_interval  # fmt: skip
     assert r["final_mean"] == pytest.approx(np.mean(values))
     assert r["final_std"] == pytest.approx(np.std(values, ddof=1))
-    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (r["ci_low"], r["ci_high"]) == (expected.low, expected.high)
+    assert r["ci_method"].startswith("percentile bootstrap (10000 resamples")
+    assert (r["ci_note"], r["range_low"]) == ("", 0.0)
     assert (
         r["setting"] == "b"
         and r["lr_g"] == pytest.approx(5e-4)

@@ -40,17 +40,18 @@ def test_layout_rows_are_methods_and_columns_are_rules(study):
     block = md.split("## digits")[1].split("## ")[0]
     lines = [line for line in block.splitlines() if line.startswith("|")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
-    assert header[0] == "method"
-    assert header[1:4] == ["constant: Top-1", "constant: Top-10", "constant: runs"]
-    assert header[4:7] == ["sqrt: Top-1", "sqrt: Top-10", "sqrt: runs"]
-    methods = [line.strip("|").split("|")[0].strip() for line in lines[2:]]
+    assert header[:2] == ["method", "pool"]
+    assert header[2:5] == ["constant: Top-1", "constant: Top-10", "constant: runs"]
+    assert header[5:8] == ["sqrt: Top-1", "sqrt: Top-10", "sqrt: runs"]
+    table = lines[: lines.index(next(x for x in lines[2:] if "real data" in x))]
+    methods = [line.strip("|").split("|")[0].strip() for line in table[2:]]
     assert methods == ["adam", "cg_fr"]
     first = [c.strip() for c in lines[2].strip("|").split("|")]
-    assert (
-        first[1] == "25.00" and first[4] == "35.50"
-    )  # adam: constant Top-1, sqrt Top-1
+    # adam: its pool, constant Top-1, sqrt Top-1
+    assert (first[1], first[2], first[5]) == ("lr grid", "25.00", "35.50")
     tex = (study[2] / "tables" / "paper_table.tex").read_text()
     assert r"\multicolumn{3}{c}{constant}" in tex and r"cg\_fr" in tex
+    assert r"beta\_coeff\textasciitilde{}0.5" in tex and "tab:pooled-digits" in tex
 
 
 def test_no_finished_run_shows_a_dash_with_its_counts(tmp_path):
@@ -64,7 +65,7 @@ def test_no_finished_run_shows_a_dash_with_its_counts(tmp_path):
     r = row(result.paper, "digits", "sgd", "constant")
     assert (r["n_runs"], r["n_diverged"], r["n_failed"], r["k_used"]) == (3, 1, 2, 0)
     md = (tmp_path / "out" / "tables" / "paper_table.md").read_text()
-    assert "| sgd | — | — | n=3, 1 div, 2 fail |" in md
+    assert "| sgd | lr grid | — | — | n=3, 1 div, 2 fail |" in md
     assert "nan" not in md.lower()
     assert (
         "nan"

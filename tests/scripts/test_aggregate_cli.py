@@ -49,7 +49,8 @@ def write_summary(
     }
     (run_dir / "summary.json").write_text(json.dumps(summary))
     (run_dir / "metrics.csv").write_text(
-        "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,fid,fid_status,kid,elapsed_s\n"
+        "iteration,loss_g,loss_d,grad_norm_g,grad_norm_d,lr_g,lr_d,fid,fid_status,kid,"
+        "elapsed_s\n"
         "0,1,1,1,1,0.001,0.001,100,ok,0.1,0.1\n"
         f"10,1,1,1,1,0.001,0.001,{final or 'nan'},ok,0.1,0.2\n"
     )
@@ -158,6 +159,8 @@ def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
     )
     assert code == 0, capsys.readouterr().err
     for name in (
+        "calibration.md",
+        "calibration.csv",
         "summary.md",
         "summary.csv",
         "paper_table.md",
@@ -174,7 +177,7 @@ def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
     assert entry["top1"] == 9.0 and entry["topk_mean"] == pytest.approx(10.5)
     assert entry["n_diverged"] == 1 and entry["seed_mean"] == pytest.approx(10.0)
     assert (
-        "| sgd | 9.00 | 10.50 ± 2.12 | n=3, 1 div, 0 fail |"
+        "| sgd | lr grid | 9.00 | 10.50 ± 2.12 | n=3, 1 div, 0 fail |"
         in (out / "tables" / "paper_table.md").read_text()
     )
 
@@ -201,7 +204,7 @@ def test_study_config_names_the_runs_and_options(tmp_path, capsys):
         outs.append(out)
     paper = (outs[0] / "tables" / "paper_table.md").read_text()
     # top_k = 2 comes from the config's aggregate.top_k
-    assert "| sgd | 9.00 | 10.50 ± 2.12 | n=2, 0 div, 0 fail |" in paper
+    assert "| sgd | lr grid | 9.00 | 10.50 ± 2.12 | n=2, 0 div, 0 fail |" in paper
     assert "90% CI" in (outs[0] / "tables" / "seeds.md").read_text()
     for name in ("paper_table.csv", "seeds.csv", "summary.csv"):
         first = (outs[0] / "tables" / name).read_bytes()
@@ -248,3 +251,19 @@ def test_study_config_errors_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:  # one source of runs, not both
         cli.main(["--study-config", "{}", "--runs-dir", "x", "--out-dir", "y"])
     assert exc.value.code == 2
+
+
+def test_an_unreadable_calibration_is_one_error_line_naming_it(tmp_path):
+    from cggan.study import Study
+
+    results, sel, config = configured_study(tmp_path)
+    path = Path(Study(config, results=str(results)).calibration_path("digits"))
+    path.parent.mkdir(parents=True)
+    path.write_text('{"real_floor": 1.0')
+    proc = run_script("--study-config", json.dumps(config), "--selection-dir",
+                      str(sel), "--results-root", str(results), "--out-dir",
+                      str(tmp_path / "out"), "--no-plots")  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: unreadable")
+    assert not (tmp_path / "out").exists()

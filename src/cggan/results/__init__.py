@@ -4,10 +4,16 @@ Modules (none imports torch):
 
 - :mod:`~cggan.results.runs`: load an explicit list of run directories, the selection
   files and the metric curves; unreadable files stop with one line naming them.
-- :mod:`~cggan.results.stats`: the sweep and confirmation subsets, Top-1/Top-k and the
-  seed t-intervals, as tidy tables.
-- :mod:`~cggan.results.tables`: Markdown, LaTeX and CSV of those tables, metrics.json.
-- :mod:`~cggan.results.plots`: curves, sweep and samples figures.
+- :mod:`~cggan.results.stats`: the sweep and confirmation subsets, Top-1/Top-k in
+  equal pools (:mod:`~cggan.results.pools`) and the seed statistics, as tidy tables.
+- :mod:`~cggan.results.intervals`: percentile-bootstrap seed intervals inside the
+  metric's range.
+- :mod:`~cggan.results.calibration`: each FID experiment's real floor and noise
+  ceiling.
+- :mod:`~cggan.results.beta`: the CG methods' β diagnostics (seed means, curves).
+- :mod:`~cggan.results.tables`, :mod:`~cggan.results.paper_render`: Markdown, LaTeX
+  and CSV of those tables; :mod:`~cggan.results.metrics_file`: ``metrics.json``.
+- :mod:`~cggan.results.plots`: curves, sweep, samples and β figures.
 - :mod:`~cggan.results.aggregate`: :func:`~cggan.results.aggregate.aggregate` composes
   them for one study; ``scripts/aggregate.py`` is its command line.
 - :mod:`~cggan.results.toy_report`: the toy games' theory table and figure.

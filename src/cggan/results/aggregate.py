@@ -10,10 +10,13 @@ Inputs: an explicit list of run directories and the workflow's selection files::
 
 :func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
 confirmation runs of each selection), so a run the config no longer names never enters a
-table. Outputs under ``out_dir``: ``tables/`` (paper_table, seeds, summary as
-md/csv/tex), ``plots/`` (:data:`cggan.results.plots.PLOT_KINDS`),
-``plots/data/curves_<exp>.csv`` and ``metrics.json``. Every file is written
-atomically. This module does not import torch.
+table. Outputs under ``out_dir``: ``tables/`` (paper_table and seeds as md/csv/tex,
+summary and calibration as md/csv), ``plots/`` (:data:`cggan.results.plots.PLOT_KINDS`
+per experiment, ``beta_<exp>.png`` per experiment with CG runs),
+``plots/data/curves_<exp>.csv``, ``plots/data/beta_<exp>.csv`` (experiments with CG
+runs) and ``metrics.json``. :func:`aggregate_study` reads each FID experiment's
+calibration (``Study.calibration_path``). Every file is written atomically. This
+module does not import torch.
 """
 
 from __future__ import annotations
@@ -28,14 +31,19 @@ from typing import Any
 import pandas as pd
 
 from cggan.io import atomic_write_json, atomic_write_text
+from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
+from cggan.results.beta import is_cg, read_beta_curves
+from cggan.results.metrics_file import metrics_json
+from cggan.results.paper_render import render_paper_table
 from cggan.results.runs import load_runs, load_selections, read_curves
 from cggan.study import Study
 
 __all__ = [
     "AggregateResult",
     "aggregate",
+    "cg_experiments",
     "aggregate_study",
     "read_study_config",
     "study_run_dirs",
@@ -50,6 +58,7 @@ class AggregateResult:
     paper: pd.DataFrame | None = None
     seeds: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
     metrics: dict[str, Any] | None = None
 
 
@@ -108,23 +117,52 @@ def _check_selections(runs: pd.DataFrame, selections: stats.Selections) -> None:
             )
 
 
+def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
+    """File name under ``tables/`` -> its text (md, tex) or its table (csv)."""
+    cal = result.calibration
+    files: dict[str, str | pd.DataFrame] = {}
+    files.update(zip(("paper_table.md", "paper_table.tex"),
+                     render_paper_table(result.paper, cal)))  # fmt: skip
+    files["paper_table.csv"] = result.paper
+    files.update(zip(("seeds.md", "seeds.tex"),
+                     tables.render_seed_table(result.seeds, cal)))  # fmt: skip
+    files["seeds.csv"] = result.seeds
+    files["summary.md"] = tables.render_summary(result.summary, cal)
+    files["summary.csv"] = result.summary
+    files["calibration.md"] = tables.render_calibration(cal)
+    files["calibration.csv"] = tables.calibration_csv(cal)
+    return files
+
+
 def _write_tables(result: AggregateResult, out_dir: Path) -> None:
     folder = out_dir / "tables"
-    texts = dict(zip(("paper_table.md", "paper_table.tex"),
-                     tables.render_paper_table(result.paper)))  # fmt: skip
-    texts.update(zip(("seeds.md", "seeds.tex"), tables.render_seed_table(result.seeds)))
-    texts["summary.md"] = tables.render_summary(result.summary)
-    csvs = {"paper_table.csv": result.paper, "seeds.csv": result.seeds,
-            "summary.csv": result.summary}  # fmt: skip
-    for name in ("paper_table.md", "paper_table.tex", "paper_table.csv", "seeds.md",
-                 "seeds.tex", "seeds.csv", "summary.md", "summary.csv"):  # fmt: skip
-        if name in texts:
-            atomic_write_text(folder / name, texts[name])
+    for name, content in _table_files(result).items():
+        if isinstance(content, str):
+            atomic_write_text(folder / name, content)
         else:
-            tables.write_csv(folder / name, csvs[name])
+            tables.write_csv(folder / name, content)
         result.paths.append(folder / name)
     atomic_write_json(out_dir / "metrics.json", result.metrics)
     result.paths.append(out_dir / "metrics.json")
+
+
+def cg_experiments(runs: pd.DataFrame) -> list[str]:
+    """The experiments with CG runs (they get a β plot and its data)."""
+    return sorted(set(runs.loc[runs["method"].map(is_cg), "experiment"]))
+
+
+def _write_beta(
+    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame], draw: bool
+) -> None:
+    beta = frames["beta"]
+    for experiment in cg_experiments(frames["runs"]):
+        data_path = out_dir / "plots" / "data" / f"beta_{experiment}.csv"
+        tables.write_csv(data_path, beta[beta["experiment"] == experiment])
+        result.paths.append(data_path)
+        if draw:
+            path = out_dir / "plots" / f"beta_{experiment}.png"
+            figures.plot_beta(beta, experiment, path)
+            result.paths.append(path)
 
 
 def _write_plots(
@@ -145,6 +183,27 @@ def _write_plots(
         figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
         figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())
+    _write_beta(result, out_dir, frames, draw)
+
+
+def _tables(
+    frames: dict[str, pd.DataFrame], selections: stats.Selections,
+    calibration: calib.Calibration | None, options: dict[str, Any],
+) -> AggregateResult:  # fmt: skip
+    """Every table of the study, from what :func:`aggregate` read."""
+    runs, confirmed = frames["runs"], frames["confirmed"]
+    result = AggregateResult()
+    result.calibration = calib.calibration_table(runs, calibration)
+    paper = stats.paper_table(runs, selections, top_k=options["top_k"],
+                              rank_by=options["rank_by"])  # fmt: skip
+    seeds = stats.seed_table(confirmed, confidence=options["confidence"])
+    summary = stats.summary_table(confirmed)
+    result.paper, result.seeds, result.summary = (
+        calib.add_calibration_columns(t, result.calibration)
+        for t in (paper, seeds, summary)
+    )
+    result.metrics = metrics_json(result.paper, result.seeds, result.calibration)
+    return result
 
 
 def aggregate(
@@ -156,6 +215,7 @@ def aggregate(
     confidence: float = 0.95,
     rank_by: str = "final",
     plots: bool = True,
+    calibration: calib.Calibration | None = None,
 ) -> AggregateResult:
     """Write every table, plot and ``metrics.json`` of one study.
 
@@ -165,10 +225,13 @@ def aggregate(
             experiment without one is selected here from its sweep.
         out_dir: writes ``tables/``, ``plots/``, ``plots/data/``, ``metrics.json``.
         top_k: the k of Top-k (the paper: 10).
-        confidence: level of the Student-t interval of the seed mean.
+        confidence: level of the percentile-bootstrap interval of the seed mean.
         rank_by: ``"final"`` (default: end-of-training metric) or ``"best"`` (best seen
             during training).
         plots: draw the PNG figures (the CSV plot data is always written).
+        calibration: ``{experiment: {"real_floor", "noise_ceiling", "n"} or None}``
+            (:func:`cggan.results.calibration.study_calibration`); an FID experiment
+            without one is "not measured".
 
     Returns:
         The written paths and the tables.
@@ -184,12 +247,10 @@ def aggregate(
     confirmed = stats.confirmation_runs(runs, selections, by=rank_by)
     # every input is read before the first file is written: a bad file writes nothing
     frames = {"runs": runs, "confirmed": confirmed, "curves": read_curves(confirmed),
-              "sweep": stats.sweep_runs(runs, selections)}  # fmt: skip
-    result = AggregateResult()
-    result.paper = stats.paper_table(runs, selections, top_k=top_k, rank_by=rank_by)
-    result.seeds = stats.seed_table(confirmed, confidence=confidence)
-    result.summary = stats.summary_table(confirmed)
-    result.metrics = tables.metrics_json(result.paper, result.seeds)
+              "sweep": stats.sweep_runs(runs, selections),
+              "beta": read_beta_curves(confirmed)}  # fmt: skip
+    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
+    result = _tables(frames, selections, calibration, options)
     out_dir = Path(out_dir)
     _write_tables(result, out_dir)
     _write_plots(result, out_dir, frames, rank_by, plots)
@@ -231,6 +292,9 @@ def aggregate_study(
 ) -> AggregateResult:
     """:func:`aggregate` over exactly the runs a study's config names.
 
+    Each FID experiment's calibration is read from ``Study.calibration_path``: a
+    missing file is "not measured", an unreadable one stops with a line naming it.
+
     Args:
         config: the resolved study configuration (schema defaults filled in).
         selection_dir: the study's selection files (one per experiment).
@@ -241,9 +305,11 @@ def aggregate_study(
         plots: draw the PNG figures.
 
     Raises:
-        ValueError: see :func:`study_run_dirs` and :func:`aggregate`.
+        ValueError: see :func:`study_run_dirs`, :func:`aggregate` and
+            :func:`cggan.results.calibration.read_calibration`.
     """
     run_dirs, selections = study_run_dirs(config, selection_dir, results=results)
+    calibration = calib.study_calibration(Study(config, results=results))
     options = config.get("aggregate") or {}
     defaults = {
         "top_k": options.get("top_k", 10),
@@ -252,4 +318,5 @@ def aggregate_study(
     }
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
-    return aggregate(run_dirs, selections, out_dir, plots=plots, **chosen)
+    return aggregate(run_dirs, selections, out_dir, plots=plots,
+                     calibration=calibration, **chosen)  # fmt: skip

@@ -1,7 +1,8 @@
-"""The study's figures: metric curves, every sweep run, samples of the best runs.
+"""The study's figures: metric curves, every sweep run, samples of the best runs, β.
 
 One PNG per kind and experiment, ``plots/<kind>_<experiment>.png`` (:data:`PLOT_KINDS`),
-written atomically. Diverged and failed runs are counted on the figures, never hidden.
+written atomically, and ``plots/beta_<experiment>.png`` for an experiment with CG runs.
+Diverged and failed runs are counted on the figures, never hidden.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cggan.results.runs import ordered_methods, ordered_rules  # noqa: E402
 from cggan.results.stats import metric_info, rank_column  # noqa: E402
 from cggan.results.tables import direction_text, metric_label, num  # noqa: E402
 
-__all__ = ["PLOT_KINDS", "plot_curves", "plot_samples", "plot_sweep"]
+__all__ = ["PLOT_KINDS", "plot_beta", "plot_curves", "plot_samples", "plot_sweep"]
 
 PLOT_KINDS = ("curves", "sweep", "samples")
 DPI = 120
@@ -277,6 +278,59 @@ def plot_samples(
         f"{experiment}: samples of the best confirmed run per method "
         f"(final {metric_label(metric)})",
         fontsize=11,
+    )
+    fig.tight_layout()
+    _save(fig, path)
+
+
+_RULE_DASHES = ("", (4, 2), (1, 2), (6, 2, 1, 2))
+
+
+def _beta_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
+    if panel.empty:
+        _note(ax, "no β recorded\n(runs older than the β diagnostics)")
+        return
+    sns.lineplot(
+        data=panel, x="iteration", y="value", hue="method", hue_order=methods,
+        palette=palette, style="lr_rule", style_order=list(dashes), dashes=dashes,
+        estimator="mean",
+        errorbar="sd", linewidth=1.4, err_kws={"alpha": 0.15}, ax=ax, legend=False,
+    )  # fmt: skip
+
+
+def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> None:
+    """Mean β and the share of steps at the cap over iterations, per CG method.
+
+    Args:
+        beta: :func:`cggan.results.beta.read_beta_curves` of the confirmed runs.
+        experiment: the experiment drawn.
+        path: the PNG written.
+    """
+    data = beta[beta["experiment"] == experiment]
+    methods, rules = ordered_methods(data["method"]), ordered_rules(data["lr_rule"])
+    palette = _palette(methods)
+    dashes = {r: _RULE_DASHES[i % len(_RULE_DASHES)] for i, r in enumerate(rules)}
+    fig, axes = plt.subplots(2, 2, figsize=(11.5, 7.0), sharex=True, sharey=True)
+    for i, statistic in enumerate(("mean β", "share capped")):
+        for j, player in enumerate(("G", "D")):
+            ax = axes[i, j]
+            panel = data[(data["statistic"] == statistic) & (data["player"] == player)]
+            _beta_panel(ax, panel, methods, palette, dashes)
+            ax.set_ylim(-0.03, 1.03)
+            who = "generator" if player == "G" else "discriminator"
+            ax.set_title(f"{statistic}, {who}", fontsize=10)
+            ax.set_xlabel("iteration")
+            ax.set_ylabel(statistic)
+    handles = [plt.Line2D([], [], color=palette[m], linewidth=1.6, label=m)
+               for m in methods]  # fmt: skip
+    handles += [plt.Line2D([], [], color="grey", dashes=d or (None, None),
+                           label=f"rule {r}") for r, d in dashes.items()]  # fmt: skip
+    if handles:
+        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                   frameon=False)  # fmt: skip
+    fig.suptitle(
+        f"{experiment}: β of the CG methods, selected setting (line: seed mean, "
+        "band: ± 1 sd; cap = c·β_max)"
     )
     fig.tight_layout()
     _save(fig, path)

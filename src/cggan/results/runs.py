@@ -29,7 +29,9 @@ from cggan.registry import LR_RULES, METHODS
 from cggan.study import parse_run_dir, read_summary
 
 __all__ = [
+    "BETA_COLUMNS",
     "STATUSES",
+    "beta_fields",
     "finite_or_nan",
     "find_run_dirs",
     "load_runs",
@@ -43,6 +45,9 @@ __all__ = [
 
 # "missing": a listed run without summary.json; tables count it with the failed runs.
 STATUSES = ("finished", "diverged", "failed", "missing")
+#: β diagnostics of the CG methods (summary.json "beta", metrics.csv columns).
+BETA_COLUMNS = ["beta_mean_g", "beta_mean_d", "beta_capped_g", "beta_capped_d",
+                "beta_zero_g", "beta_zero_d"]  # fmt: skip
 CURVE_COLUMNS = ["experiment", "method", "lr_rule", "setting", "seed", "metric",
                  "iteration", "value"]  # fmt: skip
 
@@ -85,8 +90,30 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
         "metric_name": None, "metric_mode": None, "best_metric": math.nan,
         "final_metric": math.nan, "best_iteration": None, "iterations": None,
         "wall_time_s": math.nan, "lr_g": math.nan, "lr_d": math.nan,
-        "method_kwargs": "{}", "lr_rule_kwargs": "{}",
+        "method_kwargs": "{}", "lr_rule_kwargs": "{}", "dataset": None,
+        "n_modes": None, **dict.fromkeys(BETA_COLUMNS, math.nan),
     }  # fmt: skip
+
+
+def _dataset_name(spec: dict[str, Any]) -> str | None:
+    dataset = spec.get("dataset")
+    name = dataset.get("name") if isinstance(dataset, dict) else dataset
+    return name if isinstance(name, str) else None
+
+
+def beta_fields(summary: dict[str, Any]) -> dict[str, float]:
+    """The run averages of ``summary["beta"]`` as ``beta_<key>`` columns.
+
+    NaN for what is absent (non-CG methods, runs older than the β diagnostics), null,
+    not a number or outside [0, 1] (every β statistic is a mean or a share).
+    """
+    beta = summary.get("beta")
+    beta = beta if isinstance(beta, dict) else {}
+    out = {}
+    for column in BETA_COLUMNS:
+        value = finite_or_nan(beta.get(column[len("beta_") :]))
+        out[column] = value if 0.0 <= value <= 1.0 else math.nan
+    return out
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
@@ -160,6 +187,9 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         lr_d=finite_or_nan(spec.get("lr_d")),
         method_kwargs=json.dumps(spec.get("method_kwargs") or {}, sort_keys=True),
         lr_rule_kwargs=json.dumps(spec.get("lr_rule_kwargs") or {}, sort_keys=True),
+        dataset=_dataset_name(spec),
+        n_modes=summary.get("n_modes"),
+        **beta_fields(summary),
     )
     return row
 

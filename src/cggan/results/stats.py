@@ -10,10 +10,14 @@ Two kinds of runs are summarised:
   CIFAR-10 table (README of their released code) equal the end of their FID-vs-iteration
   curves, so the paper is believed to rank by end-of-training FID. Only finished runs
   with a finite value are ranked; diverged and failed runs are counted and shown, never
-  dropped silently.
+  dropped silently. The pools are of equal size (:mod:`cggan.results.pools`: one per
+  value of a method's swept hyperparameters); the published pooling (all values of a
+  method together) is kept beside them as the ``*_pooled`` columns.
 * the **confirmation**: the selected setting of each experiment × method × rule, re-run
   with all seeds. Its statistics are the seed mean ± sample standard deviation and a
-  Student-t confidence interval with n − 1 degrees of freedom.
+  percentile-bootstrap interval of the mean inside the metric's range
+  (:mod:`cggan.results.intervals`), and for CG methods the seed means of the run
+  averages of β (mean β, share of steps at the cap and at 0, per player).
 
 Selection (the best sweep setting per method × rule) is
 :func:`cggan.study.select_settings`, the one algorithm the workflow's selection step
@@ -30,7 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cggan.results.runs import ordered_methods, ordered_rules
+from cggan.results import intervals, pools
+from cggan.results.beta import beta_means
+from cggan.results.runs import BETA_COLUMNS, ordered_methods, ordered_rules
 from cggan.study import select_settings
 
 __all__ = [
@@ -48,14 +54,19 @@ __all__ = [
 
 RANK_BY = ("final", "best")
 COUNT_COLUMNS = ["n_runs", "n_finished", "n_diverged", "n_failed"]
-PAPER_COLUMNS = ["experiment", "metric", "mode", "rank_by", "method", "lr_rule", "top1",
-                 "topk_mean", "topk_std", "k_used", "k", "top1_setting",
-                 *COUNT_COLUMNS]  # fmt: skip
+POOLED_COLUMNS = ["top1_pooled", "topk_pooled_mean", "topk_pooled_std",
+                  "k_used_pooled", "pooled_size", "n_pools"]  # fmt: skip
+PAPER_COLUMNS = ["experiment", "metric", "mode", "rank_by", "method", "lr_rule", "pool",
+                 "pool_size", "top1", "topk_mean", "topk_std", "k_used", "k",
+                 "top1_setting", *COUNT_COLUMNS, *POOLED_COLUMNS]  # fmt: skip
 SEED_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "lr_d", "lr_g",
                 "hparams", "seeds", "final_mean", "final_std", "final_median", "ci_low",
-                "ci_high", "confidence", *COUNT_COLUMNS]  # fmt: skip
+                "ci_high", "confidence", "ci_method", "ci_note", "range_low",
+                "range_high", *COUNT_COLUMNS,
+                *BETA_COLUMNS]  # fmt: skip
 SUMMARY_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "best_mean",
-                   "best_std", "final_mean", "final_std", *COUNT_COLUMNS]  # fmt: skip
+                   "best_std", "final_mean", "final_std", *COUNT_COLUMNS,
+                   *BETA_COLUMNS]  # fmt: skip
 Selections = Mapping[str, Mapping[str, Any]]
 
 
@@ -119,6 +130,9 @@ def t_interval(
     values: Sequence[float], confidence: float = 0.95
 ) -> tuple[float, float]:
     """Student-t confidence interval of the mean: mean ± t_{(1+c)/2, n−1} · s/√n.
+
+    Not used by the tables (it ignores the metric's range: see
+    :mod:`cggan.results.intervals`); kept for comparison.
 
     Returns ``(nan, nan)`` for fewer than two finite values (no spread to estimate).
     """
@@ -232,7 +246,8 @@ def confirmation_runs(
         return runs.iloc[0:0].copy()
     out = pd.concat(parts, ignore_index=True)
     # a missing run's setting metadata: copied from a sibling seed where there is one
-    for column in ("lr_g", "lr_d", "method_kwargs", "metric_name", "metric_mode"):
+    for column in ("lr_g", "lr_d", "method_kwargs", "metric_name", "metric_mode",
+                   "dataset", "n_modes"):  # fmt: skip
         out[column] = out.groupby(["experiment", "method", "lr_rule", "setting"])[
             column
         ].transform(lambda s: s.ffill().bfill())
@@ -256,6 +271,21 @@ def _mean_std(values: pd.Series) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else math.nan
 
 
+def _ranked(
+    runs: pd.DataFrame, column: str, top_k: int, mode: str
+) -> dict[str, Any]:
+    """Top-1/Top-k of one pool and the setting of its best run."""
+    finished = runs[runs["status"] == "finished"]
+    top = top_k_stats(finished[column].tolist(), top_k, mode)
+    best_setting = None
+    if top["k_used"]:
+        values = finished[column]
+        best_setting = finished.loc[
+            values.idxmax() if mode == "max" else values.idxmin(), "setting"
+        ]
+    return {**top, "top1_setting": best_setting}
+
+
 def paper_table(
     runs: pd.DataFrame,
     selections: Selections | None = None,
@@ -263,34 +293,54 @@ def paper_table(
     top_k: int = 10,
     rank_by: str = "final",
 ) -> pd.DataFrame:
-    """Top-1 and Top-k over the sweep, one row per experiment × method × rule (tidy)."""
+    """Top-1 and Top-k over the sweep, one row per experiment × method × rule × pool.
+
+    A pool is one value of the method's swept hyperparameters with the whole lr grid
+    (:mod:`cggan.results.pools`); ``pool_size`` counts its runs (= ``n_runs``). The
+    ``*_pooled`` columns repeat, on each pool's row, the published pooling: every run
+    of the method × rule ranked together (``pooled_size`` runs in ``n_pools`` pools).
+    """
     column = rank_column(rank_by)
     rows = []
     for experiment, method, rule, group in groups(sweep_runs(runs, selections)):
         metric, mode = metric_info(runs, experiment)
-        finished = group[group["status"] == "finished"]
-        top = top_k_stats(finished[column].tolist(), top_k, mode)
-        best_setting = None
-        if top["k_used"]:
-            values = finished[column]
-            best = values.idxmax() if mode == "max" else values.idxmin()
-            best_setting = finished.loc[best, "setting"]
-        rows.append(
-            {"experiment": experiment, "metric": metric, "mode": mode,
-             "rank_by": rank_by, "method": method, "lr_rule": rule, **top, "k": top_k,
-             "top1_setting": best_setting, **counts(group)}
-        )  # fmt: skip
+        parts = list(pools.split_pools(group))
+        pooled = _ranked(group, column, top_k, mode)
+        pooled = {"top1_pooled": pooled["top1"],
+                  "topk_pooled_mean": pooled["topk_mean"],
+                  "topk_pooled_std": pooled["topk_std"],
+                  "k_used_pooled": pooled["k_used"], "pooled_size": int(len(group)),
+                  "n_pools": len(parts)}  # fmt: skip
+        for pool, members in parts:
+            rows.append(
+                {"experiment": experiment, "metric": metric, "mode": mode,
+                 "rank_by": rank_by, "method": method, "lr_rule": rule, "pool": pool,
+                 "pool_size": int(len(members)),
+                 **_ranked(members, column, top_k, mode), "k": top_k,
+                 **counts(members), **pooled}
+            )  # fmt: skip
     return pd.DataFrame(rows, columns=PAPER_COLUMNS)
 
 
+def _bound(value: float) -> float:
+    """A range bound for the tables: NaN (an empty cell) when unbounded."""
+    return value if math.isfinite(value) else math.nan
+
+
 def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Seed statistics of the final metric of each confirmed setting (method × rule)."""
+    """Seed statistics of the final metric of each confirmed setting (method × rule).
+
+    The interval is the percentile bootstrap of the seed mean, clipped to the metric's
+    range (:func:`cggan.results.intervals.bootstrap_interval`); with fewer than two
+    finished seeds it is absent and ``ci_note`` says ``"n<2: no interval"``.
+    """
     rows = []
     for experiment, method, rule, group in groups(confirmed):
         final = group.loc[group["status"] == "finished", "final_metric"]
         mean, std = _mean_std(final)
-        low, high = t_interval(final.tolist(), confidence)
         first = group.iloc[0]
+        bounds = intervals.bounds_of(group, first.get("metric_name"))
+        low, high = intervals.bootstrap_interval(final.tolist(), confidence, bounds)
         median = float(final.median()) if final.notna().any() else math.nan
         rows.append(
             {"experiment": experiment, "metric": first.get("metric_name"),
@@ -300,7 +350,10 @@ def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataF
              "seeds": " ".join(str(s) for s in sorted(group["seed"])),
              "final_mean": mean, "final_std": std, "final_median": median,
              "ci_low": low, "ci_high": high, "confidence": confidence,
-             **counts(group)}
+             "ci_method": intervals.CI_METHOD,
+             "ci_note": intervals.NO_INTERVAL if math.isnan(low) else "",
+             "range_low": _bound(bounds[0]), "range_high": _bound(bounds[1]),
+             **counts(group), **beta_means(group)}
         )  # fmt: skip
     return pd.DataFrame(rows, columns=SEED_COLUMNS)
 
@@ -317,6 +370,6 @@ def summary_table(confirmed: pd.DataFrame) -> pd.DataFrame:
             {"experiment": experiment, "metric": names.iloc[0] if len(names) else None,
              "method": method, "lr_rule": rule, "setting": group["setting"].iloc[0],
              "best_mean": best_mean, "best_std": best_std, "final_mean": final_mean,
-             "final_std": final_std, **counts(group)}
+             "final_std": final_std, **counts(group), **beta_means(group)}
         )  # fmt: skip
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -1,0 +1,150 @@
+"""The FID scale of each experiment: a real floor and a noise ceiling.
+
+An FID has no scale of its own: its value depends on the features, the sample count N
+and the reference statistics. For every FID experiment another job measures, with the
+same N and reference statistics as the runs, the FID of
+
+* held-out **real** images (the test split where there is one): the **floor**, what a
+  perfect generator scores at this N, and
+* **pixel noise** matched to the data's per-channel mean and std: the **ceiling**, what
+  a generator that learnt nothing the features see scores,
+
+into ``Study.calibration_path(experiment)``: JSON ``{"real_floor", "noise_ceiling",
+"n", "real_split"}``. This module reads those files (a missing one = "not measured", an
+unreadable or invalid one = a one-line error naming it), writes
+``tables/calibration.{md,csv}`` (columns ``experiment, metric, real_floor,
+noise_ceiling, n``; empty cells = not measured) and gives the other FID tables their two
+calibration rows. In the paper, seeds and summary CSVs the calibration is two columns,
+``real_floor`` and ``noise_ceiling``, on every row of an FID experiment (empty for other
+metrics), so that every CSV row stays one method × rule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cggan.results.runs import finite_or_nan
+from cggan.results.stats import metric_info
+
+__all__ = [
+    "CALIBRATION_COLUMNS",
+    "CEILING",
+    "FLOOR",
+    "NOT_MEASURED",
+    "add_calibration_columns",
+    "calibration_rows",
+    "calibration_table",
+    "read_calibration",
+    "study_calibration",
+]
+
+CALIBRATION_COLUMNS = ["experiment", "metric", "real_floor", "noise_ceiling", "n"]
+FLOOR, CEILING = "real data (floor)", "pixel noise (ceiling)"
+NOT_MEASURED = "not measured"
+Calibration = Mapping[str, Mapping[str, Any] | None]
+
+
+def _invalid(path: Path, key: str, value: Any, allowed: str) -> ValueError:
+    return ValueError(
+        f"{path}: invalid calibration ({key}={value!r}; allowed: {allowed})"
+    )
+
+
+def read_calibration(path: str | os.PathLike) -> dict[str, Any] | None:
+    """One calibration file; None when it does not exist (not measured).
+
+    Raises:
+        ValueError: ``"<path>: ..."`` (one line) for a file that cannot be read, is not
+            a JSON object, or lacks a finite ``real_floor``/``noise_ceiling`` ≥ 0 or an
+            integer ``n`` ≥ 1.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{path}: unreadable calibration ({reason})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: unreadable calibration (not a JSON object)")
+    out: dict[str, Any] = {}
+    for key in ("real_floor", "noise_ceiling"):
+        value = data.get(key)
+        if isinstance(value, bool) or not finite_or_nan(value) >= 0:
+            raise _invalid(path, key, value, "a finite number >= 0")
+        out[key] = float(value)
+    n = data.get("n")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise _invalid(path, "n", n, "an integer >= 1")
+    split = data.get("real_split")
+    return {**out, "n": n, "real_split": split if isinstance(split, str) else None}
+
+
+def study_calibration(study: Any) -> dict[str, dict[str, Any] | None]:
+    """``{experiment: calibration or None}`` of a study's FID experiments.
+
+    Args:
+        study: a :class:`cggan.study.Study` (its ``calibration_path``).
+    """
+    out = {}
+    for experiment in study.experiments:
+        path = study.calibration_path(experiment)
+        if path is not None:
+            out[experiment] = read_calibration(path)
+    return out
+
+
+def calibration_table(
+    runs: pd.DataFrame, calibration: Calibration | None = None
+) -> pd.DataFrame:
+    """A row per FID experiment (of ``calibration`` or the runs); NaN: not measured."""
+    calibration = calibration or {}
+    experiments = set(calibration)
+    for experiment in runs["experiment"].unique():
+        if metric_info(runs, experiment)[0] == "fid":
+            experiments.add(experiment)
+    rows = []
+    for experiment in sorted(experiments):
+        record = calibration.get(experiment) or {}
+        rows.append(
+            {"experiment": experiment, "metric": "fid",
+             "real_floor": record.get("real_floor", math.nan),
+             "noise_ceiling": record.get("noise_ceiling", math.nan),
+             "n": record.get("n"), "real_split": record.get("real_split")}
+        )  # fmt: skip
+    table = pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "real_split"])
+    table["n"] = table["n"].astype("Int64")
+    return table
+
+
+def add_calibration_columns(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``real_floor`` and ``noise_ceiling`` of its experiment's row."""
+    values = table.set_index("experiment")[["real_floor", "noise_ceiling"]]
+    out = frame.copy()
+    for column in ("real_floor", "noise_ceiling"):
+        out[column] = out["experiment"].map(values[column]).astype(float)
+    return out
+
+
+def calibration_rows(table: pd.DataFrame, experiment: str) -> list[dict[str, Any]]:
+    """The two calibration rows of an FID experiment's tables; [] for other metrics.
+
+    Each is ``{"label", "value", "n"}`` (value NaN and n None when not measured).
+    """
+    hit = table[table["experiment"] == experiment]
+    if hit.empty:
+        return []
+    row = hit.iloc[0]
+    n = None if pd.isna(row["n"]) else int(row["n"])
+    return [
+        {"label": FLOOR, "value": finite_or_nan(row["real_floor"]), "n": n},
+        {"label": CEILING, "value": finite_or_nan(row["noise_ceiling"]), "n": n},
+    ]

@@ -33,7 +33,8 @@ def make_config(**overrides):
             "ring8": {
                 "dataset": "ring8", "image_size": None, "model": "mlp", "model_kwargs": {},
                 "z_dim": 8, "loss": "bce", "n_critic": 1, "batch_size": 64, "iterations": 50,
-                "checkpoint_every": 50, "methods": ["sgd", "cg_fr"], "lr_rules": ["constant"],
+                "checkpoint_every": 50, "methods": ["sgd", "momentum", "cg_fr"],
+                "lr_rules": ["constant"],
                 "eval": {"metric": "modes", "every": 50, "n_samples": 500, "batch_size": 500,
                          "extractor": "classifier", "dims": 2048, "reference_split": "train",
                          "reference_n": 10000},
@@ -41,6 +42,7 @@ def make_config(**overrides):
         },
         "methods": {
             "sgd": {},
+            "momentum": {"momentum": [0.25, 0.5, 0.9]},
             "adam": {"lr_g": [1e-4]},
             "cg_fr": {"beta_coeff": [0.5, 1.0]},
         },
@@ -49,7 +51,7 @@ def make_config(**overrides):
             "power": {"lr_d": [1e-2], "lr_g": [1e-2], "kwargs": {"eta_g": 0.6, "eta_d": 0.7}},
         },
         "sweep_seed": 0,
-        "seeds": [0, 1, 2],
+        "seeds": [1, 2, 3],
         "selection": {"by": "final"},
         "aggregate": {"top_k": 10, "confidence": 0.95},
         "toy": {"enabled": False},
@@ -63,14 +65,15 @@ def make_config(**overrides):
 # --- grid ---------------------------------------------------------------------------------
 def test_grid_counts_follow_the_product_of_the_axes():
     st = cs.Study(make_config())
-    # digits: every method x both rules. constant: sgd 2x3, adam 2x1 (own lr_g), cg_fr 2x3x2;
-    # power: sgd 1, adam 1x1, cg_fr 1x2.
-    digits = (2 * 3 + 2 * 1 + 2 * 3 * 2) + (1 + 1 + 2)
-    ring8 = 2 * 3 + 2 * 3 * 2  # sgd, cg_fr; constant only
+    # digits: every method x both rules. constant: sgd 2x3, momentum 2x3x3, adam 2x1 (own
+    # lr_g), cg_fr 2x3x2; power: sgd 1, momentum 3, adam 1x1, cg_fr 1x2.
+    digits = (2 * 3 + 2 * 3 * 3 + 2 * 1 + 2 * 3 * 2) + (1 + 3 + 1 + 2)
+    ring8 = 2 * 3 + 2 * 3 * 3 + 2 * 3 * 2  # sgd, momentum, cg_fr; constant only
     assert len(st.sweep_run_dirs("digits")) == digits
     assert len(st.sweep_run_dirs("ring8")) == ring8
     assert st.n_sweep_runs == digits + ring8
-    assert st.groups("ring8") == [("sgd", "constant"), ("cg_fr", "constant")]
+    assert st.groups("ring8") == [("sgd", "constant"), ("momentum", "constant"),
+                                  ("cg_fr", "constant")]
 
 
 def test_sweep_run_dirs_are_unique_and_follow_the_layout():
@@ -93,15 +96,36 @@ def test_setting_id_is_stable_readable_and_order_independent():
     assert cs.setting_id(1e-3, 1e-3, {}) != cs.setting_id(1e-3, 1e-4, {})
 
 
-def test_sweep_seed_among_seeds_reuses_the_sweep_run():
+def test_confirmation_seeds_are_fresh():
     st = cs.Study(make_config())
     sid = next(iter(st.settings("digits", "sgd", "constant")))
     selection = {"experiment": "digits",
                  "selected": [{"method": "sgd", "lr_rule": "constant", "setting": sid}]}
     confirm = st.confirmation_run_dirs(selection)
     assert len(confirm) == 3
-    assert st.run_dir("digits", "sgd", "constant", sid, 0) in confirm
-    assert st.run_dir("digits", "sgd", "constant", sid, 0) in st.sweep_run_dirs("digits")
+    assert not set(confirm) & set(st.sweep_run_dirs("digits"))
+    with pytest.raises(ValueError, match=r"^Invalid seeds: \[0, 1\] \(allowed: seeds other"):
+        cs.Study(make_config(seeds=[0, 1]))
+
+
+def test_a_study_with_cg_runs_the_matched_momentum_control():
+    config = make_config()
+    assert cs.matched_momentum_values(config["methods"], ["sgd", "cg_fr"]) == [0.25, 0.5, 0.9]
+    assert cs.matched_momentum_values(config["methods"], ["sgd", "adam"]) == []
+    config["methods"]["momentum"] = {"momentum": [0.9]}
+    with pytest.raises(ValueError) as info:
+        cs.Study(config)
+    assert str(info.value).startswith("Invalid methods.momentum.momentum: [0.9] (allowed: "
+                                      "a list including [0.25, 0.5, 0.9]")
+    config = make_config()
+    config["experiments"]["ring8"]["methods"] = ["sgd", "cg_fr"]
+    with pytest.raises(ValueError, match=r"^Invalid experiments.ring8.methods"):
+        cs.Study(config)
+    config = make_config()
+    del config["methods"]["cg_fr"]
+    config["experiments"]["ring8"]["methods"] = ["sgd"]
+    config["methods"]["momentum"] = {}
+    cs.Study(config)  # no CG: no control needed
 
 
 # --- specs --------------------------------------------------------------------------------

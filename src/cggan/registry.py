@@ -12,6 +12,9 @@ from __future__ import annotations
 from cggan.data import DATASETS as _DATASET_SPECS
 
 __all__ = [
+    "BASELINE_MOMENTUM",
+    "CG_BETA_MAX",
+    "CG_DEFAULT_BETA_COEFF",
     "CG_RULES",
     "DATASETS",
     "IMAGE_DATASETS",
@@ -57,6 +60,14 @@ METHOD_HPARAMS: dict[str, frozenset[str]] = {
     "co": frozenset({"gamma"}),
     "iu": frozenset(),
 }
+
+#: CG's β cap before the coefficient (``beta_max``, the released code's ½) and the default
+#: coefficient: a CG run with coefficient c is heavy-ball momentum at most c·β_max, so every
+#: study that runs CG also runs momentum at those values (the matched-momentum control).
+CG_BETA_MAX: float = 0.5
+CG_DEFAULT_BETA_COEFF: float = 1.0
+#: The momentum of the baseline "momentum SGD" (the paper's), run besides the matched caps.
+BASELINE_MOMENTUM: float = 0.9
 
 #: Learning-rate rules and the kwargs a study config must state for each (the protocol is
 #: then in the config, the run spec and summary.json, not in a library default).

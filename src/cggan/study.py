@@ -39,6 +39,9 @@ from cggan.data import DATASETS as DATASET_SPECS
 from cggan.lr_rules import lr_factor
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
 from cggan.registry import (
+    BASELINE_MOMENTUM,
+    CG_BETA_MAX,
+    CG_DEFAULT_BETA_COEFF,
     CG_RULES,
     DATASETS,
     IMAGE_DATASETS,
@@ -69,6 +72,7 @@ __all__ = [
     "set_aside_unreadable",
     "format_schema_error",
     "load_study",
+    "matched_momentum_values",
     "parse_run_dir",
     "select_experiment",
     "select_settings",
@@ -161,6 +165,37 @@ def _check_rule_values(rule: str, kwargs: Mapping[str, Any]) -> None:
         if text.startswith("Invalid "):
             text = f"Invalid lr_rules.{rule}.kwargs.{text[len('Invalid '):]}"
         raise ValueError(text) from None
+
+
+def matched_momentum_values(methods: Mapping[str, Any], names: Iterable[str]) -> list[float]:
+    """The momentum values a study running ``names`` must sweep: c·β_max for every CG
+    coefficient c it runs, and the baseline's 0.9 (sorted; empty without CG)."""
+    coeffs = set()
+    for name in names:
+        if name.startswith("cg_"):
+            coeffs.update((methods.get(name) or {}).get("beta_coeff",
+                                                        [CG_DEFAULT_BETA_COEFF]))
+    if not coeffs:
+        return []
+    return sorted({round(c * CG_BETA_MAX, 12) for c in coeffs} | {BASELINE_MOMENTUM})
+
+
+def _check_matched_momentum(where: str, methods: Mapping[str, Any], names: list[str]):
+    """A study that runs CG also runs heavy-ball momentum at CG's caps c·β_max (and 0.9):
+    CG with β at its cap is heavy-ball momentum of that size, so this is the control that
+    tells conjugacy from momentum."""
+    wanted = matched_momentum_values(methods, names)
+    if not wanted:
+        return
+    if "momentum" not in names:
+        raise _invalid(f"{where}.methods", names,
+                       f"a list with momentum (the matched control of CG: momentum {wanted})")
+    have = (methods.get("momentum") or {}).get("momentum", [BASELINE_MOMENTUM])
+    missing = [m for m in wanted if not any(math.isclose(m, h) for h in have)]
+    if missing:
+        raise _invalid("methods.momentum.momentum", have,
+                       f"a list including {wanted} (CG's caps c*{CG_BETA_MAX} of its "
+                       "beta_coeff values, and 0.9)")
 
 
 def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
@@ -274,6 +309,12 @@ class Study:
         seeds = list(cfg["seeds"])
         if len(set(seeds)) != len(seeds):
             raise _invalid("seeds", seeds, "distinct seeds")
+        if cfg["sweep_seed"] in seeds:
+            # the run that won the selection must not count again in the confirmed
+            # statistics (winner's curse): confirmation seeds are fresh
+            raise _invalid("seeds", seeds,
+                           f"seeds other than sweep_seed {cfg['sweep_seed']} (fresh "
+                           "confirmation seeds)")
         if cfg["selection"]["by"] not in SELECTION_BY:
             raise _invalid("selection.by", cfg["selection"]["by"], ", ".join(SELECTION_BY))
         for exp, e in cfg["experiments"].items():
@@ -296,6 +337,7 @@ class Study:
                     if n not in pool:
                         raise _invalid(f"{where}.{key}", n, ", ".join(pool) or "none configured")
             _check_sizes(where, e)
+            _check_matched_momentum(where, cfg["methods"], self.methods(exp))
             for m in self.methods(exp):
                 if m in TOY_ONLY_METHODS:
                     raise _invalid(f"{where}.methods", m,
@@ -437,7 +479,8 @@ class Study:
             return None
         ev = e["eval"]
         name = stats_filename(e["dataset"], e["image_size"], ev["reference_split"],
-                              ev["extractor"], ev["dims"], ev["reference_n"])
+                              ev["extractor"], ev["dims"], ev["reference_n"],
+                              ev.get("preprocessing", "fixed"))
         return name[: -len(".npz")]
 
     @property
@@ -451,7 +494,8 @@ class Study:
             e, ev = self.experiment(exp), self.experiment(exp)["eval"]
             out[key] = {"dataset": e["dataset"], "image_size": e["image_size"],
                         "extractor": ev["extractor"], "dims": ev["dims"], "n": ev["reference_n"],
-                        "split": ev["reference_split"]}
+                        "split": ev["reference_split"],
+                        "preprocessing": ev.get("preprocessing", "fixed")}
         return out
 
     def fid_stats_path(self, exp: str) -> str | None:

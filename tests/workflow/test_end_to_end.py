@@ -39,22 +39,23 @@ def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
     print(f"ci study: {seconds:.0f} s")
 
 
-def test_selection_and_confirmation_reuse_the_sweep_seed(ci_study):
+def test_confirmation_runs_use_fresh_seeds(ci_study):
     root, _ = ci_study
     config = yaml.safe_load((root / "config/ci.yaml").read_text())
     sel = json.loads((root / "results/selection/ci/digits.json").read_text())
     assert sel["sweep_seed"] == config["sweep_seed"] and sel["seeds"] == config["seeds"]
-    assert len(sel["selected"]) == 3 * 2
+    assert config["sweep_seed"] not in config["seeds"]
+    assert len(sel["selected"]) == 4 * 2  # sgd, momentum, adam, cg_fr x constant, sqrt
     runs = root / "results/runs/ci/digits"
     for s in sel["selected"]:
         setting = runs / s["method"] / s["lr_rule"] / s["setting"]
-        assert sorted(p.name for p in setting.iterdir()) == [f"seed{k}" for k in config["seeds"]]
+        wanted = sorted(f"seed{k}" for k in [config["sweep_seed"], *config["seeds"]])
+        assert sorted(p.name for p in setting.iterdir()) == wanted
         for seed_dir in setting.iterdir():
             spec = json.loads((seed_dir / "summary.json").read_text())["spec"]
             assert spec["seed"] == int(seed_dir.name[4:]) and spec["method"] == s["method"]
     # settings that were not selected ran at the sweep seed only
     all_settings = [p for p in runs.glob("*/*/*") if p.is_dir()]
-    assert len(all_settings) == 3 * (2 + 1)
     chosen = {(s["method"], s["lr_rule"], s["setting"]) for s in sel["selected"]}
     unselected = [p for p in all_settings if tuple(p.parts[-3:]) not in chosen]
     assert len(unselected) == len(all_settings) - len(chosen)

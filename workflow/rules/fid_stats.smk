@@ -9,6 +9,8 @@ def fid_stats_args(wc):
         "--extractor", s["extractor"], "--dims", str(s["dims"]), "--n", str(s["n"]),
         "--split", s["split"],
     ]
+    if s["preprocessing"] != "fixed":  # the default keeps older command lines valid
+        args += ["--preprocessing", s["preprocessing"]]
     if s["extractor"] == "inception" and config["fid"]["inception_weights"]:
         args += ["--inception-weights", config["fid"]["inception_weights"]]
     return " ".join(shlex.quote(a) for a in args)

@@ -8,11 +8,15 @@ __all__ = ["features", "fid", "kid", "modes", "stats_filename"]
 
 
 def stats_filename(
-    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int
+    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int,
+    preprocessing: str = "fixed",
 ) -> str:
     """Canonical reference-statistics file name, e.g. ``digits16-train-classifier128-n1437.npz``.
 
     The name is a readable key only; the JSON protocol beside the file is what is checked.
     Defined here, torch-free, so that the workflow names the files without importing torch.
+    The default preprocessing (``fixed``) adds nothing to the name, so existing statistics
+    keep their names; ``minmax`` adds ``-minmax``.
     """
-    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}.npz"
+    suffix = "" if preprocessing == "fixed" else f"-{preprocessing}"
+    return f"{dataset}{image_size}-{split}-{extractor}{dims}-n{n}{suffix}.npz"

@@ -17,6 +17,7 @@ rule aggregate:
         sweep=[f"{d}/summary.json" for d in STUDY.sweep_run_dirs()],
         selection=[STUDY.selection_path(e) for e in STUDY.experiments],
         confirmation=confirmation_summaries,
+        calibration=calibration_outputs(),
     output:
         summary_md=f"{TABLES}/summary.md",
         summary_csv=report(

@@ -1,0 +1,67 @@
+"""Calibration: held-out real images score far below pixel noise on the same features."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from cggan.metrics.calibration import calibrate, held_out_split, noise_like
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def stats(tmp_path_factory):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from train.conftest import write_stats  # an untrained classifier: fast, deterministic
+
+    root = tmp_path_factory.mktemp("data")
+    out = write_stats(root, tmp_path_factory.mktemp("stats") / "digits16.npz")
+    return root, out
+
+
+def test_noise_matches_the_per_channel_moments_and_range():
+    x = torch.rand(500, 3, 8, 8) * torch.tensor([0.2, 0.5, 1.0]).view(1, 3, 1, 1) - 0.5
+    noise = noise_like(x, 4000, seed=1)
+    assert noise.shape == (4000, 3, 8, 8)
+    assert noise.min() >= -1 and noise.max() <= 1
+    assert torch.allclose(noise.mean(dim=(0, 2, 3)), x.mean(dim=(0, 2, 3)), atol=0.02)
+    assert torch.equal(noise_like(x, 10, seed=1), noise_like(x, 10, seed=1))
+
+
+def test_held_out_split_is_the_one_the_reference_did_not_use():
+    assert held_out_split("train") == "test" and held_out_split("test") == "train"
+
+
+def test_the_real_floor_is_far_below_the_noise_ceiling(stats):
+    root, path = stats
+    record = calibrate(path, dataset="digits", image_size=16, data_root=root,
+                       reference_split="train", n=5000, batch_size=100)
+    assert record["n"] == 360  # capped by the held-out test split
+    assert record["real_split"] == "test"
+    assert record["real_floor_status"] == record["noise_ceiling_status"] == "ok"
+    assert 0 <= record["real_floor"] < record["noise_ceiling"] / 5
+
+
+def test_cli_writes_the_json(stats, tmp_path):
+    root, path = stats
+    out = tmp_path / "cal.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
+         "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
+         "--reference-split", "train", "--n", "100", "--out", str(out)],
+        capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(out.read_text())
+    assert record["n"] == 100 and record["real_floor"] < record["noise_ceiling"]
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
+         "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
+         "--reference-split", "train", "--n", "1", "--out", str(out)],
+        capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: Invalid n: 1")

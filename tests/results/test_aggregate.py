@@ -149,3 +149,46 @@ def test_curves_come_from_the_confirmation_runs(configured, tmp_path):
     curves = pd.read_csv(tmp_path / "out" / "plots" / "data" / "curves_digits.csv")
     sgd = curves[curves["method"] == "sgd"]
     assert set(sgd["setting"]) == {SGD_BEST} and sorted(sgd["seed"].unique()) == [1, 2]
+
+
+#: Every file a configured FID study with CG runs writes (the workflow's outputs).
+STUDY_FILES = {
+    *(f"tables/{t}.{x}" for t in ("paper_table", "seeds")
+      for x in ("md", "csv", "tex")),  # fmt: skip
+    *(f"tables/{t}.{x}" for t in ("summary", "calibration", "cg_vs_momentum",
+                                  "claims") for x in ("md", "csv")),  # fmt: skip
+    "metrics.json",
+    *(f"plots/{k}_digits.png" for k in ("curves", "sweep", "samples", "beta")),
+    "plots/data/curves_digits.csv",
+    "plots/data/beta_digits.csv",
+}
+
+
+def test_the_written_files_are_exactly_the_workflows_outputs(configured, tmp_path):
+    results, sel, config = configured
+    out = tmp_path / "out"
+    result = aggregate_study(config, sel, out, results=str(results))
+    written = {p.relative_to(out).as_posix() for p in result.paths}
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert written == on_disk == STUDY_FILES
+
+
+def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_path):
+    from cggan.results.claims import CLAIM_COLUMNS
+    from cggan.results.pairs import PAIR_COLUMNS
+
+    results, sel, config = configured
+    out = tmp_path / "out"
+    result = aggregate_study(config, sel, out, results=str(results), plots=False)
+    claims = pd.read_csv(out / "tables" / "claims.csv")
+    assert list(claims.columns) == CLAIM_COLUMNS
+    assert set(claims["verdict"]) <= {"holds", "contradicted", "inconclusive"}
+    assert claims["claim"].str.startswith("h.").any()  # CG vs matched momentum
+    pairs = pd.read_csv(out / "tables" / "cg_vs_momentum.csv")
+    assert list(pairs.columns) == PAIR_COLUMNS
+    cg = pairs[(pairs["method"] == "cg_fr") & (pairs["cap"] == 0.25)].iloc[0]
+    assert cg["n_pairs"] > 0  # momentum~0.25 is cg_fr's twin at c = 0.5
+    assert len(result.claims) == len(claims)
+    assert len(result.cg_vs_momentum) == len(pairs)
+    assert "Claims check" in (out / "tables" / "claims.md").read_text()
+    assert "matched cap" in (out / "tables" / "cg_vs_momentum.md").read_text()

@@ -161,6 +161,10 @@ def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
     for name in (
         "calibration.md",
         "calibration.csv",
+        "claims.md",
+        "claims.csv",
+        "cg_vs_momentum.md",
+        "cg_vs_momentum.csv",
         "summary.md",
         "summary.csv",
         "paper_table.md",

@@ -10,9 +10,11 @@ Inputs: an explicit list of run directories and the workflow's selection files::
 
 :func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
 confirmation runs of each selection), so a run the config no longer names never enters a
-table. Outputs under ``out_dir``: ``tables/`` (paper_table and seeds as md/csv/tex,
-summary and calibration as md/csv), ``plots/`` (:data:`cggan.results.plots.PLOT_KINDS`
-per experiment, ``beta_<exp>.png`` per experiment with CG runs),
+table. Outputs under ``out_dir``: ``tables/`` (paper_table and seeds as md/csv/tex;
+summary, calibration, cg_vs_momentum (:mod:`cggan.results.pairs`) and claims
+(:mod:`cggan.results.claims`) as md/csv), ``plots/``
+(:data:`cggan.results.plots.PLOT_KINDS` per experiment, ``beta_<exp>.png`` per
+experiment with CG runs),
 ``plots/data/curves_<exp>.csv``, ``plots/data/beta_<exp>.csv`` (experiments with CG
 runs) and ``metrics.json``. :func:`aggregate_study` reads each FID experiment's
 calibration (``Study.calibration_path``). Every file is written atomically. This
@@ -34,6 +36,8 @@ from cggan.io import atomic_write_json, atomic_write_text
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
+from cggan.results.claims import claims_table, render_claims
+from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.beta import is_cg, read_beta_curves
 from cggan.results.metrics_file import metrics_json
 from cggan.results.paper_render import render_paper_table
@@ -59,6 +63,8 @@ class AggregateResult:
     seeds: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
     calibration: pd.DataFrame | None = None
+    cg_vs_momentum: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
     metrics: dict[str, Any] | None = None
 
 
@@ -131,6 +137,10 @@ def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
     files["summary.csv"] = result.summary
     files["calibration.md"] = tables.render_calibration(cal)
     files["calibration.csv"] = tables.calibration_csv(cal)
+    files["cg_vs_momentum.md"] = render_cg_vs_momentum(result.cg_vs_momentum)
+    files["cg_vs_momentum.csv"] = result.cg_vs_momentum
+    files["claims.md"] = render_claims(result.claims)
+    files["claims.csv"] = result.claims
     return files
 
 
@@ -202,6 +212,9 @@ def _tables(
         calib.add_calibration_columns(t, result.calibration)
         for t in (paper, seeds, summary)
     )
+    result.cg_vs_momentum = cg_vs_momentum_table(runs)
+    result.claims = claims_table(runs, result.paper, result.seeds, result.calibration,
+                                 selections=selections)  # fmt: skip
     result.metrics = metrics_json(result.paper, result.seeds, result.calibration)
     return result
 

@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 CONFIG ?= config/config.yaml
 
-.PHONY: run test test-fast report dryrun bench lock clean-results
+LAPTOP_CONFIG ?= config/laptop.yaml
+NCORES := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+
+.PHONY: run test test-fast lint laptop report dryrun bench lock clean-results
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +33,20 @@ report: $(STAMP)
 	@if [ ! -f results/report.html ] || [ results/metrics.json -nt results/report.html ]; then \
 		$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/report.html; \
 	else echo "results/report.html is up to date"; fi
+
+# The paper's protocol at laptop scale (config/laptop.yaml, <= 90 min on 2 cores); its
+# tables, plots and metrics.json are copied to docs/results/laptop/ with provenance.json.
+laptop: $(STAMP)
+	$(BIN)/python scripts/unlock_stale.py
+	@start=$$(date +%s); \
+	$(BIN)/snakemake --cores $(CORES) --configfile $(LAPTOP_CONFIG) && \
+	$(BIN)/python scripts/publish_results.py --config $(LAPTOP_CONFIG) \
+		--dest docs/results/laptop --started $$start --cores $(NCORES)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src scripts tests benchmarks
+	$(BIN)/ruff format --check src scripts tests benchmarks
+	$(BIN)/snakefmt --check workflow
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

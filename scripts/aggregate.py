@@ -26,29 +26,54 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     runs = parser.add_mutually_exclusive_group(required=True)
-    runs.add_argument("--study-config", metavar="FILE_OR_JSON",
-                      help="the resolved study config (JSON text or a JSON file)")
-    runs.add_argument("--runs-dir", type=Path,
-                      help="results/runs/<study>: every run found there (ad hoc)")
-    parser.add_argument("--selection-dir", type=Path, default=None,
-                        help="results/selection/<study> (needed with --study-config; "
-                        "else default none: each method x rule's best sweep setting "
-                        "is selected here)")
-    parser.add_argument("--results-root", default="results",
-                        help="root of the study's run directories (default: results)")
+    runs.add_argument(
+        "--study-config",
+        metavar="FILE_OR_JSON",
+        help="the resolved study config (JSON text or a JSON file)",
+    )
+    runs.add_argument(
+        "--runs-dir",
+        type=Path,
+        help="results/runs/<study>: every run found there (ad hoc)",
+    )
+    parser.add_argument(
+        "--selection-dir",
+        type=Path,
+        default=None,
+        help="results/selection/<study> (needed with --study-config; "
+        "else default none: each method x rule's best sweep setting "
+        "is selected here)",
+    )
+    parser.add_argument(
+        "--results-root",
+        default="results",
+        help="root of the study's run directories (default: results)",
+    )
     parser.add_argument("--toy-dir", type=Path, help="results/toy (checked only)")
-    parser.add_argument("--out-dir", type=Path, required=True,
-                        help="where tables/, plots/ and metrics.json go")
-    parser.add_argument("--top-k", type=int,
-                        help="k of the Top-k mean (default: the config's, else 10)")
-    parser.add_argument("--confidence", type=float,
-                        help="level of the seeds' percentile-bootstrap interval "
-                        "(default: the config's, else 0.95)")
-    parser.add_argument("--rank-by", choices=("final", "best"),
-                        help="rank sweep runs by their final or best-over-training "
-                        "metric (default: the config's selection.by, else final)")
-    parser.add_argument("--no-plots", action="store_true",
-                        help="write tables and plot data only")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        required=True,
+        help="where tables/, plots/ and metrics.json go",
+    )
+    parser.add_argument(
+        "--top-k", type=int, help="k of the Top-k mean (default: the config's, else 10)"
+    )
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        help="level of the seeds' percentile-bootstrap interval "
+        "(default: the config's, else 0.95)",
+    )
+    parser.add_argument(
+        "--rank-by",
+        choices=("final", "best"),
+        help="rank sweep runs by their final or best-over-training "
+        "metric (default: the config's selection.by, else final)",
+    )
+    parser.add_argument(
+        "--no-plots", action="store_true", help="write tables and plot data only"
+    )
     return parser  # fmt: skip
 
 

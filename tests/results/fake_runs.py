@@ -9,13 +9,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from cggan.results.aggregate import AggregateResult, aggregate  # noqa: E402
-from cggan.results.runs import find_run_dirs, load_selections  # noqa: E402
-from cggan.study import Study, select_settings, selection_record  # noqa: E402
+from cggan.results.aggregate import AggregateResult, aggregate
+from cggan.results.runs import find_run_dirs, load_selections
+from cggan.study import Study, select_settings, selection_record
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -212,7 +212,6 @@ def build_study(tmp_path: Path) -> tuple[Path, Path]:
             )
     # no selection file for ring8: it is selected by the aggregation itself
     return runs, sel
-
 
 
 def aggregate_dir(runs: Path, sel: Path | None, out: Path, **kw) -> AggregateResult:

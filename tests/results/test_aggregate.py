@@ -81,7 +81,7 @@ def test_a_deleted_confirmation_run_is_counted_missing(configured, tmp_path):
     assert "n=2, 0 div, 1 fail" in md
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "", "{\"a\": 1", "{}"])
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "", '{"a": 1', "{}"])
 def test_an_unreadable_summary_stops_naming_the_file(configured, tmp_path, text):
     results, sel, config = configured
     path = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST
@@ -153,10 +153,13 @@ def test_curves_come_from_the_confirmation_runs(configured, tmp_path):
 
 #: Every file a configured FID study with CG runs writes (the workflow's outputs).
 STUDY_FILES = {
-    *(f"tables/{t}.{x}" for t in ("paper_table", "seeds")
-      for x in ("md", "csv", "tex")),  # fmt: skip
-    *(f"tables/{t}.{x}" for t in ("summary", "calibration", "cg_vs_momentum",
-                                  "claims") for x in ("md", "csv")),  # fmt: skip
+    *(
+        f"tables/{t}.{x}"
+        for t in ("paper_table", "seeds")
+        for x in ("md", "csv", "tex")
+    ),
+    *(f"tables/{t}.{x}" for t in ("summary", "calibration") for x in ("md", "csv")),
+    *(f"tables/{t}.{x}" for t in ("cg_vs_momentum", "claims") for x in ("md", "csv")),
     "metrics.json",
     *(f"plots/{k}_digits.png" for k in ("curves", "sweep", "samples", "beta")),
     "plots/data/curves_digits.csv",

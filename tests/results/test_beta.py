@@ -8,10 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from tests.results.fake_runs import (  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from tests.results.fake_runs import (
     PNG_MAGIC,
     POOL_BETA,
     build_pool_study,
@@ -19,9 +19,9 @@ from tests.results.fake_runs import (  # noqa: E402
     write_run,
 )
 
-from cggan.results.aggregate import aggregate_study  # noqa: E402
-from cggan.results.beta import BETA_CURVE_COLUMNS, read_beta_curves  # noqa: E402
-from cggan.results.runs import BETA_COLUMNS, load_runs  # noqa: E402
+from cggan.results.aggregate import aggregate_study
+from cggan.results.beta import BETA_CURVE_COLUMNS, read_beta_curves
+from cggan.results.runs import BETA_COLUMNS, load_runs
 
 
 @pytest.fixture(scope="module")

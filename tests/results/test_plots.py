@@ -6,8 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from tests.results.fake_runs import PNG_MAGIC  # noqa: E402
+import matplotlib.pyplot as plt
+from tests.results.fake_runs import PNG_MAGIC
 
 
 def test_plots_are_valid_pngs_of_nontrivial_size(study):

@@ -63,6 +63,7 @@ def run_script(*args: str) -> subprocess.CompletedProcess:
         text=True,
         cwd=REPO,
         timeout=120,
+        check=False,
     )
 
 

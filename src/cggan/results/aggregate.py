@@ -36,10 +36,10 @@ from cggan.io import atomic_write_json, atomic_write_text
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
-from cggan.results.claims import claims_table, render_claims
-from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.beta import is_cg, read_beta_curves
+from cggan.results.claims import claims_table, render_claims
 from cggan.results.metrics_file import metrics_json
+from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
 from cggan.results.runs import load_runs, load_selections, read_curves
 from cggan.study import Study
@@ -47,8 +47,8 @@ from cggan.study import Study
 __all__ = [
     "AggregateResult",
     "aggregate",
-    "cg_experiments",
     "aggregate_study",
+    "cg_experiments",
     "read_study_config",
     "study_run_dirs",
 ]
@@ -288,7 +288,7 @@ def read_study_config(file_or_json: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where}: invalid JSON ({exc})") from None
     if not isinstance(config, dict):
-        raise ValueError(f"{where}: not a JSON object")
+        raise ValueError(f"{where}: not a JSON object")  # noqa: TRY004 (bad input)
     return config
 
 

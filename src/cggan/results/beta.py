@@ -45,7 +45,7 @@ def beta_means(group: pd.DataFrame) -> dict[str, float]:
     """Seed means of the runs' β averages (NaN where no seed reports one)."""
     out = {}
     for column in BETA_COLUMNS:
-        values = pd.Series(group[column] if column in group else [], dtype=object)
+        values = pd.Series(group.get(column, []), dtype=object)
         values = pd.to_numeric(values, errors="coerce").dropna()
         out[column] = float(values.mean()) if len(values) else math.nan
     return out

@@ -74,7 +74,8 @@ def read_calibration(path: str | os.PathLike) -> dict[str, Any] | None:
         reason = " ".join(str(exc).split())
         raise ValueError(f"{path}: unreadable calibration ({reason})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: unreadable calibration (not a JSON object)")
+        reason = "not a JSON object"
+        raise ValueError(f"{path}: unreadable calibration ({reason})")  # noqa: TRY004
     out: dict[str, Any] = {}
     for key in ("real_floor", "noise_ceiling"):
         value = data.get(key)

@@ -28,9 +28,9 @@ from scipy import stats
 
 __all__ = [
     "CI_METHOD",
+    "NO_INTERVAL",
     "N_MODES",
     "N_RESAMPLES",
-    "NO_INTERVAL",
     "RNG_SEED",
     "bootstrap_interval",
     "bounds_of",

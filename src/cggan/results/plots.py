@@ -17,16 +17,16 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: the workflow and CI have no display
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib import transforms  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import transforms
 
-from cggan.io import atomic_open  # noqa: E402
-from cggan.results.runs import ordered_methods, ordered_rules  # noqa: E402
-from cggan.results.stats import metric_info, rank_column  # noqa: E402
-from cggan.results.tables import direction_text, metric_label, num  # noqa: E402
+from cggan.io import atomic_open
+from cggan.results.runs import ordered_methods, ordered_rules
+from cggan.results.stats import metric_info, rank_column
+from cggan.results.tables import direction_text, metric_label, num
 
 __all__ = ["PLOT_KINDS", "plot_beta", "plot_curves", "plot_samples", "plot_sweep"]
 

@@ -32,8 +32,8 @@ __all__ = [
     "BETA_COLUMNS",
     "STATUSES",
     "beta_fields",
-    "finite_or_nan",
     "find_run_dirs",
+    "finite_or_nan",
     "load_runs",
     "load_selections",
     "ordered_methods",
@@ -131,9 +131,7 @@ def _read_summary(path: Path) -> dict[str, Any]:
         )
     mode = summary.get("metric_mode") or "min"
     if mode not in ("min", "max"):
-        raise ValueError(
-            f"Invalid metric_mode: {mode!r} in {path} (allowed: min, max)"
-        )
+        raise ValueError(f"Invalid metric_mode: {mode!r} in {path} (allowed: min, max)")
     return summary
 
 
@@ -266,7 +264,8 @@ def _read_selection(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"Invalid selection file: {path} ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("selected"), list):
-        raise ValueError(f"Invalid selection file: {path} (needs a 'selected' list)")
+        reason = "needs a 'selected' list"
+        raise ValueError(f"Invalid selection file: {path} ({reason})")  # noqa: TRY004
     return data
 
 

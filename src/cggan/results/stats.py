@@ -122,7 +122,7 @@ def top_k_stats(
         "top1": float(ranked[0]),
         "topk_mean": float(np.mean(ranked)),
         "topk_std": float(np.std(ranked, ddof=1)) if len(ranked) > 1 else math.nan,
-        "k_used": int(len(ranked)),
+        "k_used": len(ranked),
     }
 
 
@@ -153,7 +153,7 @@ def counts(group: pd.DataFrame) -> dict[str, int]:
     """Runs by status; missing runs (no summary.json) count as failed."""
     status = group["status"]
     return {
-        "n_runs": int(len(group)),
+        "n_runs": len(group),
         "n_finished": int((status == "finished").sum()),
         "n_diverged": int((status == "diverged").sum()),
         "n_failed": int(status.isin(["failed", "missing"]).sum()),
@@ -184,8 +184,11 @@ def _select_from_sweep(runs: pd.DataFrame, experiment: str, by: str) -> list[dic
     ]  # fmt: skip
     groups = select_settings(records, by=by, direction=mode)
     return [
-        {"method": g["method"], "lr_rule": g["lr_rule"],
-         "setting": g["selected"]["setting"]}
+        {
+            "method": g["method"],
+            "lr_rule": g["lr_rule"],
+            "setting": g["selected"]["setting"],
+        }
         for g in groups
         if g["selected"]
     ]
@@ -271,9 +274,7 @@ def _mean_std(values: pd.Series) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else math.nan
 
 
-def _ranked(
-    runs: pd.DataFrame, column: str, top_k: int, mode: str
-) -> dict[str, Any]:
+def _ranked(runs: pd.DataFrame, column: str, top_k: int, mode: str) -> dict[str, Any]:
     """Top-1/Top-k of one pool and the setting of its best run."""
     finished = runs[runs["status"] == "finished"]
     top = top_k_stats(finished[column].tolist(), top_k, mode)
@@ -309,13 +310,13 @@ def paper_table(
         pooled = {"top1_pooled": pooled["top1"],
                   "topk_pooled_mean": pooled["topk_mean"],
                   "topk_pooled_std": pooled["topk_std"],
-                  "k_used_pooled": pooled["k_used"], "pooled_size": int(len(group)),
+                  "k_used_pooled": pooled["k_used"], "pooled_size": len(group),
                   "n_pools": len(parts)}  # fmt: skip
         for pool, members in parts:
             rows.append(
                 {"experiment": experiment, "metric": metric, "mode": mode,
                  "rank_by": rank_by, "method": method, "lr_rule": rule, "pool": pool,
-                 "pool_size": int(len(members)),
+                 "pool_size": len(members),
                  **_ranked(members, column, top_k, mode), "k": top_k,
                  **counts(members), **pooled}
             )  # fmt: skip

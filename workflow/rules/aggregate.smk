@@ -6,6 +6,10 @@ PLOTS = f"{OUT}/plots"
 # Image samples and 2-D mixture scatters have their own captions.
 IMAGE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) == "fid"]
 MIXTURE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) != "fid"]
+# β diagnostics are drawn for the experiments that run a CG method.
+BETA_EXPERIMENTS = [
+    e for e in STUDY.experiments if any(m.startswith("cg_") for m in STUDY.methods(e))
+]
 
 
 def aggregate_outputs():
@@ -42,7 +46,36 @@ rule aggregate:
             category="Tables",
             labels={"table": "seeds (confirmation)"},
         ),
+        calibration_md=f"{TABLES}/calibration.md",
+        calibration_csv=report(
+            f"{TABLES}/calibration.csv",
+            caption="../report/calibration.rst",
+            category="Tables",
+            labels={"table": "calibration (real floor, noise ceiling)"},
+        ),
+        claims_md=f"{TABLES}/claims.md",
+        claims_csv=report(
+            f"{TABLES}/claims.csv",
+            caption="../report/claims.rst",
+            category="1. Claims",
+            labels={"table": "claims check"},
+        ),
+        pairs_md=f"{TABLES}/cg_vs_momentum.md",
+        pairs_csv=report(
+            f"{TABLES}/cg_vs_momentum.csv",
+            caption="../report/cg_vs_momentum.rst",
+            category="Tables",
+            labels={"table": "CG vs matched momentum"},
+        ),
         metrics=f"{OUT}/metrics.json",
+        beta=report(
+            expand(f"{PLOTS}/beta_{{experiment}}.png", experiment=BETA_EXPERIMENTS),
+            caption="../report/beta.rst",
+            category="Beta",
+        ),
+        beta_data=expand(
+            f"{PLOTS}/data/beta_{{experiment}}.csv", experiment=BETA_EXPERIMENTS
+        ),
         curves=report(
             expand(f"{PLOTS}/curves_{{experiment}}.png", experiment=STUDY.experiments),
             caption="../report/curves.rst",

@@ -82,6 +82,8 @@ __all__ = [
 ]
 
 SELECTION_BY = ("final", "best")
+#: A run's directory under ``results/runs/<study>/`` (parse_run_dir reads it back).
+RUN_DIR_LAYOUT = "{experiment}/{method}/{lr_rule}/{setting}/seed{seed}"
 #: The study whose outputs live directly under ``results/`` (the README's paths).
 DEFAULT_STUDY = "default"
 #: Study names: one path component, never ``.`` or ``..``.
@@ -419,7 +421,22 @@ class Study:
         return f"{self.results}/runs/{self.name}"
 
     def run_dir(self, exp: str, method: str, rule: str, setting: str, seed: int) -> str:
-        return f"{self.runs_root()}/{exp}/{method}/{rule}/{setting}/seed{seed}"
+        return self.run_dir_pattern(experiment=exp, method=method, lr_rule=rule,
+                                    setting=setting, seed=seed)
+
+    def run_dir_pattern(self, **fixed: Any) -> str:
+        """The run-directory layout with Snakemake wildcards for the parts not ``fixed``.
+
+        ``run_dir_pattern()`` is ``results/runs/<study>/{experiment}/{method}/{lr_rule}/
+        {setting}/seed{seed}``: the workflow's rules take their output patterns from here,
+        so the layout is written once.
+        """
+
+        class _Keep(dict):
+            def __missing__(self, key: str) -> str:
+                return "{" + key + "}"
+
+        return f"{self.runs_root()}/" + RUN_DIR_LAYOUT.format_map(_Keep(fixed))
 
     def sweep_run_dirs(self, exp: str | None = None) -> list[str]:
         exps = [exp] if exp else self.experiments

@@ -46,7 +46,7 @@ rule train:
     input:
         unpack(train_inputs),
     output:
-        f"{RUNS}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}/summary.json",
+        f"{STUDY.run_dir_pattern()}/summary.json",
     log:
         f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}.log",
     params:
@@ -90,16 +90,14 @@ if config["group_seeds"] and GROUPED_SEEDS:
             unpack(train_inputs),
         output:
             [
-                f"{RUNS}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{seed}/summary.json"
+                f"{STUDY.run_dir_pattern(seed=seed)}/summary.json"
                 for seed in GROUPED_SEEDS
             ],
         log:
             f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seeds.log",
         params:
             runs=train_seeds_args,
-            fid_stats=lambda wc, input: (
-                f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
-            ),
+            fid_stats=fid_stats_arg,
             device=config["device"],
         threads: config["train_threads"]
         resources:

@@ -43,12 +43,12 @@ rule calibrate:
     params:
         args=calibration_args,
         root=config["data_root"],
-        device=config["device"],
-    threads: config["train_threads"]
+        device=DEVICE,
+    threads: 1
     resources:
-        mem_mb=resources_of("default")["mem_mb"],
-        runtime=resources_of("default")["runtime"],
-        gpu=resources_of("default")["gpu"],
+        mem_mb=JOB_RESOURCES["mem_mb"],
+        runtime=JOB_RESOURCES["runtime"],
+        gpu=JOB_RESOURCES["gpu"],
     shell:
         "{PYTHON:q} scripts/calibrate.py --stats {input.stats:q} {params.args}"
         " --data-root {params.root:q} --threads {threads} --device {params.device}"

@@ -75,6 +75,11 @@ wildcard_constraints:
     seed=(rf"(?!{STUDY.sweep_seed}(?!\d))\d+" if config["sweep_chunk"] > 1 else r"\d+"),
 
 
-def resources_of(kind):
-    """Cluster resources of a job kind from config["resources"] (mem_mb, runtime, gpu)."""
-    return config["resources"][kind]
+# Execution defaults per job, never in the science config: one thread per job (one thread
+# per training job is fastest on a CPU; Snakemake runs `--cores` jobs side by side), and
+# the resources a cluster is asked for. Profiles override them per rule with set-threads /
+# set-resources (profiles/slurm); the device comes from `--config device=...` (default
+# auto: CUDA when present).
+TRAIN_RESOURCES = {"mem_mb": 2000, "runtime": 60, "gpu": 0}
+JOB_RESOURCES = {"mem_mb": 2000, "runtime": 30, "gpu": 0}
+DEVICE = config["device"]

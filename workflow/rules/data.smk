@@ -16,8 +16,8 @@ rule prepare_data:
         ),
         download="--download" if config["download"] else "",
     resources:
-        mem_mb=resources_of("default")["mem_mb"],
-        runtime=resources_of("default")["runtime"],
+        mem_mb=JOB_RESOURCES["mem_mb"],
+        runtime=JOB_RESOURCES["runtime"],
     shell:
         "{PYTHON:q} scripts/prepare_data.py --dataset {wildcards.dataset}"
         " --root {params.root:q} {params.image_size} {params.download} > {log:q} 2>&1"

@@ -27,12 +27,12 @@ rule fid_stats:
     params:
         args=fid_stats_args,
         root=config["data_root"],
-        device=config["device"],
-    threads: config["train_threads"]
+        device=DEVICE,
+    threads: 1
     resources:
-        mem_mb=resources_of("default")["mem_mb"],
-        runtime=resources_of("default")["runtime"],
-        gpu=resources_of("default")["gpu"],
+        mem_mb=JOB_RESOURCES["mem_mb"],
+        runtime=JOB_RESOURCES["runtime"],
+        gpu=JOB_RESOURCES["gpu"],
     shell:
         "{PYTHON:q} scripts/fid_stats.py {params.args} --data-root {params.root:q}"
         " --threads {threads} --device {params.device} --out {output.npz:q} > {log:q} 2>&1"

@@ -53,12 +53,12 @@ rule train:
         spec=train_spec,
         run_dir=lambda wc, output: os.path.dirname(output[0]),
         fid_stats=fid_stats_arg,
-        device=config["device"],
-    threads: config["train_threads"]
+        device=DEVICE,
+    threads: 1
     resources:
-        mem_mb=resources_of("train")["mem_mb"],
-        runtime=resources_of("train")["runtime"],
-        gpu=resources_of("train")["gpu"],
+        mem_mb=TRAIN_RESOURCES["mem_mb"],
+        runtime=TRAIN_RESOURCES["runtime"],
+        gpu=TRAIN_RESOURCES["gpu"],
     shell:
         "{PYTHON:q} scripts/train.py --spec {params.spec:q} --out {params.run_dir:q}"
         " {params.fid_stats} --threads {threads} --device {params.device}"
@@ -98,12 +98,12 @@ if config["group_seeds"] and GROUPED_SEEDS:
         params:
             runs=train_seeds_args,
             fid_stats=fid_stats_arg,
-            device=config["device"],
-        threads: config["train_threads"]
+            device=DEVICE,
+        threads: 1
         resources:
-            mem_mb=resources_of("train")["mem_mb"],
-            runtime=resources_of("train")["runtime"] * len(GROUPED_SEEDS),
-            gpu=resources_of("train")["gpu"],
+            mem_mb=TRAIN_RESOURCES["mem_mb"],
+            runtime=TRAIN_RESOURCES["runtime"] * len(GROUPED_SEEDS),
+            gpu=TRAIN_RESOURCES["gpu"],
         shell:
             "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
             " --threads {threads} --device {params.device}"
@@ -134,12 +134,12 @@ for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
         params:
             runs=runs_args(_chunk_runs(_run_dirs)),
             fid_stats=fid_stats_arg,
-            device=config["device"],
-        threads: config["train_threads"]
+            device=DEVICE,
+        threads: 1
         resources:
-            mem_mb=resources_of("train")["mem_mb"],
-            runtime=resources_of("train")["runtime"] * len(_run_dirs),
-            gpu=resources_of("train")["gpu"],
+            mem_mb=TRAIN_RESOURCES["mem_mb"],
+            runtime=TRAIN_RESOURCES["runtime"] * len(_run_dirs),
+            gpu=TRAIN_RESOURCES["gpu"],
         shell:
             "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
             " --threads {threads} --device {params.device}"

@@ -1,7 +1,8 @@
 """Tests of cggan.optim.cg.ConjugateGradient.
 
-Expected values come from the formulas of the issue / cg_paper.md, evaluated here in
-plain Python floats (``_Ref*`` below), never from running the optimizer.
+Expected values come from the β formulas (Naganuma & Iiduka, AISTATS 2023, §3; the
+authors' released class for variant="authors"), evaluated here in plain Python floats
+(``_Ref*`` below), never from running the optimizer.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _div(num, den):
 
 
 def _raw_rule(rule, g, p, d, mu):
-    """The rule's value from the issue's formulas (g current, p previous, d previous dir)."""
+    """The rule's value from its formula (g current, p previous, d last direction)."""
     y = [a - b for a, b in zip(g, p)]
     fr = _div(_dot(g, g), _dot(p, p))
     prp = _div(_dot(g, y), _dot(p, p))
@@ -48,7 +49,7 @@ def _raw_rule(rule, g, p, d, mu):
 
 
 def _sums(parts):
-    """Concatenate per-tensor vectors: player-level inner products are sums over tensors."""
+    """Concatenate per-tensor vectors: a player's products sum over its tensors."""
     return [x for part in parts for x in part]
 
 
@@ -126,9 +127,10 @@ def _authors_reference(rule, grad_fn, theta, lr, steps, *, coeff, mu):
 
 
 # ------------------------------------------------------------------------ test problems
-# f(θ) = ½ θᵀ diag(1, 4) θ from θ0 = (1, 0.3), lr = 0.4: g0 = (1, 1.2), g1 = (0.6, -0.72)
-# makes g1 slightly obtuse to g0 and shorter, so every rule lies strictly inside (0, ½)
-# and the seven rules take distinct values (FR .36, PRP .468, HS .4225, DY .3249, HZ .145).
+# f(θ) = ½ θᵀ diag(1, 4) θ from θ0 = (1, 0.3), lr = 0.4: g0 = (1, 1.2),
+# g1 = (0.6, -0.72) makes g1 slightly obtuse to g0 and shorter, so every rule lies
+# strictly inside (0, ½) and the seven rules take distinct values (FR .36, PRP .468,
+# HS .4225, DY .3249, HZ .145).
 QUAD2_DIAG = (1.0, 4.0)
 QUAD2_THETA0 = (1.0, 0.3)
 QUAD2_LR = 0.4
@@ -375,7 +377,8 @@ def test_authors_first_step_is_ascent():
 
 @pytest.mark.parametrize("rule", BETA_RULES)
 def test_authors_matches_released_semantics_with_fresh_grads(rule):
-    # set_to_none=True (torch 2 default): no aliasing, so the Q1/Q2/Q3/Q5 recursion shows.
+    # set_to_none=True (torch 2 default): no aliasing, so the Q1/Q2/Q3/Q5 recursion
+    # shows.
     ref, ref_betas = _authors_reference(
         rule, _quad3_grads, QUAD3_THETA0, 0.05, 4, coeff=0.75, mu=2.0
     )
@@ -603,16 +606,17 @@ def test_converges_on_convex_quadratic(rule, scope):
     assert error < 1e-6 * start
 
 
+@pytest.mark.parametrize("scope", ["tensor", "player"])
 @pytest.mark.parametrize("foreach", [False, True])
 @pytest.mark.parametrize("variant", ["paper", "authors"])
 @pytest.mark.parametrize("rule", BETA_RULES)
-def test_step_has_no_host_sync(rule, variant, foreach):
+def test_step_has_no_host_sync(rule, variant, foreach, scope):
     model = _mlp()
     opt = ConjugateGradient(
         model.parameters(),
         lr=0.01,
         beta_rule=rule,
-        scope="player",
+        scope=scope,
         variant=variant,
         foreach=foreach,
     )

@@ -4,182 +4,45 @@ Method: Naganuma & Iiduka, "Conjugate Gradient Method for Generative Adversarial
 Networks", AISTATS 2023 (arXiv 2203.14495). The ``variant="authors"`` path re-implements
 the behaviour of the authors' released class ``ConjugateGradientOptimizer``
 (github.com/Hiroki11x/ConjugateGradient_GAN, ``jupyter/toy_example/cg_optimizer.py``,
-MIT license); no code is copied from it. See ``../shared/reference/cg_paper.md`` §1 for
-the analysis of that class (quirks Q1–Q7).
+MIT license); no code is copied from it. The class docstring lists where that class
+departs from the paper (quirks Q1–Q7). The β formulas and inner products are in
+:mod:`cggan.optim.cg_rules`, the β diagnostics in :mod:`cggan.optim.cg_stats`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from cggan.optim import cg_stats
 from cggan.optim.base import (
-    PlayerOptimizer,
     SCOPES,
+    PlayerOptimizer,
     check_choice,
     check_interval,
     check_lr,
     check_non_negative,
     grads_of,
     resolve_foreach,
-    safe_div,
     scalar_state,
+)
+from cggan.optim.cg_rules import (
+    BETA_RULES,
+    NEEDS_Y,
+    PRODUCTS,
+    VARIANTS,
+    authors_beta,
+    cache_batches,
+    chunk_numel,
+    chunked_products,
+    flat_views,
+    paper_beta,
+    stacked_products,
 )
 
 __all__ = ["BETA_RULES", "VARIANTS", "ConjugateGradient"]
-
-BETA_RULES = ("FR", "PRP", "HS", "DY", "HS_DY", "FR_PRP", "HZ")
-VARIANTS = ("paper", "authors")
-
-# Inner products each rule needs, with g = current gradient, p = previous gradient,
-# y = g - p and d = the previous direction (the stored buffer for variant="authors").
-# Computing only these keeps the step at a few passes over the parameters.
-_PRODUCTS: dict[str, tuple[str, ...]] = {
-    "FR": ("gg", "pp"),
-    "PRP": ("gy", "pp"),
-    "HS": ("gy", "dy"),
-    "DY": ("gg", "dy"),
-    "HS_DY": ("gy", "dy", "gg"),
-    "FR_PRP": ("gg", "pp", "gy"),
-    "HZ": ("gy", "dy", "yy", "gd"),
-}
-_NEEDS_Y = frozenset({"gy", "dy", "yy"})
-
-
-# Tensors are grouped into batches of about this many elements (4 MiB of float32) in the
-# for-loop path: large enough to share the β kernels among small tensors, small enough
-# that a batch is still in the last-level cache when its update follows its products.
-_CACHE_BATCH_NUMEL = 1 << 20
-
-
-def _batches(sizes: Sequence[int], limit: int) -> list[range]:
-    """Consecutive index ranges whose sizes add up to about ``limit`` (at least one each)."""
-    batches, start, total = [], 0, 0
-    for index, size in enumerate(sizes):
-        if total and total + size > limit:
-            batches.append(range(start, index))
-            start, total = index, 0
-        total += size
-    batches.append(range(start, len(sizes)))
-    return batches
-
-
-def _dot(a: Tensor, b: Tensor) -> Tensor:
-    return torch.dot(a.reshape(-1), b.reshape(-1))
-
-
-def _stacked_products(
-    names: Sequence[str],
-    grads: Sequence[Tensor],
-    prevs: Sequence[Tensor],
-    buffers: Sequence[Tensor],
-    neg_y: Sequence[Tensor] | None,
-    *,
-    buffer_sign: float,
-) -> dict[str, Tensor]:
-    """The inner products ``names``, one entry per tensor, as stacked vectors.
-
-    ``neg_y`` holds ``p - g = -y`` per tensor (None when the rule needs no y), and the
-    stored buffers are ``buffer_sign * d``: the paper variant stores ``-d`` (a momentum
-    buffer), the authors variant ``d`` itself. The signs are folded in here, on the
-    small stacked vectors (negation is exact, so no rounding is added).
-    """
-    pairs = {
-        "gg": (grads, grads),
-        "pp": (prevs, prevs),
-        "gy": (grads, neg_y),
-        "dy": (buffers, neg_y),
-        "yy": (neg_y, neg_y),
-        "gd": (grads, buffers),
-    }
-    signs = {
-        "gg": 1.0,
-        "pp": 1.0,
-        "gy": -1.0,
-        "dy": -buffer_sign,
-        "yy": 1.0,
-        "gd": buffer_sign,
-    }
-    stacked = {}
-    for name in names:
-        first, second = pairs[name]
-        value = torch.stack([_dot(a, b) for a, b in zip(first, second)])
-        stacked[name] = value if signs[name] > 0 else value.neg()
-    return stacked
-
-
-def _paper_beta(
-    rule: str, prods: dict[str, Tensor], coeff: float, beta_max: float, mu: float
-) -> Tensor:
-    """β = coeff · clip(rule, 0, beta_max), elementwise over the product tensors."""
-    # float64 for the few scalar ops: no overflow/underflow in the ratios.
-    prods = {name: value.double() for name, value in prods.items()}
-    if rule in ("FR", "FR_PRP"):
-        fr = safe_div(prods["gg"], prods["pp"])
-    if rule in ("PRP", "FR_PRP"):
-        prp = safe_div(prods["gy"], prods["pp"])
-    if rule in ("HS", "HS_DY", "HZ"):
-        hs = safe_div(prods["gy"], prods["dy"])
-    if rule in ("DY", "HS_DY"):
-        dy = safe_div(prods["gg"], prods["dy"])
-    if rule == "FR":
-        raw = fr
-    elif rule == "PRP":
-        raw = prp
-    elif rule == "HS":
-        raw = hs
-    elif rule == "DY":
-        raw = dy
-    elif rule == "HS_DY":
-        raw = torch.minimum(hs, dy)
-    elif rule == "FR_PRP":
-        raw = torch.minimum(fr, prp)
-    else:  # HZ; both divisions by dᵀy so that (dᵀy)² cannot underflow to 0
-        raw = hs - mu * safe_div(
-            prods["yy"] * safe_div(prods["gd"], prods["dy"]), prods["dy"]
-        )
-    return coeff * raw.clamp(0.0, beta_max)
-
-
-def _authors_beta(
-    rule: str, prods: dict[str, Tensor], coeff: float, beta_max: float, mu: float
-) -> Tensor:
-    """β exactly as the released ``calculate_beta(...) * beta_momentum_coeff``.
-
-    The released code converts every inner product with ``float()`` and does the rest in
-    Python (double) arithmetic; the float64 tensors here do the same without a host sync.
-    """
-    prods = {name: value.double() for name, value in prods.items()}
-    cap = beta_max  # the released code hard-codes 1/2 (= the default beta_max)
-    if rule in ("FR", "FR_PRP"):
-        fr = torch.clamp_max(safe_div(prods["gg"], prods["pp"]), cap)
-    if rule in ("PRP", "FR_PRP"):
-        prp = torch.clamp_max(safe_div(prods["gy"], prods["pp"]), cap)
-    if rule in ("HS", "HS_DY", "HZ"):
-        hs = torch.clamp_max(safe_div(prods["gy"], prods["dy"]), cap)
-    if rule in ("DY", "HS_DY"):
-        dy = torch.clamp_max(safe_div(prods["gg"], prods["dy"]), cap)
-    if rule == "FR":
-        beta = fr
-    elif rule == "PRP":
-        beta = prp
-    elif rule == "HS":
-        beta = hs
-    elif rule == "DY":
-        beta = dy
-    elif rule == "HS_DY":
-        beta = torch.clamp_min(torch.minimum(hs, dy), 0.0)
-    elif rule == "FR_PRP":
-        beta = torch.clamp_min(torch.minimum(fr, prp), 0.0)
-    else:  # HZ: the ½ cap on β_HS comes before the μ correction (quirk Q5)
-        correction = mu * safe_div(prods["yy"] * prods["gd"], prods["dy"] * prods["dy"])
-        hz = torch.clamp_max(hs - correction, cap)
-        beta = torch.where(prods["dy"] == 0, torch.zeros_like(hz), hz)
-    return beta * coeff
-
 
 class ConjugateGradient(PlayerOptimizer):
     r"""Implements nonlinear conjugate-gradient descent (CG) with bounded β.
@@ -225,13 +88,14 @@ class ConjugateGradient(PlayerOptimizer):
     vector). Put each player in its own optimizer (or param group) for the latter.
 
     ``variant="authors"`` reproduces the released ``ConjugateGradientOptimizer``
-    instead, quirks included (cg_paper.md §1.3):
+    instead, quirks included:
 
     * **Q1** the first step is gradient *ascent*: ``d = +g_0``, θ ← θ + γ g_0; the
       stored buffer afterwards is ``D_0 = −g_0``.
     * **Q2** the buffer is updated twice: the applied direction is
       ``d_t = β_t D_{t−1} − g_t`` and the stored one ``D_t = β_t d_t − g_t``.
-    * **Q3** HS, DY and HZ use the stored buffer ``D_{t−1}``, not the applied ``d_{t−1}``.
+    * **Q3** HS, DY and HZ use the stored buffer ``D_{t−1}``, not the applied
+      ``d_{t−1}``.
     * **Q4** the previous gradient is kept *by reference* to ``p.grad`` (``state
       ["prev_grad"] is p.grad``). Under ``zero_grad(set_to_none=False)`` (the default of
       torch < 2.0, which the authors pinned) backward accumulates into that same tensor,
@@ -275,6 +139,18 @@ class ConjugateGradient(PlayerOptimizer):
         b_t = g_t + β_t b_{t−1} and θ ← θ − γ b_t, the form of ``torch.optim.SGD``'s
         momentum buffer, one pass over the parameters cheaper than storing d_t);
         for "authors" ``direction``, the released code's twice-updated buffer D_t.
+
+    β diagnostics (both variants): every step that computes β adds, per param group
+    (a player), the mean of its β values, the share of them at 0 and the share at the
+    cap c·β̂ to running sums kept on the parameters' device (``group["beta_stats"]``;
+    a few small kernels, no host sync). A value is one per tensor with
+    ``scope="tensor"`` and the player's single β with ``scope="player"`` (a share is
+    then 0 or 1); the first step of a tensor (β = 0 by construction) is not counted.
+    :meth:`beta_stats` returns ``{"beta_mean", "beta_capped", "beta_zero"}``
+    averaged over the steps since the last reset (it syncs once). The sums live in
+    the param groups, so ``state_dict()``/``load_state_dict()`` carry them and a
+    resumed run reports the same statistics as an uninterrupted one. With the
+    authors variant β can be negative (Q5), so ``beta_mean`` can be below 0.
 
     Example:
         >>> opt = ConjugateGradient(model.parameters(), lr=1e-3, beta_rule="PRP")
@@ -334,9 +210,7 @@ class ConjugateGradient(PlayerOptimizer):
 
     def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
         if any(p.grad.is_sparse for p in params):
-            raise RuntimeError(
-                "ConjugateGradient does not support sparse gradients"
-            )
+            raise RuntimeError("ConjugateGradient does not support sparse gradients")
         if group["variant"] == "authors":
             self._step_authors(group, params)
             return
@@ -351,10 +225,55 @@ class ConjugateGradient(PlayerOptimizer):
         else:
             self._single_tensor_paper(group, ongoing)
 
+    @torch.no_grad()
+    def beta_stats(
+        self, reset: bool = True, *, group: int | None = None
+    ) -> dict[str, float] | None:
+        """β diagnostics averaged over the steps since the last reset.
+
+        Args:
+            reset: start new sums afterwards (e.g. once per evaluation interval).
+            group: index of the param group (player) to report; None pools every
+                group (each group-step weighs the same).
+
+        Returns:
+            ``{"beta_mean": mean β, "beta_capped": share at c·β̂, "beta_zero": share
+            at 0}`` (shares in [0, 1]), or None if no step computed β since the last
+            reset. This call reads the device once; ``step`` never does.
+        """
+        groups = self.param_groups if group is None else [self.param_groups[group]]
+        return cg_stats.summarize(groups, reset=reset)
+
+    def _scratch(self, chunk: Tensor) -> Tensor:
+        """A reusable 1-D buffer like ``chunk`` for y = g − p (not optimizer state: it
+        holds nothing between steps)."""
+        buffers = self.__dict__.setdefault("_scratch_buffers", {})
+        key = (chunk.dtype, chunk.device)
+        buf = buffers.get(key)
+        if buf is None:
+            buf = chunk.new_empty(chunk_numel(chunk))
+            buffers[key] = buf
+        return buf[: chunk.numel()]
+
+    @staticmethod
+    def _betas(group: dict[str, Any], prods: dict[str, Tensor], beta_fn) -> Tensor:
+        """β per tensor (a float64 vector), from per-tensor or group-summed products."""
+        count = next(iter(prods.values())).numel()
+        if group["scope"] == "player":
+            prods = {name: value.sum() for name, value in prods.items()}
+        beta = beta_fn(
+            group["beta_rule"],
+            prods,
+            group["beta_coeff"],
+            group["beta_max"],
+            group["hz_mu"],
+        )
+        return beta.expand(count) if beta.dim() == 0 else beta
+
     # ----------------------------------------------------------------- variant="paper"
-    # The paper variant keeps b_t = -d_t ("momentum_buffer"): then b_t = g_t + β_t b_{t-1}
-    # is a single addcmul and θ -= lr·b_t, one pass over the parameters fewer than
-    # forming d_t = -g_t + β_t d_{t-1} (this is what brings the step under Adam's cost).
+    # The paper variant keeps b_t = -d_t ("momentum_buffer"): then
+    # b_t = g_t + β_t b_{t-1} is a single addcmul and θ -= lr·b_t, one pass over the
+    # parameters fewer than forming d_t = -g_t + β_t d_{t-1}.
     def _init_paper(self, group: dict[str, Any], params: list[Tensor]) -> None:
         """First step of each tensor: d_0 = −g_0 (plain SGD)."""
         for param, grad in zip(params, grads_of(params, group["maximize"])):
@@ -365,87 +284,71 @@ class ConjugateGradient(PlayerOptimizer):
             state["momentum_buffer"] = grad.clone(memory_format=torch.preserve_format)
             state["beta"] = scalar_state(0.0, param)
 
-    @staticmethod
-    def _betas(group: dict[str, Any], stacked: dict[str, Tensor], beta_fn) -> Tensor:
-        """β per tensor (a vector), from per-tensor or group-summed products."""
-        count = next(iter(stacked.values())).numel()
-        if group["scope"] == "player":
-            stacked = {name: value.sum() for name, value in stacked.items()}
-        beta = beta_fn(
-            group["beta_rule"],
-            stacked,
-            group["beta_coeff"],
-            group["beta_max"],
-            group["hz_mu"],
-        )
-        return beta.expand(count) if beta.dim() == 0 else beta
-
-    def _paper_betas(
-        self,
-        group: dict[str, Any],
-        grads: list[Tensor],
-        states: list[dict],
-        foreach: bool,
-    ) -> list[Tensor]:
-        prevs = [s["prev_grad"] for s in states]
-        buffers = [s["momentum_buffer"] for s in states]
-        needed = _PRODUCTS[group["beta_rule"]]
-        plain = [name for name in needed if name not in _NEEDS_Y]
-        stacked = _stacked_products(
-            plain, grads, prevs, buffers, None, buffer_sign=-1.0
-        )
-        with_y = [name for name in needed if name in _NEEDS_Y]
-        if with_y:
-            # -y = p - g is written into the prev_grad buffer (restored to g by the
-            # update): no allocation and no extra pass.
-            if foreach:
-                torch._foreach_sub_(prevs, grads)
-            else:
-                for prev, grad in zip(prevs, grads):
-                    prev.sub_(grad)
-            stacked.update(
-                _stacked_products(
-                    with_y, grads, prevs, buffers, prevs, buffer_sign=-1.0
-                )
-            )
-        betas = self._betas(group, stacked, _paper_beta).to(grads[0].dtype)
-        return list(betas.unbind(0))
-
     def _single_tensor_paper(self, group: dict[str, Any], params: list[Tensor]) -> None:
         grads = grads_of(params, group["maximize"])
         states = [self.state[p] for p in params]
+        names = PRODUCTS[group["beta_rule"]]
         if group["scope"] == "tensor":
             # β of a tensor needs only its own products, so the update can follow while
             # the tensor is still in cache; small tensors are batched so that the few
             # kernels computing β are shared.
-            batches = _batches([p.numel() for p in params], _CACHE_BATCH_NUMEL)
+            batches = cache_batches([p.numel() for p in params])
         else:
             batches = [range(len(params))]
+        recorded = []
         for batch in batches:
-            batch_grads = [grads[i] for i in batch]
-            batch_states = [states[i] for i in batch]
-            betas = self._paper_betas(group, batch_grads, batch_states, foreach=False)
-            for i, grad, state, beta in zip(batch, batch_grads, batch_states, betas):
-                buffer = state["momentum_buffer"]
-                # b = g + β b, i.e. d = -g + β d, in one pass
-                torch.addcmul(grad, buffer, beta, out=buffer)
+            operands, refresh = [], []
+            for i in batch:
+                prev, buffer = states[i]["prev_grad"], states[i]["momentum_buffer"]
+                views = flat_views(grads[i], prev, buffer)
+                refresh.append(views is not None)  # then prev_grad ← g in the products
+                flat = views or [t.reshape(-1) for t in (grads[i], prev, buffer)]
+                operands.append(flat)
+            prods = chunked_products(
+                names, operands, self._scratch, buffer_sign=-1.0, in_place=refresh
+            )
+            beta64 = self._betas(group, prods, paper_beta)
+            recorded.append(beta64)
+            betas = beta64.to(grads[batch[0]].dtype).unbind(0)
+            for i, beta, refreshed in zip(batch, betas, refresh):
+                buffer = states[i]["momentum_buffer"]
+                # b = g + β b, i.e. d = -g + β d, in one pass; then θ -= lr·b
+                torch.addcmul(grads[i], buffer, beta, out=buffer)
                 params[i].add_(buffer, alpha=-group["lr"])
-                state["prev_grad"].copy_(grad)
-            # Bookkeeping of the small state tensors: one kernel per list, not per tensor.
-            torch._foreach_copy_([s["beta"] for s in batch_states], betas)
+                if not refreshed:
+                    states[i]["prev_grad"].copy_(grads[i])
+            # The small state tensors: one kernel per list, not per tensor.
+            torch._foreach_copy_([states[i]["beta"] for i in batch], betas)
         torch._foreach_add_([s["step"] for s in states], 1.0)
+        cg_stats.record_betas(group, recorded)
 
     def _multi_tensor_paper(self, group: dict[str, Any], params: list[Tensor]) -> None:
         grads = grads_of(params, group["maximize"])
         states = [self.state[p] for p in params]
-        betas = self._paper_betas(group, grads, states, foreach=True)
+        prevs = [s["prev_grad"] for s in states]
         buffers = [s["momentum_buffer"] for s in states]
+        names = PRODUCTS[group["beta_rule"]]
+        prods = stacked_products(
+            [n for n in names if n not in NEEDS_Y], grads, prevs, buffers, None,
+            buffer_sign=-1.0,
+        )  # fmt: skip
+        with_y = [n for n in names if n in NEEDS_Y]
+        if with_y:
+            # -y = p - g is written into the prev_grad buffers (restored to g below):
+            # no allocation and no extra pass.
+            torch._foreach_sub_(prevs, grads)
+            prods.update(
+                stacked_products(with_y, grads, prevs, buffers, prevs, buffer_sign=-1.0)
+            )
+        beta64 = self._betas(group, prods, paper_beta)
+        betas = list(beta64.to(grads[0].dtype).unbind(0))
         torch._foreach_mul_(buffers, betas)
         torch._foreach_add_(buffers, grads)
         torch._foreach_add_(params, buffers, alpha=-group["lr"])
-        torch._foreach_copy_([s["prev_grad"] for s in states], grads)
+        torch._foreach_copy_(prevs, grads)
         torch._foreach_copy_([s["beta"] for s in states], betas)
         torch._foreach_add_([s["step"] for s in states], 1.0)
+        cg_stats.record_betas(group, [beta64])
 
     # --------------------------------------------------------------- variant="authors"
     def _step_authors(self, group: dict[str, Any], params: list[Tensor]) -> None:
@@ -456,26 +359,19 @@ class ConjugateGradient(PlayerOptimizer):
         betas: dict[int, Tensor] = {}
         if ongoing:
             states = [self.state[params[i]] for i in ongoing]
-            cur = [grads[i] for i in ongoing]
-            # prev_grad may BE p.grad (Q4): never write into it; the sign flip of
-            # maximize applies to it as to the current gradient.
-            prevs = [
-                torch.neg(s["prev_grad"]) if maximize else s["prev_grad"]
-                for s in states
+            # prev_grad may BE p.grad (Q4): it is only read (y goes to scratch); the
+            # sign flip of maximize applies to it as to the current gradient.
+            operands = [
+                (grads[i].reshape(-1), prev.reshape(-1), s["direction"].reshape(-1))
+                for i, s in zip(ongoing, states)
+                for prev in [torch.neg(s["prev_grad"]) if maximize else s["prev_grad"]]
             ]
-            neg_y = None
-            if _NEEDS_Y & set(_PRODUCTS[group["beta_rule"]]):
-                neg_y = [torch.sub(p, g) for p, g in zip(prevs, cur)]
-            stacked = _stacked_products(
-                _PRODUCTS[group["beta_rule"]],
-                cur,
-                prevs,
-                [s["direction"] for s in states],
-                neg_y,
-                buffer_sign=1.0,
+            prods = chunked_products(
+                PRODUCTS[group["beta_rule"]], operands, self._scratch, buffer_sign=1.0
             )
-            values = self._betas(group, stacked, _authors_beta).unbind(0)
-            betas = dict(zip(ongoing, values))
+            beta64 = self._betas(group, prods, authors_beta)
+            betas = dict(zip(ongoing, beta64.unbind(0)))
+            cg_stats.record_betas(group, [beta64])
         for i, (param, grad) in enumerate(zip(params, grads)):
             state = self.state[param]
             if i in betas:

@@ -140,25 +140,56 @@ def test_run_spec_has_the_contract_shape():
         "loss": "bce", "n_critic": 1, "batch_size": 32, "iterations": 40,
         "method": "cg_fr", "method_kwargs": {"beta_coeff": 0.5},
         "lr_rule": "constant", "lr_rule_kwargs": {}, "lr_g": 5e-4, "lr_d": 1e-3, "seed": 2,
-        "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100},
+        "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100,
+                 "extractor": "classifier", "dims": 128, "reference_split": "train",
+                 "reference_n": 1437, "preprocessing": "fixed"},
         "checkpoint_every": 20,
     }
+    assert json.loads(json.dumps(spec)) == spec  # the workflow passes it as JSON
     power = st.run_spec("ring8" if False else "digits", "sgd", "power",
                         cs.setting_id(1e-2, 1e-2, {}), 0)
     assert power["lr_rule_kwargs"] == {"eta_g": 0.6, "eta_d": 0.7}
     ring = st.run_spec("ring8", "sgd", "constant", cs.setting_id(1e-3, 1e-3, {}), 0)
     assert ring["dataset"]["image_size"] is None and ring["eval"]["metric"] == "modes"
+    # no FID protocol for mode coverage: the spec keeps its earlier shape
+    assert set(ring["eval"]) == {"metric", "every", "n_samples", "batch_size"}
     with pytest.raises(ValueError, match="Invalid setting"):
         st.run_spec("digits", "sgd", "constant", "lr_d~9.0_lr_g~9.0", 0)
 
 
 def test_run_spec_passes_the_trainers_validation():
-    train = pytest.importorskip("cggan.train")
+    from cggan.spec import RunSpec
+
     st = cs.Study(make_config())
     for exp in st.experiments:
         for method, rule in st.groups(exp):
             sid = next(iter(st.settings(exp, method, rule)))
-            train.validate_spec(json.loads(json.dumps(st.run_spec(exp, method, rule, sid, 1))))
+            spec = st.run_spec(exp, method, rule, sid, 1)
+            assert RunSpec.from_json(json.dumps(spec)).to_dict() == spec
+
+
+def test_run_spec_carries_the_reference_split_and_preprocessing():
+    config = make_config()
+    config["experiments"]["digits"]["eval"].update(reference_split="test",
+                                                   reference_n=360, preprocessing="minmax")
+    st = cs.Study(config)
+    sid = next(iter(st.settings("digits", "sgd", "constant")))
+    ev = st.run_spec("digits", "sgd", "constant", sid, 1)["eval"]
+    assert ev["reference_split"] == "test" and ev["reference_n"] == 360
+    assert ev["preprocessing"] == "minmax"
+
+
+def test_run_spec_of_an_existing_run_stored_before_the_fid_protocol_keys_matches():
+    from cggan.spec import spec_difference, with_added_keys
+
+    st = cs.Study(make_config())
+    sid = next(iter(st.settings("digits", "sgd", "constant")))
+    wanted = st.run_spec("digits", "sgd", "constant", sid, 1)
+    stored = json.loads(json.dumps(wanted))
+    for key in ("extractor", "dims", "reference_split", "reference_n", "preprocessing"):
+        del stored["eval"][key]  # a summary.json written before these keys existed
+    assert cs._first_difference(with_added_keys(stored, wanted), wanted) is None
+    assert spec_difference(stored, wanted) == []
 
 
 def test_fid_stats_path_uses_the_metrics_file_name():

@@ -541,7 +541,14 @@ class Study:
                              w["seed"])
 
     def run_spec(self, exp: str, method: str, rule: str, setting: str, seed: int) -> dict:
-        """The JSON spec of one run (the contract's format, stored verbatim in summary.json)."""
+        """The JSON form of one run's :class:`cggan.spec.RunSpec` (validated there).
+
+        What ``scripts/train.py --spec`` reads and summary.json stores. FID runs carry
+        their FID protocol in ``eval`` (extractor, dims, reference_split, reference_n,
+        preprocessing: the key of the reference statistics they are scored against).
+        """
+        from cggan.spec import RunSpec
+
         try:
             s = self.settings(exp, method, rule)[setting]
         except KeyError:
@@ -549,7 +556,14 @@ class Study:
                            "a setting of the configured sweep") from None
         e = self.experiment(exp)
         ev = e["eval"]
-        return {
+        evaluation = {"metric": ev["metric"], "every": ev["every"],
+                      "n_samples": ev["n_samples"], "batch_size": ev["batch_size"]}
+        if ev["metric"] == "fid":
+            evaluation.update(extractor=ev["extractor"], dims=ev["dims"],
+                              reference_split=ev["reference_split"],
+                              reference_n=ev["reference_n"],
+                              preprocessing=ev.get("preprocessing", "fixed"))
+        return RunSpec.from_dict({
             "study": self.name,
             "experiment": exp,
             "dataset": {"name": e["dataset"],
@@ -569,10 +583,9 @@ class Study:
             "lr_g": s.lr_g,
             "lr_d": s.lr_d,
             "seed": int(seed),
-            "eval": {"metric": ev["metric"], "every": ev["every"],
-                     "n_samples": ev["n_samples"], "batch_size": ev["batch_size"]},
+            "eval": evaluation,
             "checkpoint_every": e["checkpoint_every"],
-        }
+        }).to_dict()
 
 
 # --- consistency with existing results -----------------------------------------------------

@@ -42,6 +42,11 @@ def ring_spec(root, **overrides) -> dict:
     return spec
 
 
+#: The FID protocol of the statistics that :func:`write_stats` writes.
+FID = {"extractor": "classifier", "dims": 16, "reference_split": "train",
+       "reference_n": 1437, "preprocessing": "fixed"}  # fmt: skip
+
+
 def digits_spec(root, **overrides) -> dict:
     """A tiny image run: DCGAN on 16×16 digits, FID every 3 iterations."""
     spec = ring_spec(root)
@@ -51,10 +56,11 @@ def digits_spec(root, **overrides) -> dict:
         model={"name": "dcgan", "z_dim": 16, "kwargs": {"ngf": 8, "ndf": 8}},
         batch_size=32,
         iterations=6,
-        eval={"metric": "fid", "every": 3, "n_samples": 64, "batch_size": 32},
+        eval={"metric": "fid", "every": 3, "n_samples": 64, "batch_size": 32, **FID},
         checkpoint_every=3,
     )
-    spec.update(overrides)
+    for key, value in overrides.items():  # eval overrides keep the FID protocol
+        spec[key] = {**FID, **value} if key == "eval" else value
     return spec
 
 

@@ -121,7 +121,7 @@ def test_a_failed_run_is_recorded_and_the_job_goes_on(tmp_path, data_root, monke
     original = Trainer._train_step
 
     def broken_for_seed_1(self):
-        if self.spec["seed"] == 1:
+        if self.spec.seed == 1:
             raise ZeroDivisionError("a bug in a method")
         return original(self)
 

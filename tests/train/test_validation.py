@@ -21,7 +21,7 @@ from .conftest import digits_spec, ring_spec, write_stats
         ),
         (
             lambda s: s["model"].update(name="vit"),
-            r"Invalid model: 'vit' \(allowed: dcgan",
+            r"Invalid model\.name: 'vit' \(allowed: dcgan",
         ),
         (lambda s: s.update(method="lbfgs"), r"Invalid method: 'lbfgs' \(allowed: sgd"),
         (lambda s: s.update(method="iu"), r"Invalid method: 'iu' \(toy games only"),

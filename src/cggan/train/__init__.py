@@ -33,7 +33,9 @@ cadence does not change the training trajectory. On the CPU two runs of one spec
 identical ``metrics.csv`` (apart from ``elapsed_s``), with or without a kill and resume
 in between, alone in a process or after other runs in it.
 
-Modules: :mod:`~cggan.train.validation` (the spec), :mod:`~cggan.train.streams`
+The spec is a :class:`cggan.spec.RunSpec` (validated there, re-exported here).
+
+Modules: :mod:`~cggan.train.streams`
 (seeds, data order), :mod:`~cggan.train.loop` (:class:`Trainer`),
 :mod:`~cggan.train.evaluation`, :mod:`~cggan.train.checkpoint`,
 :mod:`~cggan.train.outputs` (metrics.csv, samples, summary.json),
@@ -42,6 +44,7 @@ Modules: :mod:`~cggan.train.validation` (the spec), :mod:`~cggan.train.streams`
 :func:`train_runs` and the exit codes).
 """
 
+from cggan.spec import RunSpec, validate_spec
 from cggan.train.checkpoint import CHECKPOINT_FORMAT, CheckpointError
 from cggan.train.jobs import (
     EXIT_BAD_INPUT,
@@ -60,7 +63,6 @@ from cggan.train.outputs import (
     TIMING_COLUMNS,
 )
 from cggan.train.streams import derive_seed
-from cggan.train.validation import validate_spec
 
 __all__ = [
     "BASE_COLUMNS",
@@ -74,6 +76,7 @@ __all__ = [
     "TIMING_COLUMNS",
     "CheckpointError",
     "Interrupted",
+    "RunSpec",
     "Trainer",
     "derive_seed",
     "load_spec",

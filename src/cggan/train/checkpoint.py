@@ -35,7 +35,7 @@ import torch
 
 from cggan.io import atomic_write_bytes, atomic_write_text
 from cggan.runtime import get_rng_state
-from cggan.train.validation import canonical, spec_difference
+from cggan.spec import RunSpec, spec_difference
 
 __all__ = [
     "CHECKPOINT",
@@ -65,12 +65,12 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_finished_summary(run_dir: Path, spec: dict) -> dict | None:
+def read_finished_summary(run_dir: Path, spec: RunSpec) -> dict | None:
     """The summary of a finished or diverged run of ``spec`` in ``run_dir``, if any.
 
     Args:
         run_dir: the run directory.
-        spec: the run's spec, in canonical form.
+        spec: the run's spec.
 
     Returns:
         The stored summary, or None when there is none or it records a failed attempt
@@ -91,8 +91,8 @@ def read_finished_summary(run_dir: Path, spec: dict) -> dict | None:
         ) from None
     if status not in ("finished", "diverged"):
         return None
-    if canonical(stored) != canonical(spec):
-        diff = ", ".join(spec_difference(stored, spec)) or "?"
+    diff = _difference(stored, spec)
+    if diff:
         raise CheckpointError(
             f"Invalid run directory {run_dir}: it holds a {status} run of another "
             f"spec (differs in {diff}); pass --fresh to replace it"
@@ -143,14 +143,14 @@ class CheckpointFiles:
         atomic_write_bytes(self.path, data)
         self._kept = (CHECKPOINT, digest)
 
-    def load(self, spec: dict) -> dict | None:
+    def load(self, spec: RunSpec) -> dict | None:
         """The newest intact checkpoint of ``spec``, or None when there is none at all.
 
         A checkpoint whose digest is not recorded is refused with one line on stderr
         naming it, and the previous one is tried.
 
         Args:
-            spec: the run's spec, in canonical form.
+            spec: the run's spec.
 
         Raises:
             CheckpointError: no checkpoint is intact, or the intact one is not a cggan
@@ -216,7 +216,17 @@ def _deserialize(path: Path, data: bytes) -> dict:
         ) from None
 
 
-def _check_compatible(path: Path, ckpt, spec: dict) -> None:
+def _difference(stored, spec: RunSpec) -> str | None:
+    """The keys in which a stored spec differs from ``spec``, as text; None if equal.
+
+    A spec stored before keys were added to the format compares equal to the current
+    spec of the same run (:func:`cggan.spec.spec_difference`)."""
+    if not isinstance(stored, dict):
+        return "?"
+    return ", ".join(spec_difference(stored, spec)) or None
+
+
+def _check_compatible(path: Path, ckpt, spec: RunSpec) -> None:
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
             f"Invalid checkpoint {path}: not a cggan checkpoint of format "
@@ -226,8 +236,8 @@ def _check_compatible(path: Path, ckpt, spec: dict) -> None:
         stored = json.loads(ckpt["spec"])
     except (KeyError, TypeError, ValueError):
         stored = {}
-    if canonical(stored) != canonical(spec):
-        diff = ", ".join(spec_difference(stored, spec)) or "?"
+    diff = _difference(stored, spec)
+    if diff:
         raise CheckpointError(
             f"Invalid checkpoint {path}: written for another spec (differs in "
             f"{diff}); {_FRESH}"
@@ -241,7 +251,7 @@ def capture(trainer) -> dict:
     """
     return {
         "format": CHECKPOINT_FORMAT,
-        "spec": canonical(trainer.spec),
+        "spec": trainer.spec.to_json(),
         "iteration": trainer.iteration,
         "generator": trainer.G.state_dict(),
         "discriminator": trainer.D.state_dict(),

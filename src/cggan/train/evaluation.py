@@ -29,7 +29,7 @@ def fixed_samples(trainer, n: int, batch_size: int, purpose: str) -> torch.Tenso
     Returns:
         ``n`` samples, float32, on the CPU.
     """
-    gen = torch.Generator().manual_seed(derive_seed(trainer.spec["seed"], purpose))
+    gen = torch.Generator().manual_seed(derive_seed(trainer.spec.seed, purpose))
     G = trainer.G
     was_training = G.training
     G.eval()
@@ -44,15 +44,9 @@ def fixed_samples(trainer, n: int, batch_size: int, purpose: str) -> torch.Tenso
 
 
 def expected_protocol(trainer) -> dict:
-    """The part of the FID statistics' protocol that this run's data determines."""
-    ds = trainer.spec["dataset"]
-    x = trainer.dataset.x
-    return {
-        "dataset": ds["name"],
-        "split": "train",
-        "image_size": int(x.shape[-1]),
-        "channels": int(x.shape[1]),
-    }
+    """What the FID statistics' protocol must state for this run: the spec's FID
+    protocol (:attr:`cggan.spec.RunSpec.fid_protocol`) in the statistics' layout."""
+    return trainer.spec.fid_protocol.statistics_protocol()
 
 
 def build_evaluator(trainer, fid_stats) -> Callable[[], dict]:
@@ -78,12 +72,12 @@ def build_evaluator(trainer, fid_stats) -> Callable[[], dict]:
 def _modes_evaluator(trainer) -> Callable[[], dict]:
     from cggan.metrics.modes import mode_coverage
 
-    ev = trainer.spec["eval"]
+    ev = trainer.spec.eval
     means = np.asarray(trainer.dataset.info["means"], dtype=np.float64)
     std = float(trainer.dataset.info["std"])
 
     def evaluate_modes() -> dict:
-        points = fixed_samples(trainer, ev["n_samples"], ev["batch_size"], "eval")
+        points = fixed_samples(trainer, ev.n_samples, ev.batch_size, "eval")
         result = mode_coverage(points.double().cpu().numpy(), means, std)
         return {
             "modes": int(result["modes"]),
@@ -96,18 +90,26 @@ def _modes_evaluator(trainer) -> Callable[[], dict]:
 def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
     from cggan.metrics.fid import FIDEvaluator
 
-    ev = trainer.spec["eval"]
-    # The statistics must describe this run's training data; the extractor is rebuilt
-    # from the statistics' own protocol (hash-checked), so FID numbers are comparable.
+    ev = trainer.spec.eval
+    # The statistics must have the run's FID protocol; the extractor is rebuilt from
+    # the statistics' own protocol (hash-checked), so FID numbers are comparable.
+    expected = expected_protocol(trainer)
+    preprocessing = expected.pop("preprocessing")
+    if preprocessing != "fixed":
+        raise ValueError(
+            f"Invalid eval.preprocessing: {preprocessing!r} (allowed by this trainer: "
+            "fixed)"
+        )
     evaluator = FIDEvaluator.from_stats(
         fid_stats,
-        n_samples=ev["n_samples"],
-        batch_size=ev["batch_size"],
+        n_samples=ev.n_samples,
+        batch_size=ev.batch_size,
         device=trainer.device,
-        expected_protocol=expected_protocol(trainer),
+        expected_protocol=expected,
         inception_weights=trainer.inception_weights,
     )
-    seed = derive_seed(trainer.spec["seed"], "eval")
+    _check_preprocessing(evaluator.reference, preprocessing)
+    seed = derive_seed(trainer.spec.seed, "eval")
 
     def evaluate_fid() -> dict:
         gen = torch.Generator().manual_seed(seed)
@@ -124,3 +126,15 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
         }
 
     return evaluate_fid
+
+
+def _check_preprocessing(reference, expected: str) -> None:
+    """The statistics' ``preprocessing`` must be the run's (absent means ``fixed``:
+    statistics written before the key existed)."""
+    found = reference.protocol.get("preprocessing", "fixed")
+    if found != expected:
+        raise ValueError(
+            f"Reference statistics protocol mismatch in "
+            f"{reference.path.with_suffix('.json')}: key 'preprocessing' expected "
+            f"{expected!r}, found {found!r}"
+        )

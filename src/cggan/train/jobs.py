@@ -27,8 +27,8 @@ import traceback
 from pathlib import Path
 
 from cggan.runtime import StopRequest, is_environment_failure, stop_signals
+from cggan.spec import RunSpec
 from cggan.train.loop import Interrupted, Trainer
-from cggan.train.validation import validate_spec
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -43,7 +43,7 @@ EXIT_ENVIRONMENT = 75  # EX_TEMPFAIL of sysexits.h: "try again later"
 
 
 def run(
-    spec: dict,
+    spec: RunSpec | dict,
     run_dir: str | os.PathLike,
     *,
     fid_stats: str | os.PathLike | None = None,
@@ -56,7 +56,8 @@ def run(
     """Train one run of the grid and return its summary.
 
     Args:
-        spec: the run spec (a JSON object; stored verbatim in summary.json).
+        spec: the run spec (:class:`cggan.spec.RunSpec`, or its JSON object); its
+            JSON form is stored in summary.json.
         run_dir: output directory (created).
         fid_stats: reference statistics (``.npz`` from ``scripts/fid_stats.py``);
             required when ``eval.metric`` is ``"fid"``. Statistics of another dataset,
@@ -102,14 +103,16 @@ def run(
     return trainer.execute()
 
 
-def load_spec(source: dict | str) -> dict:
-    """A spec given as a dict, an inline JSON object, or the path of a JSON file.
+def load_spec(source: RunSpec | dict | str) -> RunSpec:
+    """The validated spec given as a RunSpec, a dict, an inline JSON object, or the
+    path of a JSON file.
 
     Raises:
-        ValueError: no such file and not a JSON object, or invalid JSON.
+        ValueError: no such file and not a JSON object, invalid JSON, or an invalid
+            spec (one line naming the key).
     """
-    if isinstance(source, dict):
-        return source
+    if isinstance(source, (RunSpec, dict)):
+        return RunSpec.from_dict(source) if isinstance(source, dict) else source
     text = source
     if not source.lstrip().startswith("{"):
         path = Path(source)
@@ -119,14 +122,15 @@ def load_spec(source: dict | str) -> dict:
             )
         text = path.read_text(encoding="utf-8")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         message = f"Invalid --spec: {source} is not valid JSON ({exc})"
         raise ValueError(message) from None
+    return RunSpec.from_dict(data)
 
 
 def train_runs(
-    specs: list[dict | str],
+    specs: list[RunSpec | dict | str],
     outs: list[str | os.PathLike],
     *,
     failure_exit_code: int = 1,
@@ -134,7 +138,8 @@ def train_runs(
 ) -> int:
     """Train several runs one after the other in this process; return the exit code.
 
-    Every spec is loaded and validated before the first run starts. Each run is exactly
+    Every spec is loaded and validated (:class:`cggan.spec.RunSpec`) before the first
+    run starts. Each run is exactly
     the run a job of its own would make (its own directory, seed and RNG streams). A
     stop signal or an environment failure ends the job (see the module's exit codes).
 
@@ -154,9 +159,7 @@ def train_runs(
                 f"Invalid --out: {len(outs)} given for {len(specs)} --spec (allowed: "
                 "one --out per --spec)"
             )
-        loaded = [load_spec(spec) for spec in specs]
-        for spec in loaded:  # every spec is checked before the first run starts
-            validate_spec(spec)
+        loaded = [load_spec(spec) for spec in specs]  # all checked before any run
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -176,7 +179,7 @@ def train_runs(
 
 
 def _train_one(
-    spec: dict, out: Path, stop: StopRequest, failure_exit_code: int, options: dict
+    spec: RunSpec, out: Path, stop: StopRequest, failure_exit_code: int, options: dict
 ) -> tuple[int, bool]:
     """(exit code, whether the job goes on with its next run)."""
     if stop.requested:

@@ -8,7 +8,6 @@ writing a file; :meth:`Trainer.execute` trains, checkpoints and writes the outpu
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import signal
@@ -30,12 +29,12 @@ from cggan.runtime import (
     stop_signals,
     thread_limits,
 )
+from cggan.spec import RunSpec, validate_spec
 from cggan.train import checkpoint, evaluation, outputs
 from cggan.train.diagnostics import beta_row, has_beta
 from cggan.train.outputs import METRIC_MODE, OUTPUT_FILES
 from cggan.train.progress import Progress
 from cggan.train.streams import BatchOrder, derive_seed, preserved_rng
-from cggan.train.validation import canonical, validate_spec
 
 __all__ = ["Interrupted", "Trainer"]
 
@@ -83,7 +82,7 @@ class Trainer:
 
     def __init__(
         self,
-        spec: dict,
+        spec: RunSpec | dict,
         run_dir: str | os.PathLike,
         *,
         fid_stats: str | os.PathLike | None = None,
@@ -93,15 +92,13 @@ class Trainer:
         resume: bool = True,
         fresh: bool = False,
     ) -> None:
-        validate_spec(spec)
-        # Canonical JSON form: what summary.json and the checkpoint store and compare.
-        self.spec = json.loads(canonical(spec))
+        self.spec = validate_spec(spec)  # a dict (JSON form) is validated here
         self.run_dir = Path(run_dir)
         self.fresh = fresh or not resume
         self.threads = threads
         set_threads(threads)
         self.device = get_device(device)
-        self.metric = self.spec["eval"]["metric"]
+        self.metric = self.spec.eval.metric
         self.inception_weights = inception_weights
         self.metric_mode = METRIC_MODE[self.metric]
         self.columns = outputs.metrics_columns(self.metric)
@@ -127,43 +124,43 @@ class Trainer:
         from cggan.lr_rules import build_scheduler
         from cggan.methods import build_method
 
-        spec = self.spec
-        ds = spec["dataset"]
+        spec, kwargs = self.spec, self.spec.to_dict()  # kwargs as JSON lists and dicts
+        ds = spec.dataset
         self.dataset = load_dataset(
-            ds["name"], root=ds["root"], split="train", image_size=ds["image_size"]
+            ds.name, root=ds.root, split="train", image_size=ds.image_size
         )
         x = self.dataset.x
         self.points = x.dim() == 2
-        seed = spec["seed"]
+        seed = spec.seed
         seed_everything(seed)
         self._build_models(x)
         self.method = build_method(
-            spec["method"],
+            spec.method,
             list(self.G.parameters()),
             list(self.D.parameters()),
-            lr_g=spec["lr_g"],
-            lr_d=spec["lr_d"],
-            **spec["method_kwargs"],
+            lr_g=spec.lr_g,
+            lr_d=spec.lr_d,
+            **kwargs["method_kwargs"],
         )
         self.has_beta = has_beta(self.method)
         # Consensus differentiates D's gradient with respect to θ: D's loss must keep
         # G's graph.
         needs_graph = getattr(self.method.scheme, "name", "") == "consensus"
         self.game = GANGame(
-            self.G, self.D, spec["loss"], detach_fake_for_d=not needs_graph
+            self.G, self.D, spec.loss, detach_fake_for_d=not needs_graph
         )
-        rule, rule_kwargs = spec["lr_rule"], spec["lr_rule_kwargs"]
+        rule, rule_kwargs = spec.lr_rule, kwargs["lr_rule_kwargs"]
         self.sched_g = build_scheduler(self.method.opt_g, rule, "g", **rule_kwargs)
         self.sched_d = build_scheduler(self.method.opt_d, rule, "d", **rule_kwargs)
         self.data = x.to(self.device)
-        self.order = BatchOrder(len(x), spec["batch_size"], derive_seed(seed, "data"))
+        self.order = BatchOrder(len(x), spec.batch_size, derive_seed(seed, "data"))
         self.noise = torch.Generator().manual_seed(derive_seed(seed, "noise"))
         self.evaluate = self._build_evaluator(fid_stats)
 
     def _build_models(self, x: torch.Tensor) -> None:
         from cggan.models import build_models
 
-        model = self.spec["model"]
+        model = self.spec.to_dict()["model"]
         if self.points:  # the MLP takes its data_dim from model.kwargs (default 2)
             shape_kwargs = {"image_size": None, "channels": None}
         else:
@@ -219,7 +216,7 @@ class Trainer:
 
     def _train_step(self) -> list[float]:
         """One iteration: n_critic − 1 D-only steps, then a D-then-G (scheme) step."""
-        for _ in range(self.spec["n_critic"] - 1):
+        for _ in range(self.spec.n_critic - 1):
             self.game.sample(self._next_real(), self._next_z())
             self.method.step(self.game, players=("d",))
             self._count_steps(("d",))
@@ -243,7 +240,7 @@ class Trainer:
         return self.data[self.order.next().to(self.device)]
 
     def _next_z(self) -> torch.Tensor:
-        z = torch.randn(self.spec["batch_size"], self.z_dim, generator=self.noise)
+        z = torch.randn(self.spec.batch_size, self.z_dim, generator=self.noise)
         return z.to(self.device)
 
     def _evaluate_row(self, lr_g, lr_d) -> dict:
@@ -332,13 +329,13 @@ class Trainer:
 
     def _train(self) -> tuple[str, int | None]:
         spec = self.spec
-        total, every = spec["iterations"], spec["eval"]["every"]
-        ckpt_every = spec["checkpoint_every"]
+        total, every = spec.iterations, spec.eval.every
+        ckpt_every = spec.checkpoint_every
         if self._rng_to_restore is not None:
             set_rng_state(self._rng_to_restore)
             self._write_metrics()  # drop rows written after the checkpoint, then killed
         else:
-            seed_everything(spec["seed"])
+            seed_everything(spec.seed)
         if self.iteration == 0:
             self._append_row(self._evaluate_row(*self._current_lrs()))
         progress = Progress(total, self.iteration, self)

@@ -152,7 +152,7 @@ def _write_scatter(trainer) -> None:
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7)
-    title = f"{trainer.spec['method']} iteration {trainer.iteration}"
+    title = f"{trainer.spec.method} iteration {trainer.iteration}"
     ax.set_title(title, fontsize=8)
     with atomic_open(trainer.run_dir / "samples.png", "wb") as fh:
         fig.savefig(fh, format="png", dpi=100)
@@ -232,7 +232,7 @@ def build_summary(
         "git_revision": _git_revision(),
         "device": str(trainer.device),
         "threads": trainer.threads,
-        "spec": trainer.spec,
+        "spec": trainer.spec.to_dict(),
     }
 
 

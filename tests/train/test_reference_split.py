@@ -1,0 +1,71 @@
+"""End to end on digits: a run scored against test-split statistics (``eval.
+reference_split: test``), made as the workflow makes them (cggan.metrics'
+compute_reference_stats, which scripts/fid_stats.py calls)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cggan.metrics import stats_filename
+from cggan.train import train_runs
+
+from .conftest import digits_spec, read_rows
+
+TEST_N = 360  # the digits test split
+
+
+@pytest.fixture(scope="module")
+def test_stats(data_root, tmp_path_factory):
+    from cggan.metrics.fid import compute_reference_stats
+
+    name = stats_filename("digits", 16, "test", "classifier", 128, TEST_N)
+    out = tmp_path_factory.mktemp("fid_stats") / name
+    compute_reference_stats(
+        out, dataset="digits", data_root=data_root, image_size=16,
+        extractor="classifier", split="test", epochs=2, min_accuracy=0.5,
+    )  # fmt: skip
+    return out
+
+
+def _spec(data_root, **eval_overrides):
+    protocol = {"extractor": "classifier", "dims": 128, "reference_split": "test",
+                "reference_n": TEST_N, **eval_overrides}  # fmt: skip
+    return digits_spec(
+        data_root, iterations=4,
+        eval={"metric": "fid", "every": 2, "n_samples": 64, "batch_size": 32,
+              **protocol},
+    )  # fmt: skip
+
+
+def test_digits_run_against_test_split_statistics_finishes(
+    tmp_path, data_root, test_stats, capsys
+):
+    spec = _spec(data_root)
+    # as the workflow passes it: compact JSON on the command line
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    code = train_runs([text], [tmp_path / "run"], fid_stats=test_stats)
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["spec"] == spec
+    assert summary["spec"]["eval"]["reference_split"] == "test"
+    rows = read_rows(tmp_path / "run")
+    assert [int(r["iteration"]) for r in rows] == [0, 2, 4]
+    assert all(r["fid_status"] == "ok" and float(r["fid"]) > 0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [({"reference_split": "train"}, "split"), ({"reference_n": 100}, "n"),
+     ({"dims": 64}, "extractor.dims")],
+)  # fmt: skip
+def test_statistics_of_another_protocol_are_refused(
+    tmp_path, data_root, test_stats, capsys, overrides, key
+):
+    code = train_runs([_spec(data_root, **overrides)], [tmp_path / "run"],
+                      fid_stats=test_stats)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"protocol mismatch in {test_stats.with_suffix('.json')}: key '{key}'" in err
+    assert not (tmp_path / "run").exists()

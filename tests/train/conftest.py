@@ -81,7 +81,7 @@ def metrics_without_timing(run_dir) -> str:
     return "".join(line.rsplit(",", 1)[0] + "\n" for line in lines)
 
 
-def write_stats(root, out, *, split="train"):
+def write_stats(root, out, *, split="train", preprocessing=None):
     """Reference statistics of digits16 through cggan.metrics, with an untrained
     classifier (the mechanics of the run, not the quality of the extractor, are under
     test)."""
@@ -97,12 +97,19 @@ def write_stats(root, out, *, split="train"):
         "classifier", weights=fid.classifier_path_for(out)
     )
     data = load_dataset("digits", root=root, split="train", image_size=16)
-    feats = features.extract_features(extractor, data.x, len(data.x), 500)
+    x = data.x
+    if preprocessing == "minmax":  # real images as the released code saved them too
+        from cggan.train.evaluation import minmax_per_image
+
+        x = minmax_per_image(x)
+    feats = features.extract_features(extractor, x, len(x), 500)
     mu, sigma = fid.compute_statistics(feats)
     protocol = fid.reference_protocol(
         dataset="digits", split=split, n=len(data.x), image_size=16, channels=1,
         extractor=extractor,
     )
+    if preprocessing is not None:  # the key the statistics' protocol gains for it
+        protocol["preprocessing"] = preprocessing
     fid.save_reference_stats(out, mu, sigma, protocol, kid_features=feats[:200])
     return out
 

@@ -58,7 +58,7 @@ def test_digits_run_against_test_split_statistics_finishes(
 @pytest.mark.parametrize(
     ("overrides", "key"),
     [({"reference_split": "train"}, "split"), ({"reference_n": 100}, "n"),
-     ({"dims": 64}, "extractor.dims")],
+     ({"dims": 64}, "extractor.dims"), ({"preprocessing": "minmax"}, "preprocessing")],
 )  # fmt: skip
 def test_statistics_of_another_protocol_are_refused(
     tmp_path, data_root, test_stats, capsys, overrides, key

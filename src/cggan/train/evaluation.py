@@ -13,7 +13,13 @@ import torch
 
 from cggan.train.streams import derive_seed
 
-__all__ = ["build_evaluator", "expected_protocol", "fixed_samples"]
+__all__ = [
+    "PREPROCESSORS",
+    "build_evaluator",
+    "expected_protocol",
+    "fixed_samples",
+    "minmax_per_image",
+]
 
 
 @torch.no_grad()
@@ -41,6 +47,39 @@ def fixed_samples(trainer, n: int, batch_size: int, purpose: str) -> torch.Tenso
         return torch.cat(out)
     finally:
         G.train(was_training)
+
+
+def minmax_per_image(x: torch.Tensor) -> torch.Tensor:
+    """The ``minmax`` FID preprocessing: each image stretched by its own min and max.
+
+    Returns, in [-1, 1], the 8-bit values that ``torchvision.utils.save_image(image,
+    normalize=True)`` writes for each image separately (the released code saved every
+    image it scored that way) and ``ToTensor`` reads back, ``b / 255``, as ``2 b / 255
+    − 1``; the FID protocol's 8-bit quantization (``quantize_png8``) then reproduces the
+    same bytes exactly. save_image subtracts the image's min, divides by max(max − min,
+    1e-5) and quantizes with ``mul(255).add_(0.5).clamp_(0, 255)`` then truncation.
+    Images that are not finite are returned as they are (the evaluator reports them).
+
+    Args:
+        x: N×C×H×W images (any range).
+    """
+    if not torch.isfinite(x).all():
+        return x
+    x = x.detach().float()
+    flat = x.flatten(1)
+    low = flat.min(1).values.view(-1, *([1] * (x.dim() - 1)))
+    span = (flat.max(1).values.view_as(low) - low).clamp_min(1e-5)
+    unit = (x - low).div_(span)
+    png = unit.mul_(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
+    return png.float().div_(255).mul_(2).sub_(1)
+
+
+#: ``eval.preprocessing`` -> what happens to G's images (in [-1, 1]) before the FID
+#: protocol's fixed map (x + 1) / 2 and 8-bit quantization.
+PREPROCESSORS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "fixed": lambda x: x,
+    "minmax": minmax_per_image,
+}
 
 
 def expected_protocol(trainer) -> dict:
@@ -95,11 +134,6 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
     # the statistics' own protocol (hash-checked), so FID numbers are comparable.
     expected = expected_protocol(trainer)
     preprocessing = expected.pop("preprocessing")
-    if preprocessing != "fixed":
-        raise ValueError(
-            f"Invalid eval.preprocessing: {preprocessing!r} (allowed by this trainer: "
-            "fixed)"
-        )
     evaluator = FIDEvaluator.from_stats(
         fid_stats,
         n_samples=ev.n_samples,
@@ -109,6 +143,7 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
         inception_weights=trainer.inception_weights,
     )
     _check_preprocessing(evaluator.reference, preprocessing)
+    preprocess = PREPROCESSORS[preprocessing]
     seed = derive_seed(trainer.spec.seed, "eval")
 
     def evaluate_fid() -> dict:
@@ -116,7 +151,7 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
 
         def sample_fn(n: int) -> torch.Tensor:
             z = torch.randn(n, trainer.z_dim, generator=gen).to(trainer.device)
-            return trainer.G(z)
+            return preprocess(trainer.G(z))
 
         result = evaluator(sample_fn)
         return {

@@ -1,6 +1,7 @@
 """Train runs of the grid: ``python scripts/train.py --spec JSON --out RUN_DIR [...]``.
 
-``--spec`` is a JSON file or an inline JSON object. Several ``--spec``/``--out`` pairs
+``--spec`` is a run spec (``cggan.spec.RunSpec`` as JSON: what ``Study.run_spec``
+returns), a JSON file or an inline JSON object. Several ``--spec``/``--out`` pairs
 train several runs one after the other in one process (the workflow's ``group_seeds``),
 each exactly the run a job of its own would make. Exit codes: 0 finished or diverged,
 ``--failure-exit-code`` a run failed by itself (recorded in summary.json), 2 bad input,
@@ -19,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
     add("--spec", required=True, action="append",
-        help="run spec: a JSON file or an inline JSON object (repeat with --out)")
+        help="run spec (cggan.spec.RunSpec as JSON): a JSON file or an inline JSON "
+             "object (repeat with --out)")
     add("--out", required=True, type=Path, action="append",
         help="run directory (one per --spec)")
     add("--fid-stats", type=Path, default=None,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ from cggan.results.claims import claims_table, render_claims
 from cggan.results.metrics_file import metrics_json
 from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
-from cggan.results.runs import load_runs, load_selections, read_curves
+from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
 from cggan.study import Study
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "aggregate",
     "aggregate_study",
     "cg_experiments",
+    "cli_aggregate",
     "read_study_config",
     "study_run_dirs",
 ]
@@ -333,3 +335,58 @@ def aggregate_study(
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
     return aggregate(run_dirs, selections, out_dir, plots=plots,
                      calibration=calibration, **chosen)  # fmt: skip
+
+
+def _cli_run(
+    study_config: str | None, runs_dir: Path | None, selection_dir: Path | None,
+    results_root: str, out_dir: Path, options: dict[str, Any],
+) -> AggregateResult:  # fmt: skip
+    if study_config is not None:
+        if selection_dir is None:
+            raise ValueError(
+                "Invalid --selection-dir: missing (--study-config needs it)"
+            )
+        config = read_study_config(study_config)
+        return aggregate_study(config, selection_dir, out_dir, results=results_root,
+                               **options)  # fmt: skip
+    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": "final"}
+    options = {k: defaults.get(k) if v is None else v for k, v in options.items()}
+    selections = load_selections(selection_dir)
+    return aggregate(find_run_dirs(runs_dir), selections, out_dir, **options)
+
+
+def cli_aggregate(
+    *, out_dir: Path, study_config: str | None = None, runs_dir: Path | None = None,
+    selection_dir: Path | None = None, results_root: str = "results",
+    toy_dir: Path | None = None, top_k: int | None = None,
+    confidence: float | None = None, rank_by: str | None = None,
+    no_plots: bool = False,
+) -> int:  # fmt: skip
+    """``scripts/aggregate.py``: the exit code (0, or 2 with one ``error:`` line).
+
+    Args:
+        out_dir: where ``tables/``, ``plots/`` and ``metrics.json`` go.
+        study_config: the resolved study config (JSON text or file):
+            :func:`aggregate_study` over its runs, with ``selection_dir`` (required).
+        runs_dir: else every run found under it (ad hoc; ``selection_dir`` optional).
+        results_root: root of the study's run directories.
+        toy_dir: checked to exist only (the toy report is drawn elsewhere).
+        top_k, confidence, rank_by: None takes the config's, else 10, 0.95, final.
+        no_plots: write tables and plot data only.
+    """
+    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by,
+               "plots": not no_plots}  # fmt: skip
+    try:
+        if toy_dir is not None and not Path(toy_dir).is_dir():
+            raise ValueError(f"Invalid --toy-dir: {toy_dir} (not a directory)")
+        result = _cli_run(study_config, runs_dir, selection_dir, results_root,
+                          Path(out_dir), options)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    n_runs = int(result.paper["n_runs"].sum()) if len(result.paper) else 0
+    print(
+        f"aggregate: {n_runs} sweep runs, {len(result.paths)} files written "
+        f"under {out_dir}"
+    )
+    return 0

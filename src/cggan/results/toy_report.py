@@ -5,6 +5,8 @@
   with the rates measured on the trajectories of :func:`cggan.toy.default_toy_runs`.
 - :func:`plot_cg_paper` draws objective, distance and the x–y path of every method on
   the toy game ``f(x, y) = (1 + x²)(100 − y²)`` of Naganuma & Iiduka (AISTATS 2023).
+- :func:`build_report` writes both for the runs of a config's ``toy:`` section
+  (:func:`cggan.toy.toy_runs`); :func:`cli_toy_report` is ``scripts/toy_report.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,13 @@ from cggan.games.theory import (
 )
 from cggan.io import atomic_open, atomic_write_text
 
-__all__ = ["build_report", "plot_cg_paper", "theory_rows", "write_theory_table"]
+__all__ = [
+    "build_report",
+    "cli_toy_report",
+    "plot_cg_paper",
+    "theory_rows",
+    "write_theory_table",
+]
 
 _TOLERANCE = 1e-9  # relative slack of a bound: float64 rounding over 100 steps
 
@@ -154,7 +163,8 @@ def build_report(
     Args:
         toy_dir: ``results/toy``, holding ``<game>/<run_id>.csv`` of every run.
         out_table_md, out_table_csv, out_figure: the outputs.
-        runs: the toy runs (default: :func:`cggan.toy.default_toy_runs`).
+        runs: the toy runs (:func:`cggan.toy.toy_runs`; default:
+            :func:`cggan.toy.default_toy_runs`).
 
     Returns:
         The theory table's rows.
@@ -177,3 +187,51 @@ def build_report(
     }
     plot_cg_paper(figure_runs, out_figure)
     return rows
+
+
+def _table_paths(
+    out_table: str | os.PathLike, out_table_csv: str | os.PathLike | None
+) -> tuple[Path, Path]:
+    """``(md, csv)``: the CSV defaults to the Markdown path with suffix ``.csv``."""
+    md = Path(out_table)
+    if md.suffix == ".csv":
+        md = md.with_suffix(".md")
+    csv_path = Path(out_table_csv) if out_table_csv else md.with_suffix(".csv")
+    if md.suffix != ".md":
+        md = md.with_suffix(".md")
+    return md, csv_path
+
+
+def cli_toy_report(
+    *,
+    toy_dir: str | os.PathLike,
+    out_table: str | os.PathLike,
+    out_figure: str | os.PathLike,
+    out_table_csv: str | os.PathLike | None = None,
+    toy_config: str | None = None,
+) -> int:
+    """:func:`build_report` as a command: the exit code (0, or 2 with one error line).
+
+    Args:
+        toy_dir, out_figure: as in :func:`build_report`.
+        out_table, out_table_csv: the Markdown and CSV tables (default CSV path: the
+            Markdown path with suffix ``.csv``).
+        toy_config: a ``toy:`` section as JSON text or file (default: the default toy
+            study, :func:`cggan.toy.default_toy_runs`).
+
+    A violated theory bound is a ``warning:`` line on stderr, not an error.
+    """
+    md, csv_path = _table_paths(out_table, out_table_csv)
+    try:
+        runs = None
+        if toy_config is not None:
+            runs = toy.toy_runs(toy.read_toy_config(toy_config))
+        rows = build_report(toy_dir, out_table_md=md, out_table_csv=csv_path,
+                            out_figure=out_figure, runs=runs)  # fmt: skip
+    except (ValueError, FileNotFoundError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    failed = [f"{r['game']}/{r['method']}" for r in rows if not r["holds"]]
+    if failed:
+        sys.stderr.write(f"warning: theory bound violated for {', '.join(failed)}\n")
+    return 0

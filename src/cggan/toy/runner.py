@@ -1,46 +1,33 @@
-"""Toy-game runner: games by name, trajectories as CSV, and the workflow's run list.
+"""Toy games by name, one run of a method on a game, and trajectories as CSV.
 
+- :func:`build_game` builds a game of :mod:`cggan.games.toys` by name.
 - :func:`run_toy` runs one registry method on one toy game and returns its trajectory;
   :func:`write_trajectory_csv` writes it (one row per step from step 0: ``step``,
-  ``theta_*``, ``omega_*``, ``dist`` to the equilibrium, ``objective`` U).
-- :func:`default_toy_runs` lists the runs the workflow makes (:class:`ToyRun`, each with
-  its ``scripts/toy.py`` arguments and output path): every registry method on the CG
-  paper's game (Naganuma & Iiduka, AISTATS 2023) with one common learning rate, plus
-  the theory runs of Liang & Stokes (AISTATS 2019) on the bilinear and quadratic games
-  at the theorems' step sizes (:mod:`cggan.games.theory`).
+  ``theta_*``, ``omega_*``, ``dist`` to the equilibrium, ``objective`` U) and
+  :func:`read_trajectory_csv` reads it back.
 
-The theory table and the CG-paper figure are drawn by :mod:`cggan.results.toy_report`.
+Torch is imported only when a game is built.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "GAMES",
-    "ToyRun",
     "Trajectory",
     "build_game",
-    "default_toy_runs",
     "read_trajectory_csv",
     "run_toy",
     "write_trajectory_csv",
 ]
 
 GAMES = ("bilinear", "quadratic", "cg_paper", "dirac")
-
-#: The common learning rate of every method on the CG paper's game (not tuned).
-CG_PAPER_LR = 1e-3
-CG_PAPER_STEPS = 400
-THEORY_STEPS = 100
-THEORY_DIM = 2
-THEORY_COUPLING = 1.0
-THEORY_INIT = (1.0, 0.5, 0.25, -0.75)
 
 
 def build_game(
@@ -207,125 +194,3 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
     return Trajectory(
         data[:, th], data[:, om], data[:, col["dist"]], data[:, col["objective"]]
     )
-
-
-# --------------------------------------------------------------------------- runs
-
-
-@dataclass(frozen=True)
-class ToyRun:
-    """One toy run of the workflow: ``results/toy/{game}/{run_id}.csv``.
-
-    Attributes:
-        game, method, lr_g, lr_d, steps, init, scheme, gamma, dim, coupling: the
-            ``scripts/toy.py`` options.
-        run_id: file stem (the method name, plus ``_<scheme>`` when the scheme is
-            overridden).
-        purpose: ``"figure"`` (CG paper's game) or ``"theory"``.
-    """
-
-    game: str
-    method: str
-    lr_g: float
-    lr_d: float
-    steps: int
-    init: tuple[float, ...]
-    scheme: str | None = None
-    gamma: float | None = None
-    dim: int | None = None
-    coupling: float | None = None
-    purpose: str = "figure"
-    run_id: str = field(default="")
-
-    def __post_init__(self):
-        if not self.run_id:
-            rid = self.method if self.scheme is None else f"{self.method}_{self.scheme}"
-            object.__setattr__(self, "run_id", rid)
-
-    @property
-    def relpath(self) -> str:
-        """Output path relative to the toy directory."""
-        return f"{self.game}/{self.run_id}.csv"
-
-    def cli_args(self, out: str | Path) -> list[str]:
-        """The ``scripts/toy.py`` arguments that write this run to ``out``."""
-        args = ["--game", self.game, "--method", self.method]
-        if self.scheme is not None:
-            args += ["--scheme", self.scheme]
-        args += ["--lr-g", repr(self.lr_g), "--lr-d", repr(self.lr_d)]
-        if self.gamma is not None:
-            args += ["--gamma", repr(self.gamma)]
-        if self.dim is not None:
-            args += ["--dim", str(self.dim)]
-        if self.coupling is not None:
-            args += ["--coupling", repr(self.coupling)]
-        args += [
-            "--steps",
-            str(self.steps),
-            # "=" form: argparse would read a leading "-" as an option.
-            "--init=" + ",".join(repr(float(v)) for v in self.init),
-            "--out",
-            str(out),
-        ]
-        return args
-
-    def run(self) -> Trajectory:
-        return run_toy(
-            self.game,
-            self.method,
-            lr_g=self.lr_g,
-            lr_d=self.lr_d,
-            steps=self.steps,
-            init=self.init,
-            scheme=self.scheme,
-            gamma=self.gamma,
-            dim=self.dim,
-            coupling=self.coupling,
-        )
-
-
-def default_toy_runs() -> list[ToyRun]:
-    """Every toy run the workflow makes.
-
-    - ``cg_paper``: every registry method from (2, −4), 400 steps, one common learning
-      rate :data:`CG_PAPER_LR` for both players; pm and co use γ = η (classical
-      extragradient; γ = 1 overshoots by orders of magnitude on this game, whose
-      gradients are ~300).
-    - ``bilinear`` (C = I₂): SGA (sgd, simultaneous) at η = 0.1, and omd, pm, co, iu at
-      the step sizes of Liang & Stokes' Theorems 3–6 (γ = 1).
-    - ``quadratic`` (C = I₂): SGA at Theorem 1's η = √α/β.
-    """
-    from cggan.games.theory import theory_step_size
-    from cggan.methods import METHODS
-
-    runs = [
-        ToyRun(
-            "cg_paper",
-            name,
-            CG_PAPER_LR,
-            CG_PAPER_LR,
-            CG_PAPER_STEPS,
-            (2.0, -4.0),
-            gamma=CG_PAPER_LR if METHODS[name].scheme_defaults.get("gamma") else None,
-        )
-        for name in METHODS
-    ]
-    c = THEORY_COUPLING * np.eye(THEORY_DIM)
-    common = dict(
-        steps=THEORY_STEPS,
-        init=THEORY_INIT,
-        dim=THEORY_DIM,
-        coupling=THEORY_COUPLING,
-        purpose="theory",
-    )
-    for game, method, scheme, gamma in (
-        ("bilinear", "sgd", "simultaneous", None),
-        ("bilinear", "omd", None, None),
-        ("bilinear", "pm", None, 1.0),
-        ("bilinear", "co", None, 1.0),
-        ("bilinear", "iu", None, None),
-        ("quadratic", "sgd", "simultaneous", None),
-    ):
-        lr = theory_step_size(game, method, c, gamma=gamma)
-        runs.append(ToyRun(game, method, lr, lr, scheme=scheme, gamma=gamma, **common))
-    return runs

@@ -1,50 +1,39 @@
-# Toy games (cggan.toy): every trajectory of cggan.toy.default_toy_runs() (each registry
-# method on the CG paper's game, and Liang & Stokes' theory runs on the bilinear and quadratic
-# games), then the theory-check table and the CG paper's toy figure.
+# Toy games (cggan.toy): every run of the config's toy: section (cggan.toy.toy_runs: per
+# game, groups of methods at a learning rate or Liang & Stokes' theory step size), then the
+# theory-check table and the CG paper's toy figure.
 #
-# The trajectories take milliseconds each, Python + torch start-up seconds: they run in ONE
-# job (a `run:` block calling the library, as scripts/toy.py does for one run) instead of 30
-# processes. The run list imports the method registry (torch), so it is only built when
-# toy.enabled is true.
+# The trajectories take milliseconds each, Python + torch start-up seconds: toy_games runs
+# them all in ONE process (scripts/toy.py --toy-config) instead of one per run; its log
+# records the equivalent single-run scripts/toy.py command of each. The run list is
+# torch-free (cggan.toy.toy_relpaths) and only built when toy.enabled is true.
 
 TOY = f"{RESULTS}/toy"
+# What the toy jobs rebuild their run list from: the toy section only, so that a change
+# elsewhere in the study reruns no toy job (and a change of the toy section reruns them).
+TOY_JSON = json.dumps(config["toy"], sort_keys=True, separators=(",", ":"))
 
 
-def _toy_runs():
+def _toy_relpaths():
     if not config["toy"]["enabled"]:
-        return {}
-    from cggan.toy import default_toy_runs
+        return []
+    from cggan.toy import toy_relpaths
 
-    return {run.relpath: run for run in default_toy_runs()}
+    try:
+        return toy_relpaths(config["toy"])
+    except ValueError as err:
+        raise WorkflowError(str(err)) from None
 
 
-TOY_RUNS = _toy_runs()
+TOY_RELPATHS = _toy_relpaths()
 
 
-rule toy_games:
-    output:
-        [f"{TOY}/{relpath}" for relpath in TOY_RUNS],
-    log:
-        f"{LOGS}/toy/games.log",
-    run:
-        import time
-
-        import torch
-
-        from cggan.toy import write_trajectory_csv
-
-        torch.set_num_threads(1)
-        with open(log[0], "w") as fh:
-            for relpath, toy_run in TOY_RUNS.items():
-                start = time.perf_counter()
-                write_trajectory_csv(f"{TOY}/{relpath}", toy_run.run())
-                # the equivalent command line, for running one trajectory by hand
-                args = " ".join(shlex.quote(a) for a in toy_run.cli_args(f"{TOY}/{relpath}"))
-                fh.write(f"{time.perf_counter() - start:.3f}s  scripts/toy.py {args}\n")
+def toy_trajectories():
+    """The CSVs of the configured toy runs: toy_games writes them, toy_report reads them."""
+    return [f"{TOY}/{relpath}" for relpath in TOY_RELPATHS]
 
 
 def toy_report_outputs():
-    if not TOY_RUNS:
+    if not TOY_RELPATHS:
         return []
     return [
         f"{OUT}/tables/toy_theory.md",
@@ -53,9 +42,21 @@ def toy_report_outputs():
     ]
 
 
+rule toy_games:
+    output:
+        toy_trajectories(),
+    log:
+        f"{LOGS}/toy/games.log",
+    params:
+        toy=TOY_JSON,
+    shell:
+        "{PYTHON:q} scripts/toy.py --toy-config {params.toy:q} --out-dir {TOY:q}"
+        " > {log:q} 2>&1"
+
+
 rule toy_report:
     input:
-        [f"{TOY}/{relpath}" for relpath in TOY_RUNS],
+        toy_trajectories(),
     output:
         table_md=f"{OUT}/tables/toy_theory.md",
         table_csv=report(
@@ -72,8 +73,10 @@ rule toy_report:
         ),
     log:
         f"{LOGS}/toy/report.log",
+    params:
+        toy=TOY_JSON,
     shell:
-        "{PYTHON:q} scripts/toy_report.py --toy-dir {TOY:q}"
+        "{PYTHON:q} scripts/toy_report.py --toy-dir {TOY:q} --toy-config {params.toy:q}"
         " --out-table {output.table_md:q} --out-table-csv {output.table_csv:q}"
         " --out-figure {output.figure:q} > {log:q} 2>&1"
 
@@ -85,4 +88,4 @@ rule all_toy:
 
 rule all_toy_games:
     input:
-        [f"{TOY}/{relpath}" for relpath in TOY_RUNS],
+        toy_trajectories(),

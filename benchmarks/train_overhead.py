@@ -125,7 +125,9 @@ def cggan_run(root: Path, stats: Path, settings: dict, iterations: int, out: Pat
         "iterations": iterations, "method": "adam", "method_kwargs": {},
         "lr_rule": "constant", "lr_rule_kwargs": {}, "lr_g": 1e-3, "lr_d": 1e-3, "seed": 0,
         "eval": {"metric": "fid", "every": settings["every"], "n_samples": settings["n_samples"],
-                 "batch_size": settings["eval_batch_size"]},
+                 "batch_size": settings["eval_batch_size"], "extractor": "classifier",
+                 "dims": 128, "reference_split": "train", "reference_n": 1437,
+                 "preprocessing": "fixed"},
         "checkpoint_every": settings["checkpoint_every"],
     }
     summary = run(spec, out, fid_stats=stats, threads=1, device="cpu", fresh=True)

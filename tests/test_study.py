@@ -17,7 +17,6 @@ def make_config(**overrides):
         "study": "t",
         "data_root": "results/data",
         "download": False,
-        "train_threads": 1,
         "device": "cpu",
         "fid": {"inception_weights": None},
         "experiments": {
@@ -55,8 +54,6 @@ def make_config(**overrides):
         "selection": {"by": "final"},
         "aggregate": {"top_k": 10, "confidence": 0.95},
         "toy": {"enabled": False},
-        "resources": {"train": {"mem_mb": 100, "runtime": 1, "gpu": 0},
-                      "default": {"mem_mb": 100, "runtime": 1, "gpu": 0}},
     }
     config.update(overrides)
     return config

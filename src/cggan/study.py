@@ -38,6 +38,7 @@ from typing import Any
 from cggan.data import DATASETS as DATASET_SPECS
 from cggan.lr_rules import lr_factor
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
+from cggan.spec import with_added_keys
 from cggan.registry import (
     BASELINE_MOMENTUM,
     CG_BETA_MAX,
@@ -92,7 +93,7 @@ RUN_STATUSES = ("finished", "diverged", "failed")
 #: Config keys that say how to run, not what to compute: they never change a result, so
 #: they are left out of :meth:`Study.science_config` (a job's params change only with the
 #: science).
-EXECUTION_KEYS = ("train_threads", "device", "resources", "group_seeds", "sweep_chunk")
+EXECUTION_KEYS = ("device", "group_seeds", "sweep_chunk")
 
 
 def _invalid(key: str, value: Any, allowed: str) -> ValueError:
@@ -679,7 +680,9 @@ def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> 
             continue
         wanted = study.run_spec(where["experiment"], where["method"], where["lr_rule"],
                                 where["setting"], where["seed"])
-        diff = _first_difference(stored, json.loads(json.dumps(wanted)))
+        wanted = json.loads(json.dumps(wanted))
+        # a run written before keys were added to the spec format is still this config's
+        diff = _first_difference(with_added_keys(stored, wanted), wanted)
         result.checked += 1
         if diff:
             raise ValueError(

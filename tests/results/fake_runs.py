@@ -246,7 +246,7 @@ def study_config(**overrides) -> dict:
     cg_fr, two lr_g, sweep seed 0, fresh confirmation seeds 1-2."""
     config = {
         "study": "t", "data_root": "results/data", "download": False,
-        "train_threads": 1, "device": "cpu", "fid": {"inception_weights": None},
+        "device": "cpu", "fid": {"inception_weights": None},
         "experiments": {"digits": {
             "dataset": "digits", "image_size": 16, "model": "dcgan",
             "model_kwargs": {"ngf": 8, "ndf": 8}, "z_dim": 16, "loss": "bce",
@@ -260,8 +260,6 @@ def study_config(**overrides) -> dict:
         "lr_rules": {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
         "sweep_seed": 0, "seeds": [1, 2], "selection": {"by": "final"},
         "aggregate": {"top_k": 2, "confidence": 0.9}, "toy": {"enabled": False},
-        "resources": {"train": {"mem_mb": 100, "runtime": 1, "gpu": 0},
-                      "default": {"mem_mb": 100, "runtime": 1, "gpu": 0}},
     }  # fmt: skip
     config.update(overrides)
     return config

@@ -1,18 +1,27 @@
-"""Toy runner: games by name, trajectories and CSV, the workflow's run list."""
+"""Toy runner: games by name, trajectories and CSV, the run list of the toy: config."""
 
 import csv
+import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from cggan.methods import METHODS
 from cggan.toy import (
+    DEFAULT_TOY_GAMES,
     build_game,
     default_toy_runs,
+    read_toy_config,
     read_trajectory_csv,
     run_toy,
+    toy_relpaths,
+    toy_runs,
     write_trajectory_csv,
 )
 
@@ -122,3 +131,142 @@ def test_cli_args_round_trip():
     assert args[:4] == ["--game", "cg_paper", "--method", "pm"]
     assert "--init=2.0,-4.0" in args and args[-2:] == ["--out", "out.csv"]
     assert float(args[args.index("--gamma") + 1]) == run.gamma
+
+
+# --------------------------------------------------------------------------- the config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _theory_game(**extra):
+    game = {"game": "bilinear", "purpose": "theory", "dim": 2, "coupling": 1.0,
+            "steps": 5, "init": [1.0, 0.5, 0.25, -0.75]}  # fmt: skip
+    return {**game, **extra}
+
+
+def test_default_toy_games_are_the_schema_default_and_the_configs():
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["toy"]["properties"]["games"]["default"] == (
+        DEFAULT_TOY_GAMES
+    )
+    # config.yaml and paper.yaml state the default study; ci.yaml takes the default
+    for name in ("config.yaml", "paper.yaml"):
+        toy = yaml.safe_load((REPO / "config" / name).read_text())["toy"]
+        assert toy["enabled"] and toy["games"] == DEFAULT_TOY_GAMES, name
+    ci = yaml.safe_load((REPO / "config/ci.yaml").read_text())["toy"]
+    assert ci == {"enabled": True}
+    assert default_toy_runs() == toy_runs({"enabled": True})
+
+
+def test_toy_runs_from_a_config():
+    config = {"enabled": True, "games": [
+        {"game": "dirac", "steps": 3, "runs": [
+            {"methods": ["pm", "sgd"], "lr": 0.2, "gamma": 0.5},
+            {"methods": ["sgd"], "lr": 0.1, "scheme": "simultaneous"}]},
+        _theory_game(runs=[{"methods": ["pm", "omd"], "lr": "theory", "gamma": 1.0}]),
+    ]}  # fmt: skip
+    runs = toy_runs(config)
+    assert [r.relpath for r in runs] == [
+        "dirac/pm.csv", "dirac/sgd.csv", "dirac/sgd_simultaneous.csv",
+        "bilinear/pm.csv", "bilinear/omd.csv",
+    ]  # fmt: skip
+    assert toy_relpaths(config) == [r.relpath for r in runs]
+    pm, sgd = runs[0], runs[1]
+    assert (pm.lr_g, pm.lr_d, pm.gamma, pm.init, pm.purpose) == (
+        0.2, 0.2, 0.5, None, "figure"
+    )  # fmt: skip
+    assert sgd.gamma is None  # sgd takes no γ: the group's γ is not passed to it
+    assert runs[2].scheme == "simultaneous"
+    assert runs[3].lr_g == pytest.approx(0.5) and runs[3].purpose == "theory"
+    assert runs[4].lr_g == pytest.approx(1 / (2 * math.sqrt(2)))
+    assert runs[4].gamma is None
+    assert runs[3].init == (1.0, 0.5, 0.25, -0.75) and runs[3].dim == 2
+    assert "--init" not in " ".join(pm.cli_args("x.csv"))  # the game's own start
+    assert pm.run().steps == 3
+
+
+@pytest.mark.parametrize(
+    "games, match",
+    [
+        ([], r"Invalid toy\.games: \[\]"),
+        ([{"game": "saddle", "steps": 1, "runs": [{"methods": ["sgd"], "lr": 0.1}]}],
+         r"Invalid toy\.games\[0\]\.game: 'saddle' \(allowed: bilinear"),
+        ([{"game": "dirac", "runs": [{"methods": ["sgd"], "lr": 0.1}]}],
+         r"Invalid toy\.games\[0\]\.steps: missing"),
+        ([{"game": "dirac", "steps": 1, "runs": [{"methods": ["sgd"], "lr": 0.1}],
+           "seed": 1}], r"Invalid toy\.games\[0\]\.seed"),
+        ([{"game": "dirac", "steps": -1, "runs": [{"methods": ["sgd"], "lr": 0.1}]}],
+         r"Invalid toy\.games\[0\]\.steps: -1"),
+        ([{"game": "cg_paper", "dim": 2, "steps": 1,
+           "runs": [{"methods": ["sgd"], "lr": 0.1}]}],
+         r"Invalid toy\.games\[0\]\.dim: 2 \(allowed: only bilinear, quadratic\)"),
+        ([_theory_game(init=[1.0, 2.0], runs=[{"methods": ["sgd"], "lr": 0.1}])],
+         r"Invalid toy\.games\[0\]\.init: \[1\.0, 2\.0\] \(allowed: 4 finite"),
+        ([_theory_game(runs=[])], r"Invalid toy\.games\[0\]\.runs: \[\]"),
+        ([_theory_game(runs=[{"methods": ["nope"], "lr": 0.1}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.methods: 'nope'"),
+        ([_theory_game(runs=[{"methods": "sgd", "lr": 0.1}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.methods: 'sgd'"),
+        ([_theory_game(runs=[{"methods": ["sgd"], "lr": 0.0}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.lr: 0\.0"),
+        ([_theory_game(runs=[{"methods": ["sgd"], "lr": "1e-3"}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.lr: '1e-3'"),
+        ([_theory_game(runs=[{"methods": ["sgd"]}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.lr: missing"),
+        ([_theory_game(runs=[{"methods": ["pm"], "lr": 0.1, "gamma": -1}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.gamma: -1"),
+        ([_theory_game(runs=[{"methods": ["sgd"], "lr": 0.1, "scheme": "implicit"}])],
+         r"Invalid toy\.games\[0\]\.runs\[0\]\.scheme: 'implicit'"),
+        ([_theory_game(runs=[{"methods": ["sgd"], "lr": 0.1},
+                             {"methods": ["sgd"], "lr": 0.2}])],
+         r"Invalid toy\.games: 'bilinear/sgd\.csv' \(allowed: one run per output"),
+    ],
+)  # fmt: skip
+def test_bad_toy_config_is_one_line_naming_the_key(games, match):
+    with pytest.raises(ValueError, match=match) as err:
+        toy_relpaths({"enabled": True, "games": games})
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match=match):
+        toy_runs({"games": games})
+
+
+def test_theory_lr_needs_a_theorem_and_unknown_keys_are_refused():
+    games = [{"game": "cg_paper", "steps": 1,
+              "runs": [{"methods": ["sgd"], "lr": "theory"}]}]  # fmt: skip
+    assert toy_relpaths({"games": games}) == ["cg_paper/sgd.csv"]  # planning: no lr
+    with pytest.raises(ValueError, match="Invalid theory run: cg_paper/sgd"):
+        toy_runs({"games": games})
+    with pytest.raises(ValueError, match=r"Invalid toy\.runs"):
+        toy_relpaths({"enabled": True, "runs": []})
+
+
+def test_read_toy_config(tmp_path):
+    assert read_toy_config('{"enabled": false}') == {"enabled": False}
+    path = tmp_path / "toy.json"
+    path.write_text(json.dumps({"games": DEFAULT_TOY_GAMES}))
+    assert read_toy_config(str(path)) == {"games": DEFAULT_TOY_GAMES}
+    # text not starting with "{" is a path
+    for bad, match in ((str(tmp_path / "none.json"), "a JSON file"),
+                       ("{nope", "JSON"), ("[1]", "a JSON file")):  # fmt: skip
+        with pytest.raises(ValueError, match=f"Invalid toy config: .*{match}"):
+            read_toy_config(bad)
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"Invalid toy config: \[1, 2\]"):
+        read_toy_config(str(path))
+
+
+def test_planning_the_toy_study_does_not_import_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from cggan.toy import toy_relpaths\n"
+        "print(len(toy_relpaths({'enabled': True})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)  # fmt: skip
+    assert out.stdout.strip() == "30"
+
+
+def test_toy_rules_are_shell_only():
+    text = (REPO / "workflow/rules/toy.smk").read_text()
+    assert "run:" not in text and text.count("shell:") == 2
+    assert "--toy-config {params.toy:q} --out-dir {TOY:q}" in text

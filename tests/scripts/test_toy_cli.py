@@ -2,6 +2,7 @@
 
 import csv
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -178,6 +179,7 @@ def test_subprocess_exit_code_and_help(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
     assert bad.stderr.startswith("error: Invalid")
@@ -189,7 +191,11 @@ def test_subprocess_exit_code_and_help(tmp_path):
     for script in ("toy.py", "toy_report.py"):
         code_s = code.replace("toy_report.py", script)
         res = subprocess.run(
-            [sys.executable, "-c", code_s], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", code_s],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert res.returncode == 0, res.stderr
         assert "--out" in res.stdout
@@ -240,3 +246,95 @@ def test_toy_report_writes_table_and_figure(tmp_path, monkeypatch):
     ) == 5
     assert len(read(tmp_path / "tables" / "toy_theory.csv")) == 6
     assert (tmp_path / "plots" / "toy.png").stat().st_size > 0
+
+
+SMALL_TOY = {
+    "enabled": True,
+    "games": [
+        {"game": "cg_paper", "steps": 5, "init": [2.0, -4.0],
+         "runs": [{"methods": ["sgd", "pm"], "lr": 0.001, "gamma": 0.001}]},
+        {"game": "bilinear", "purpose": "theory", "dim": 2, "coupling": 1.0,
+         "steps": 20, "init": [1.0, 0.5, 0.25, -0.75],
+         "runs": [{"methods": ["sgd"], "scheme": "simultaneous", "lr": "theory"},
+                  {"methods": ["omd"], "lr": "theory"}]},
+    ],
+}  # fmt: skip
+SMALL_PATHS = ["cg_paper/sgd.csv", "cg_paper/pm.csv", "bilinear/sgd_simultaneous.csv",
+               "bilinear/omd.csv"]  # fmt: skip
+
+
+def test_toy_config_runs_every_run_and_logs_its_command(tmp_path, capsys):
+    import shlex
+
+    out_dir = tmp_path / "toy"
+    config = json.dumps(SMALL_TOY)
+    assert toy.main(["--toy-config", config, "--out-dir", str(out_dir)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(SMALL_PATHS)
+    written = [p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.csv")]
+    assert sorted(written) == sorted(SMALL_PATHS)
+    # each logged command writes the same bytes on its own
+    for line, relpath in zip(lines, SMALL_PATHS):
+        argv = shlex.split(line.split("scripts/toy.py ", 1)[1])
+        assert argv[-1] == str(out_dir / relpath)
+        argv[-1] = str(tmp_path / "again.csv")
+        assert toy.main(argv) == 0
+        assert (tmp_path / "again.csv").read_bytes() == (out_dir / relpath).read_bytes()
+    assert len(read(out_dir / "bilinear/omd.csv")) == 21
+
+
+def test_toy_config_from_a_file(tmp_path):
+    path = tmp_path / "toy.json"
+    path.write_text(json.dumps(SMALL_TOY))
+    assert toy.main(["--toy-config", str(path), "--out-dir", str(tmp_path / "t")]) == 0
+    assert (tmp_path / "t" / "cg_paper" / "pm.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--toy-config", "{}"], "Invalid arguments: --out-dir missing"),
+        (["--toy-config", "{}", "--out-dir", "d", "--game", "dirac"],
+         "Invalid arguments: --game"),
+        (["--game", "dirac", "--method", "sgd", "--lr", "0.1", "--out", "x.csv"],
+         "Invalid arguments: --steps missing"),
+        (["--game", "dirac", "--method", "sgd", "--lr", "0.1", "--steps", "1",
+          "--out", "x.csv", "--out-dir", "d"], "Invalid arguments: --out-dir"),
+        ([], "Invalid arguments: --game, --method, --steps, --out missing"),
+        (["--toy-config", '{"games": []}', "--out-dir", "d"], "Invalid toy.games: []"),
+        (["--toy-config", "{nope", "--out-dir", "d"], "Invalid toy config"),
+        (["--toy-config", json.dumps({"games": [{"game": "cg_paper", "steps": 1, "runs": [
+            {"methods": ["sgd"], "lr": "theory"}]}]}), "--out-dir", "d"],
+         "Invalid theory run: cg_paper/sgd"),
+    ],
+)  # fmt: skip
+def test_toy_modes_and_config_errors_one_line_exit_2(tmp_path, capsys, argv, match):
+    monkey_cwd = tmp_path / "cwd"
+    monkey_cwd.mkdir()
+    argv = [a if a not in ("d", "x.csv") else str(monkey_cwd / a) for a in argv]
+    assert run_cli(toy, argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and match in err, err
+    assert not any(monkey_cwd.iterdir())  # nothing written
+
+
+def test_toy_report_reads_the_configured_runs(tmp_path):
+    config = json.dumps(SMALL_TOY)
+    assert toy.main(["--toy-config", config, "--out-dir", str(tmp_path / "toy")]) == 0
+    code = toy_report.main([
+        "--toy-dir", str(tmp_path / "toy"), "--toy-config", config,
+        "--out-table", str(tmp_path / "t.md"), "--out-figure", str(tmp_path / "f.png"),
+    ])  # fmt: skip
+    assert code == 0
+    rows = read(tmp_path / "t.csv")
+    assert [(r["game"], r["method"]) for r in rows] == [
+        ("bilinear", "sgd_simultaneous"), ("bilinear", "omd")
+    ]  # fmt: skip
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("script", ["toy.py", "toy_report.py"])
+def test_scripts_are_thin(script):
+    text = (ROOT / "scripts" / script).read_text()
+    assert len(text.splitlines()) <= 60
+    assert text.count("return cli_") == 1  # one library call

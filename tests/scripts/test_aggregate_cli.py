@@ -272,3 +272,23 @@ def test_an_unreadable_calibration_is_one_error_line_naming_it(tmp_path):
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: unreadable")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_script_is_thin_and_the_library_call_is_the_cli(tmp_path, capsys):
+    from cggan.results.aggregate import cli_aggregate
+
+    text = SCRIPT.read_text()
+    assert len(text.splitlines()) <= 60 and text.count("cli_aggregate(") == 1
+    # the library function is the command: same exit codes, same error lines
+    results, sel, config = configured_study(tmp_path)
+    out = tmp_path / "out"
+    code = cli_aggregate(study_config=json.dumps(config), selection_dir=sel,
+                         results_root=str(results), out_dir=out, no_plots=True)  # fmt: skip
+    assert code == 0 and (out / "tables" / "paper_table.md").is_file()
+    assert capsys.readouterr().out.startswith("aggregate: ")
+    assert cli_aggregate(study_config=json.dumps(config), out_dir=out) == 2
+    assert capsys.readouterr().err == (
+        "error: Invalid --selection-dir: missing (--study-config needs it)\n"
+    )
+    assert cli_aggregate(runs_dir=tmp_path, out_dir=out, toy_dir=tmp_path / "no") == 2
+    assert capsys.readouterr().err.startswith("error: Invalid --toy-dir")

@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--toy-dir", type=Path, help="results/toy (checked only)")
     add("--out-dir", type=Path, required=True,
         help="where tables/, plots/ and metrics.json go")
-    add("--top-k", type=int, help="k of the Top-k mean (default: the config's, else 10)")
+    add("--top-k", type=int,
+        help="k of the Top-k mean (default: the config's, else 10)")
     add("--confidence", type=float, help="level of the seeds' percentile-bootstrap "
         "interval (default: the config's, else 0.95)")
     add("--rank-by", choices=("final", "best"), help="rank sweep runs by their final "

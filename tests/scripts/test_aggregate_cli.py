@@ -283,7 +283,8 @@ def test_the_script_is_thin_and_the_library_call_is_the_cli(tmp_path, capsys):
     results, sel, config = configured_study(tmp_path)
     out = tmp_path / "out"
     code = cli_aggregate(study_config=json.dumps(config), selection_dir=sel,
-                         results_root=str(results), out_dir=out, no_plots=True)  # fmt: skip
+                         results_root=str(results), out_dir=out,
+                         no_plots=True)  # fmt: skip
     assert code == 0 and (out / "tables" / "paper_table.md").is_file()
     assert capsys.readouterr().out.startswith("aggregate: ")
     assert cli_aggregate(study_config=json.dumps(config), out_dir=out) == 2

@@ -1,4 +1,4 @@
-"""scripts/toy.py and scripts/toy_report.py: the stable interface, errors, exit codes."""
+"""scripts/toy.py and scripts/toy_report.py: stable interface, errors, exit codes."""
 
 import csv
 import importlib.util
@@ -303,8 +303,8 @@ def test_toy_config_from_a_file(tmp_path):
         ([], "Invalid arguments: --game, --method, --steps, --out missing"),
         (["--toy-config", '{"games": []}', "--out-dir", "d"], "Invalid toy.games: []"),
         (["--toy-config", "{nope", "--out-dir", "d"], "Invalid toy config"),
-        (["--toy-config", json.dumps({"games": [{"game": "cg_paper", "steps": 1, "runs": [
-            {"methods": ["sgd"], "lr": "theory"}]}]}), "--out-dir", "d"],
+        (["--toy-config", json.dumps({"games": [{"game": "cg_paper", "steps": 1,
+            "runs": [{"methods": ["sgd"], "lr": "theory"}]}]}), "--out-dir", "d"],
          "Invalid theory run: cg_paper/sgd"),
     ],
 )  # fmt: skip

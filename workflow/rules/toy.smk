@@ -1,15 +1,16 @@
-# Toy games (cggan.toy): every run of the config's toy: section (cggan.toy.toy_runs: per
-# game, groups of methods at a learning rate or Liang & Stokes' theory step size), then the
-# theory-check table and the CG paper's toy figure.
+# Toy games (cggan.toy): every run of the config's toy: section (cggan.toy.toy_runs:
+# per game, groups of methods at a learning rate or Liang & Stokes' theory step
+# size), then the theory-check table and the CG paper's toy figure.
 #
-# The trajectories take milliseconds each, Python + torch start-up seconds: toy_games runs
-# them all in ONE process (scripts/toy.py --toy-config) instead of one per run; its log
-# records the equivalent single-run scripts/toy.py command of each. The run list is
-# torch-free (cggan.toy.toy_relpaths) and only built when toy.enabled is true.
+# The trajectories take milliseconds each, Python + torch start-up seconds:
+# toy_games runs them all in ONE process (scripts/toy.py --toy-config) instead of one
+# per run; its log records the equivalent single-run scripts/toy.py command of each.
+# The run list is torch-free (cggan.toy.toy_relpaths) and only built when
+# toy.enabled is true.
 
 TOY = f"{RESULTS}/toy"
-# What the toy jobs rebuild their run list from: the toy section only, so that a change
-# elsewhere in the study reruns no toy job (and a change of the toy section reruns them).
+# What the toy jobs rebuild their run list from: the toy section only, so that a
+# change elsewhere in the study reruns no toy job (a change of the section reruns them).
 TOY_JSON = json.dumps(config["toy"], sort_keys=True, separators=(",", ":"))
 
 
@@ -28,7 +29,7 @@ TOY_RELPATHS = _toy_relpaths()
 
 
 def toy_trajectories():
-    """The CSVs of the configured toy runs: toy_games writes them, toy_report reads them."""
+    """The CSVs of the configured toy runs (toy_games writes, toy_report reads them)."""
     return [f"{TOY}/{relpath}" for relpath in TOY_RELPATHS]
 
 

@@ -114,7 +114,8 @@ def cli_toy(
     """
     single = {"game": game, "method": method, "scheme": scheme, "lr": lr,
               "lr_g": lr_g, "lr_d": lr_d, "gamma": gamma, "dim": dim,
-              "coupling": coupling, "steps": steps, "init": init, "out": out}  # fmt: skip
+              "coupling": coupling, "steps": steps, "init": init,
+              "out": out}  # fmt: skip
     try:
         _check_mode(toy_config, out_dir, single)
         if toy_config is not None:

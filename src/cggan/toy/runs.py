@@ -77,8 +77,8 @@ DEFAULT_TOY_GAMES: list[dict[str, Any]] = [
          "sgd", "momentum", "adam", "cg_fr", "cg_fr_authors", "cg_prp",
          "cg_prp_authors", "cg_hs", "cg_hs_authors", "cg_dy", "cg_dy_authors",
          "cg_hs_dy", "cg_hs_dy_authors", "cg_fr_prp", "cg_fr_prp_authors", "cg_hz",
-         "cg_hz_authors", "nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm", "co",
-         "iu"], "lr": 0.001, "gamma": 0.001}]},
+         "cg_hz_authors", "nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm",
+         "co", "iu"], "lr": 0.001, "gamma": 0.001}]},
     # SGA (sgd, simultaneous) diverges at every η; omd, pm, co, iu at Theorems 3-6.
     {"game": "bilinear", **_THEORY_GAME, "runs": [
         {"methods": ["sgd"], "scheme": "simultaneous", "lr": "theory"},

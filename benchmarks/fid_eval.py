@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--threads", type=int, default=1, help="torch and BLAS threads")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--repeats", type=int, default=2,
+    p.add_argument("--repeats", type=int, default=3,
                    help="repeats of ours and bare, interleaved")  # fmt: skip
     return p
 

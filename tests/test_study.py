@@ -9,6 +9,7 @@ import math
 import pytest
 
 from cggan import study as cs
+from cggan.existing_runs import first_difference
 
 
 def make_config(**overrides):
@@ -185,7 +186,7 @@ def test_run_spec_of_an_existing_run_stored_before_the_fid_protocol_keys_matches
     stored = json.loads(json.dumps(wanted))
     for key in ("extractor", "dims", "reference_split", "reference_n", "preprocessing"):
         del stored["eval"][key]  # a summary.json written before these keys existed
-    assert cs._first_difference(with_added_keys(stored, wanted), wanted) is None
+    assert first_difference(with_added_keys(stored, wanted), wanted) is None
     assert spec_difference(stored, wanted) == []
 
 

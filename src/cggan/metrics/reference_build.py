@@ -30,8 +30,9 @@ __all__ = ["compute_reference_stats"]
 log = logging.getLogger(__name__)
 
 
-def _images(dataset: str, data_root: Any, split: str, image_size: int, n: int | None):
-    """The dataset split, its size and the number of images to use."""
+def _images(dataset: str, data_root: Any, split: str, image_size: int,
+            n: int | None, seed: int):  # fmt: skip
+    """The split and its ``n`` images used (a seeded random subset, or all of it)."""
     from cggan.data import load_dataset
 
     data = load_dataset(dataset, root=data_root, split=split, image_size=image_size)
@@ -44,13 +45,19 @@ def _images(dataset: str, data_root: Any, split: str, image_size: int, n: int | 
             f"Invalid n: {n} (the {dataset} {split} split has {n_total} images; "
             f"allowed: 2 to {n_total})"
         )
-    return data, n_total, n
+    if n == n_total:
+        return data, data.x
+    gen = torch.Generator().manual_seed(seed)
+    return data, data.x[torch.randperm(n_total, generator=gen)[:n]]
 
 
-def _classifier(out: Path, data, *, dataset, data_root, split, image_size, seed,
+def _classifier(out: Path, data, *, dataset, data_root, split, dims, image_size, seed,
                 epochs, min_accuracy, device) -> tuple[feat.FeatureExtractor, dict]:
     """Train the domain classifier, check its test accuracy, save it beside ``out``."""
     from cggan.data import load_dataset
+
+    if dims not in (None, 128):
+        raise ValueError(f"Invalid dims: {dims} (the classifier extractor has 128)")
 
     def load(name: str):
         return load_dataset(dataset, root=data_root, split=name, image_size=image_size)
@@ -92,62 +99,55 @@ def compute_reference_stats(
 ) -> ReferenceStats:
     """Compute and write the reference statistics of a dataset split.
 
-    Writes ``out`` (.npz: μ, Σ, R = Σ^½, a seeded subset of the real features for KID)
-    and ``out`` with suffix .json (protocol and the npz's sha256). With the classifier
-    extractor it first trains the domain classifier on the train split, checks its
-    test accuracy and saves it as ``<out stem>-classifier.pt``.
+    Writes ``out`` (.npz: μ, Σ, R = Σ^½, seeded real features for KID) and its .json
+    (protocol, the npz's sha256). The classifier extractor is first trained on the
+    train split (``epochs``), must reach ``min_accuracy`` on the test split, and is
+    saved as ``<out stem>-classifier.pt``.
 
     Args:
-        out: the .npz to write.
-        dataset, data_root, image_size, split: the images (``cggan.data``).
-        extractor: ``"classifier"`` or ``"inception"``.
-        n: real images used, a seeded random subset (default: the whole split).
-        dims: Inception block 64|192|768|2048 (default 2048); the classifier has 128.
-        inception_weights: weights file (else $CGGAN_INCEPTION_WEIGHTS, else torch hub).
-        seed: subset choice and classifier training seed.
-        min_accuracy: the classifier's test accuracy must reach this.
-        epochs: classifier training epochs.
-        batch_size: images per forward pass.
-        device: where the networks run.
+        dataset, data_root, image_size, split: the images (``cggan.data``); ``n`` of
+            them, a subset drawn with ``seed`` (default: the whole split).
+        extractor: ``"classifier"`` (128-d) or ``"inception"`` (``dims`` 64, 192, 768
+            or 2048, default 2048; ``inception_weights`` else $CGGAN_INCEPTION_WEIGHTS,
+            else the torch hub cache).
+        seed, batch_size, device: subset and training seed, images per forward
+            pass, where the networks run.
 
     Returns:
         The statistics as written (read back and verified).
 
     Raises:
-        ValueError: bad arguments; RuntimeError: the classifier is too inaccurate
-        (nothing is written then).
+        ValueError: bad arguments.
+        RuntimeError: the classifier is too inaccurate (nothing is written).
     """
     out = Path(out)
     if out.suffix != ".npz":
         raise ValueError(f"Invalid out: {out} (expected a .npz path)")
-    device = torch.device(device)
-    data, n_total, n = _images(dataset, data_root, split, image_size, n)
-    extra: dict[str, Any] = {}
+    data, images = _images(dataset, data_root, split, image_size, n, seed)
     if extractor == "classifier":
-        if dims not in (None, 128):
-            raise ValueError(f"Invalid dims: {dims} (the classifier extractor has 128)")
         net, extra = _classifier(
-            out, data, dataset=dataset, data_root=data_root, split=split,
+            out, data, dataset=dataset, data_root=data_root, split=split, dims=dims,
             image_size=image_size, seed=seed, epochs=epochs,
             min_accuracy=min_accuracy, device=device,
         )  # fmt: skip
     else:
-        net = feat.build_extractor(
-            extractor, weights=inception_weights, dims=dims or 2048, device=device
-        )
-    gen = torch.Generator().manual_seed(seed)
-    idx = torch.arange(n_total)
-    if n < n_total:
-        idx = torch.randperm(n_total, generator=gen)[:n]
-    feats = feat.extract_features(net, data.x[idx], n, batch_size)
+        net, extra = feat.build_extractor(extractor, weights=inception_weights,
+                                          dims=dims or 2048, device=device), {}
+    feats = feat.extract_features(net, images, len(images), batch_size)
+    protocol = reference_protocol(
+        dataset=dataset, split=split, n=len(images), image_size=image_size,
+        channels=int(images.shape[1]), extractor=net, seed=seed,
+    )  # fmt: skip
+    return _write(out, feats, protocol, extra, seed)
+
+
+def _write(out: Path, feats, protocol: dict, extra: dict, seed: int) -> ReferenceStats:
+    """μ, Σ (and R, in save_reference_stats) and seeded KID rows of ``feats``."""
     mu, sigma = compute_statistics(feats)
+    n = len(feats)
     rows = np.random.default_rng(seed).choice(
         n, min(n, KID_REFERENCE_FEATURES), replace=False
     )
-    protocol = reference_protocol(
-        dataset=dataset, split=split, n=n, image_size=image_size,
-        channels=int(data.x.shape[1]), extractor=net, seed=seed,
-    )  # fmt: skip
     save_reference_stats(
         out, mu, sigma, protocol, kid_features=feats[np.sort(rows)], extra=extra
     )

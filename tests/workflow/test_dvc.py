@@ -19,7 +19,7 @@ DVC = str(BIN / "dvc")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t"}
 TRACKED = ("results/data", "results/fid_stats", "results/runs", "results/selection",
-           "results/toy", "results/tables", "results/plots")
+           "results/toy", "results/calibration", "results/tables", "results/plots")
 
 
 def git(*args, cwd):

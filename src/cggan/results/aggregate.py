@@ -42,6 +42,7 @@ from cggan.results.claims import claims_table, render_claims
 from cggan.results.metrics_file import metrics_json
 from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
+from cggan.results.published import published_experiments, write_published_tables
 from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
 from cggan.study import Study
 
@@ -309,6 +310,7 @@ def aggregate_study(
 
     Each FID experiment's calibration is read from ``Study.calibration_path``: a
     missing file is "not measured", an unreadable one stops with a line naming it.
+    An experiment that sets ``published`` adds :mod:`cggan.results.published`'s table.
 
     Args:
         config: the resolved study configuration (schema defaults filled in).
@@ -323,6 +325,7 @@ def aggregate_study(
         ValueError: see :func:`study_run_dirs`, :func:`aggregate` and
             :func:`cggan.results.calibration.read_calibration`.
     """
+    published = published_experiments(config)  # checked before anything is written
     run_dirs, selections = study_run_dirs(config, selection_dir, results=results)
     calibration = calib.study_calibration(Study(config, results=results))
     options = config.get("aggregate") or {}
@@ -333,8 +336,11 @@ def aggregate_study(
     }
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
-    return aggregate(run_dirs, selections, out_dir, plots=plots,
-                     calibration=calibration, **chosen)  # fmt: skip
+    result = aggregate(run_dirs, selections, out_dir, plots=plots,
+                       calibration=calibration, **chosen)  # fmt: skip
+    result.paths += write_published_tables(result.paper, published,
+                                           Path(out_dir) / "tables")  # fmt: skip
+    return result
 
 
 def _cli_run(

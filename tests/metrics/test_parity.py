@@ -59,6 +59,11 @@ def test_fid_equals_pytorch_fid_cli(tmp_path):
     ]
     ours, status = fid.frechet_distance(*stats[0], *stats[1])
     assert status == "ok"
+    # The evaluator's fast path (cached root of the first covariance) agrees.
+    fast, status = fid.frechet_distance(
+        *stats[0], *stats[1], sqrt_sigma1=fid.sqrt_psd(stats[0][1])
+    )
+    assert status == "ok" and abs(fast - ours) <= 1e-6 * abs(ours)
 
     env = dict(os.environ, TORCH_HOME=str(torch_home), OMP_NUM_THREADS="1")
     proc = subprocess.run(

@@ -12,8 +12,18 @@ BETA_EXPERIMENTS = [
 ]
 
 
+# Experiments set beside published numbers (config key `published`: a replication arm).
+PUBLISHED = [e for e in STUDY.experiments if STUDY.experiment(e).get("published")]
+
+
+def published_outputs():
+    if not PUBLISHED:
+        return []
+    return [f"{TABLES}/published_vs_reproduced.{ext}" for ext in ("md", "csv")]
+
+
 def aggregate_outputs():
-    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json"]
+    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json", *published_outputs()]
 
 
 rule aggregate:
@@ -76,6 +86,7 @@ rule aggregate:
         beta_data=expand(
             f"{PLOTS}/data/beta_{{experiment}}.csv", experiment=BETA_EXPERIMENTS
         ),
+        published=published_outputs(),
         curves=report(
             expand(f"{PLOTS}/curves_{{experiment}}.png", experiment=STUDY.experiments),
             caption="../report/curves.rst",

@@ -1,4 +1,5 @@
-"""Tests for cggan.metrics.features: weights resolution and checks, classifier, extraction."""
+"""Tests for cggan.metrics.features: weights resolution and checks, classifier,
+extraction."""
 
 from __future__ import annotations
 
@@ -179,7 +180,9 @@ def test_features_module_does_not_import_fid():
     import subprocess
     import sys
 
-    code = "import sys, cggan.metrics.features; print('cggan.metrics.fid' in sys.modules)"
+    code = (
+        "import sys, cggan.metrics.features; print('cggan.metrics.fid' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -172,7 +172,7 @@ def test_square_root_is_cached_and_tied_to_sigma(tmp_path):
 
 
 def _rewrite_npz(path, **arrays):
-    """Replace the npz's arrays and re-record its sha256 (a consistent but wrong file)."""
+    """Replace the npz's arrays and re-record its sha256 (consistent but wrong)."""
     with np.load(path) as npz:
         data = {k: npz[k] for k in npz.files}
     data.update(arrays)

@@ -158,7 +158,9 @@ def test_statuses_on_the_fast_path():
     )
     assert math.isnan(value) and status == "nonfinite"
     bad = np.diag([1.0, -4.0])  # not a covariance: imaginary square root
-    value, status = frechet_distance(np.zeros(2), eye, np.zeros(2), bad, sqrt_sigma1=eye)
+    value, status = frechet_distance(
+        np.zeros(2), eye, np.zeros(2), bad, sqrt_sigma1=eye
+    )
     assert math.isnan(value) and status == "complex"
     # By hand: N(0, diag(1, 4)) vs N(0, diag(4, 1)): 5 + 5 - 2 (2 + 2) = 2.
     value, status = frechet_distance(

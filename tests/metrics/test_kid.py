@@ -11,7 +11,8 @@ from cggan.metrics.kid import (
 
 
 def _direct_mmd2(x, y):
-    # Written out pair by pair from Bińkowski et al. (2018), eq. for the unbiased estimator.
+    # Written out pair by pair from Bińkowski et al. (2018), eq. for the unbiased
+    # estimator.
     m, d = len(x), x.shape[1]
     k = lambda a, b: (a @ b / d + 1.0) ** 3  # noqa: E731
     sxx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j)

@@ -12,7 +12,6 @@ import math
 
 import pytest
 import torch
-
 from tests.optim.host_sync import forbid_host_sync
 
 from cggan.optim import BETA_RULES, ConjugateGradient

@@ -11,7 +11,6 @@ import io
 
 import pytest
 import torch
-
 from tests.optim.host_sync import forbid_host_sync
 from tests.optim.test_cg import (
     QUAD2_LR,

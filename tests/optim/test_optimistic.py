@@ -6,7 +6,6 @@ import io
 
 import pytest
 import torch
-
 from tests.optim.host_sync import forbid_host_sync
 
 from cggan.optim import Optimistic

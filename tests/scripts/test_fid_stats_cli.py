@@ -1,4 +1,5 @@
-"""Tests of scripts/fid_stats.py: files written, recorded accuracy, protocol, error exits."""
+"""Tests of scripts/fid_stats.py: files written, recorded accuracy, protocol, error
+exits."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _no_weights(monkeypatch, tmp_path):
 
 
 def digits_args(tmp_path, extractor, *extra, data_root=None):
-    """The CLI arguments every test shares: digits 16x16 with one extractor, plus ``extra``."""
+    """The CLI arguments every test shares: digits 16x16, one extractor, ``extra``."""
     root = data_root if data_root is not None else tmp_path / "data"
     return ["--dataset", "digits", "--data-root", str(root), "--image-size", "16",
             "--extractor", extractor, *extra]
@@ -163,7 +164,8 @@ def test_inception_stats_with_fixture_weights(tmp_path, monkeypatch):
     out = tmp_path / "s.npz"
     rc = load_cli().main(
         digits_args(tmp_path, "inception",
-            "--inception-weights", str(weights), "--dims", "64", "--n", "40", "--out", str(out))
+            "--inception-weights", str(weights), "--dims", "64", "--n", "40",
+            "--out", str(out))
     )
     assert rc == 0
     ref = load_reference_stats(

@@ -17,8 +17,8 @@ import torch
 from torch import Tensor
 
 from cggan.optim.base import (
-    PlayerOptimizer,
     SCOPES,
+    PlayerOptimizer,
     check_choice,
     check_interval,
     check_lr,

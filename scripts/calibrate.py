@@ -36,16 +36,24 @@ def main(argv: list[str] | None = None) -> int:
 
     set_threads(args.threads)
     try:
-        record = calibrate(args.stats, dataset=args.dataset, image_size=args.image_size,
-                           data_root=args.data_root, reference_split=args.reference_split,
-                           n=args.n, batch_size=args.batch_size,
-                           device=str(get_device(args.device)),
-                           inception_weights=args.inception_weights)
+        record = calibrate(
+            args.stats,
+            dataset=args.dataset,
+            image_size=args.image_size,
+            data_root=args.data_root,
+            reference_split=args.reference_split,
+            n=args.n,
+            batch_size=args.batch_size,
+            device=str(get_device(args.device)),
+            inception_weights=args.inception_weights,
+        )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-             for k, v in record.items()}
+    clean = {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+        for k, v in record.items()
+    }
     atomic_write_json(args.out, clean)
     print(json.dumps(clean))
     return 0

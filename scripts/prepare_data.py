@@ -16,13 +16,26 @@ DATASET_NAMES = ("digits", "ring8", "grid25", "mnist", "cifar10", "celeba")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}")
-    parser.add_argument("--root", required=True, help="data cache root (dataset in ROOT/NAME)")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="image height = width (default: the dataset's default)")
-    parser.add_argument("--download", action="store_true",
-                        help="download missing source files (checksum-verified)")
-    parser.add_argument("--seed", type=int, default=0, help="sampling seed (2-D mixtures)")
+    parser.add_argument(
+        "--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}"
+    )
+    parser.add_argument(
+        "--root", required=True, help="data cache root (dataset in ROOT/NAME)"
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        help="image height = width (default: the dataset's default)",
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download missing source files (checksum-verified)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="sampling seed (2-D mixtures)"
+    )
     return parser
 
 
@@ -32,13 +45,22 @@ def main(argv: list[str] | None = None) -> int:
     from cggan.data import prepare_dataset
 
     try:
-        manifest = prepare_dataset(args.dataset, root=args.root, image_size=args.image_size,
-                                   download=args.download, seed=args.seed)
+        manifest = prepare_dataset(
+            args.dataset,
+            root=args.root,
+            image_size=args.image_size,
+            download=args.download,
+            seed=args.seed,
+        )
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(json.dumps({k: manifest[k] for k in ("name", "image_size")}
-                     | {s: e["n"] for s, e in manifest["splits"].items()}))
+    print(
+        json.dumps(
+            {k: manifest[k] for k in ("name", "image_size")}
+            | {s: e["n"] for s, e in manifest["splits"].items()}
+        )
+    )
     return 0
 
 

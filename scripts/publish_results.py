@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--config", type=Path, required=True, help="the study's config file")
     p.add_argument("--dest", type=Path, required=True, help="e.g. docs/results/laptop")
-    p.add_argument("--started", type=float, required=True, help="unix time of the start")
+    p.add_argument(
+        "--started", type=float, required=True, help="unix time of the start"
+    )
     p.add_argument("--cores", type=int, required=True, help="snakemake --cores")
     args = p.parse_args(argv)
     import yaml
@@ -29,16 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     from cggan.study import Study
 
     config = yaml.safe_load(args.config.read_text())
-    validate(config, str(Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml"))
+    validate(
+        config, str(Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml")
+    )
     study = Study(config)
     args.dest.mkdir(parents=True, exist_ok=True)
     copied = publish_outputs(study.out_dir, args.dest)
     if not copied:
         print(f"error: nothing to publish under {study.out_dir}", file=sys.stderr)
         return 2
-    record = provenance(args.config, cores=args.cores,
-                        wall_time_s=time.time() - args.started,
-                        command=f"make laptop CONFIG={args.config}")
+    record = provenance(
+        args.config,
+        cores=args.cores,
+        wall_time_s=time.time() - args.started,
+        command=f"make laptop CONFIG={args.config}",
+    )
     record["files"] = copied
     atomic_write_json(args.dest / "provenance.json", record)
     print(f"published {len(copied)} files to {args.dest}")

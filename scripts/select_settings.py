@@ -22,10 +22,15 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--study-config", required=True,
-                        help="the study's configuration: a JSON file or JSON text")
+    parser.add_argument(
+        "--study-config",
+        required=True,
+        help="the study's configuration: a JSON file or JSON text",
+    )
     parser.add_argument("--experiment", required=True, help="experiment name")
-    parser.add_argument("--out", type=Path, required=True, help="selection JSON to write")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="selection JSON to write"
+    )
     return parser
 
 
@@ -37,15 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         study = load_study(args.study_config)
         if args.experiment not in study.experiments:
-            raise ValueError(f"Invalid --experiment: {args.experiment!r} "
-                             f"(allowed: {', '.join(study.experiments)})")
+            raise ValueError(
+                f"Invalid --experiment: {args.experiment!r} "
+                f"(allowed: {', '.join(study.experiments)})"
+            )
         record = select_experiment(study, args.experiment)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     atomic_write_json(args.out, record)
-    print(f"select: {len(record['selected'])}/{len(record['groups'])} method x rule groups "
-          f"selected -> {args.out}")
+    print(
+        f"select: {len(record['selected'])}/{len(record['groups'])} method x rule groups "
+        f"selected -> {args.out}"
+    )
     return 0
 
 

@@ -19,22 +19,46 @@ from pathlib import Path
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
-    add("--spec", required=True, action="append",
+    add(
+        "--spec",
+        required=True,
+        action="append",
         help="run spec (cggan.spec.RunSpec as JSON): a JSON file or an inline JSON "
-             "object (repeat with --out)")
-    add("--out", required=True, type=Path, action="append",
-        help="run directory (one per --spec)")
-    add("--fid-stats", type=Path, default=None,
-        help="reference statistics .npz (required when eval.metric is fid)")
-    add("--inception-weights", type=Path, default=None,
+        "object (repeat with --out)",
+    )
+    add(
+        "--out",
+        required=True,
+        type=Path,
+        action="append",
+        help="run directory (one per --spec)",
+    )
+    add(
+        "--fid-stats",
+        type=Path,
+        default=None,
+        help="reference statistics .npz (required when eval.metric is fid)",
+    )
+    add(
+        "--inception-weights",
+        type=Path,
+        default=None,
         help="pytorch-fid Inception weights (default $CGGAN_INCEPTION_WEIGHTS, "
-             "then the torch hub cache)")
+        "then the torch hub cache)",
+    )
     add("--threads", type=int, default=1, help="torch threads (default 1)")
     add("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
-    add("--fresh", action="store_true",
-        help="delete the run directory's outputs and checkpoints, start over")
-    add("--failure-exit-code", type=int, default=1,
-        help="exit code of a failed run (default 1; the workflow passes 0)")
+    add(
+        "--fresh",
+        action="store_true",
+        help="delete the run directory's outputs and checkpoints, start over",
+    )
+    add(
+        "--failure-exit-code",
+        type=int,
+        default=1,
+        help="exit code of a failed run (default 1; the workflow passes 0)",
+    )
     return parser
 
 
@@ -43,9 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     from cggan.train import train_runs  # torch only past argument parsing
 
     return train_runs(
-        args.spec, args.out, failure_exit_code=args.failure_exit_code,
-        fid_stats=args.fid_stats, inception_weights=args.inception_weights,
-        threads=args.threads, device=args.device, fresh=args.fresh,
+        args.spec,
+        args.out,
+        failure_exit_code=args.failure_exit_code,
+        fid_stats=args.fid_stats,
+        inception_weights=args.inception_weights,
+        threads=args.threads,
+        device=args.device,
+        fresh=args.fresh,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from workflow.conftest import copy_repo, snakemake  # tests/ is on sys.path (rootdir)
 
 
@@ -10,5 +11,7 @@ from workflow.conftest import copy_repo, snakemake  # tests/ is on sys.path (roo
 def ci_study(tmp_path_factory):
     """config/ci.yaml run once with 2 cores in a temporary copy; returns (dir, seconds)."""
     root = copy_repo(tmp_path_factory.mktemp("ci_study") / "repo")
-    proc = snakemake(["--configfile", "config/ci.yaml", "--cores", "2"], root, timeout=900)
+    proc = snakemake(
+        ["--configfile", "config/ci.yaml", "--cores", "2"], root, timeout=900
+    )
     return root, proc.elapsed

@@ -12,8 +12,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 #: What a user gets in a clone and may read: code, workflow, configs, profiles, tests, docs.
-SEARCHED = ("src", "scripts", "workflow", "config", "profiles", "tests", "docs",
-            "README.md", "benchmarks", "Makefile")
+SEARCHED = (
+    "src",
+    "scripts",
+    "workflow",
+    "config",
+    "profiles",
+    "tests",
+    "docs",
+    "README.md",
+    "benchmarks",
+    "Makefile",
+)
 #: A path into a directory that is not part of the repository (built in two pieces so that
 #: this file does not match itself).
 OUTSIDE = "shared" + "/"
@@ -30,8 +40,11 @@ def _searched_files() -> list[Path]:
     """The tracked files under SEARCHED (every file there outside a git checkout)."""
     try:
         out = subprocess.run(
-            ["git", "ls-files", "-z", "--", *SEARCHED], cwd=ROOT, capture_output=True,
-            check=True, timeout=60,
+            ["git", "ls-files", "-z", "--", *SEARCHED],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            timeout=60,
         ).stdout
         return [ROOT / p for p in out.decode().split("\0") if p]
     except (OSError, subprocess.SubprocessError):
@@ -40,7 +53,8 @@ def _searched_files() -> list[Path]:
             path = ROOT / name
             candidates = [path] if path.is_file() else path.rglob("*")
             files += [
-                p for p in candidates
+                p
+                for p in candidates
                 if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
             ]
         return files
@@ -96,7 +110,9 @@ def _is_workflow_output(target: Path) -> bool:
     parts = target.relative_to(ROOT / "results").parts
     if len(parts) < 2 or "_" not in parts[-1]:
         return False
-    rules = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "workflow").rglob("*.smk"))
+    rules = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "workflow").rglob("*.smk")
+    )
     stem_prefix = parts[-1].split("_", 1)[0]
     return f"/{parts[0]}" in rules and f"/{stem_prefix}_" in rules
 

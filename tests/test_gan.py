@@ -31,7 +31,9 @@ def _mean(values):
 
 def _hand_d(name: str) -> float:
     if name == "hinge":
-        return _mean([max(0.0, 1 - r) for r in REAL]) + _mean([max(0.0, 1 + f) for f in FAKE])
+        return _mean([max(0.0, 1 - r) for r in REAL]) + _mean(
+            [max(0.0, 1 + f) for f in FAKE]
+        )
     real = _mean([-_log_sigmoid(r) for r in REAL])
     fake = _mean([-_log_one_minus_sigmoid(f) for f in FAKE])
     return 0.5 * (real + fake) if name == "bce" else real + fake
@@ -47,7 +49,9 @@ def _hand_g(name: str) -> float:
 def test_losses_equal_hand_formulas(name):
     real = torch.tensor(REAL, dtype=torch.float64)
     fake = torch.tensor(FAKE, dtype=torch.float64)
-    assert discriminator_loss(name, real, fake).item() == pytest.approx(_hand_d(name), rel=1e-12)
+    assert discriminator_loss(name, real, fake).item() == pytest.approx(
+        _hand_d(name), rel=1e-12
+    )
     assert generator_loss(name, fake).item() == pytest.approx(_hand_g(name), rel=1e-12)
 
 
@@ -55,8 +59,12 @@ def test_bce_is_half_of_nonsaturating_for_d_and_equal_for_g():
     real = torch.tensor(REAL)
     fake = torch.tensor(FAKE)
     ns_d = discriminator_loss("nonsaturating", real, fake)
-    assert discriminator_loss("bce", real, fake).item() == pytest.approx(0.5 * ns_d.item())
-    assert generator_loss("bce", fake).item() == pytest.approx(generator_loss("nonsaturating", fake).item())
+    assert discriminator_loss("bce", real, fake).item() == pytest.approx(
+        0.5 * ns_d.item()
+    )
+    assert generator_loss("bce", fake).item() == pytest.approx(
+        generator_loss("nonsaturating", fake).item()
+    )
 
 
 @pytest.mark.parametrize("name", LOSSES)
@@ -69,7 +77,9 @@ def test_losses_are_finite_for_huge_logits(name):
 
 
 def test_unknown_loss_is_rejected_naming_the_allowed_values():
-    with pytest.raises(ValueError, match=r"Invalid loss: 'wgan'.*bce, nonsaturating, hinge"):
+    with pytest.raises(
+        ValueError, match=r"Invalid loss: 'wgan'.*bce, nonsaturating, hinge"
+    ):
         generator_loss("wgan", torch.zeros(2))
     with pytest.raises(ValueError, match="Invalid loss"):
         GANGame(nn.Linear(2, 2), nn.Linear(2, 1), loss="wgan")
@@ -111,15 +121,21 @@ def test_undetached_d_loss_is_differentiable_in_g_for_consensus():
 
 def test_params_are_the_players_parameters():
     game = _game()
-    assert [id(p) for p in game.params_g] == [id(p) for p in game.generator.parameters()]
-    assert [id(p) for p in game.params_d] == [id(p) for p in game.discriminator.parameters()]
+    assert [id(p) for p in game.params_g] == [
+        id(p) for p in game.generator.parameters()
+    ]
+    assert [id(p) for p in game.params_d] == [
+        id(p) for p in game.discriminator.parameters()
+    ]
 
 
 def test_losses_use_the_sampled_batch_and_current_parameters():
     game = _game()
     real, z = game._real, game._z
     with torch.no_grad():
-        expected_d = discriminator_loss("bce", game.discriminator(real), game.discriminator(game.generator(z)))
+        expected_d = discriminator_loss(
+            "bce", game.discriminator(real), game.discriminator(game.generator(z))
+        )
     assert game.loss_d().item() == pytest.approx(expected_d.item())
     before = game.loss_g().item()
     with torch.no_grad():  # a D step between the two losses must be seen by loss_g
@@ -165,7 +181,9 @@ def test_alternating_step_shares_one_generator_pass_and_matches_a_fresh_one():
     with torch.no_grad():
         for p, grad in zip(g.parameters(), grads):
             p.sub_(0.1 * grad)
-    for a, b in zip([*game.params_g, *game.params_d], [*g.parameters(), *d.parameters()]):
+    for a, b in zip(
+        [*game.params_g, *game.params_d], [*g.parameters(), *d.parameters()]
+    ):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
 
 

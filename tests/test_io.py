@@ -15,7 +15,9 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
             fh.write("half-written")
             raise RuntimeError("killed mid-write")
     assert target.read_text() == "first"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
+    assert [p.name for p in tmp_path.iterdir()] == [
+        "out.txt"
+    ]  # no temporary left behind
 
 
 def test_atomic_write_json_rejects_nan(tmp_path):
@@ -31,7 +33,9 @@ def test_sha256_file_matches_hashlib(tmp_path):
 
     data = bytes(range(256)) * 5000
     (tmp_path / "b").write_bytes(data)
-    assert sha256_file(tmp_path / "b", chunk_size=1000) == hashlib.sha256(data).hexdigest()
+    assert (
+        sha256_file(tmp_path / "b", chunk_size=1000) == hashlib.sha256(data).hexdigest()
+    )
 
 
 def test_atomic_open_rejects_bad_mode(tmp_path):

@@ -62,8 +62,16 @@ def test_a_lock_held_by_a_live_snakemake_in_the_directory_is_kept(tmp_path):
 
 def test_cli_prints_the_line_and_exits_zero(tmp_path):
     _lock(tmp_path)
-    out = subprocess.run([sys.executable, str(ROOT / "scripts/unlock_stale.py"),
-                          "--workdir", str(tmp_path)], capture_output=True, text=True,
-                         env={**os.environ})
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts/unlock_stale.py"),
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
     assert out.returncode == 0
     assert "stale Snakemake lock" in out.stderr

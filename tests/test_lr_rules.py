@@ -42,7 +42,11 @@ def two_players():
 
 
 def test_every_rule_is_tested_and_reachable_by_name():
-    assert set(RULES) == set(KWARGS) == {"constant", "sqrt", "power", "step", "step_authors"}
+    assert (
+        set(RULES)
+        == set(KWARGS)
+        == {"constant", "sqrt", "power", "step", "step_authors"}
+    )
     for rule in RULES:
         opt_g, _ = two_players()
         sched = build_scheduler(opt_g, rule, "g", **KWARGS[rule])
@@ -133,7 +137,9 @@ def test_bad_input(rule, player, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_scheduler(opt_g, rule, player, **kwargs)
     if rule not in RULES:
-        with pytest.raises(ValueError, match="allowed: constant, sqrt, power, step, step_a"):
+        with pytest.raises(
+            ValueError, match="allowed: constant, sqrt, power, step, step_a"
+        ):
             rule_params(rule)
 
 
@@ -152,8 +158,11 @@ def test_the_factors_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, cggan.lr_rules as r; r.lr_factor('power', 'g', eta_g=0.5, "
-            "eta_d=0.5); print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, cggan.lr_rules as r; r.lr_factor('power', 'g', eta_g=0.5, "
+        "eta_d=0.5); print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"

@@ -55,14 +55,24 @@ def check_non_negative(key: str, value: Any) -> None:
         raise invalid(key, value, f"{key} >= 0")
 
 
-def check_interval(key: str, value: Any, low: float, high: float, *,
-                   closed_low: bool = True, closed_high: bool = False) -> None:
+def check_interval(
+    key: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    closed_low: bool = True,
+    closed_high: bool = False,
+) -> None:
     """Raise unless ``value`` lies in the interval from ``low`` to ``high``.
 
     The bounds are included as ``closed_low``/``closed_high`` say (default ``[low, high)``).
     """
-    inside = is_number(value) and (low <= value if closed_low else low < value) and (
-        value <= high if closed_high else value < high)
+    inside = (
+        is_number(value)
+        and (low <= value if closed_low else low < value)
+        and (value <= high if closed_high else value < high)
+    )
     if not inside:
         left = "[" if closed_low else "("
         right = "]" if closed_high else ")"

@@ -53,18 +53,21 @@ def _check_rule_values(rule: str, kwargs: Mapping[str, Any]) -> None:
     except ValueError as exc:
         text = str(exc)
         if text.startswith("Invalid "):
-            text = f"Invalid lr_rules.{rule}.kwargs.{text[len('Invalid '):]}"
+            text = f"Invalid lr_rules.{rule}.kwargs.{text[len('Invalid ') :]}"
         raise ValueError(text) from None
 
 
-def matched_momentum_values(methods: Mapping[str, Any], names: Iterable[str]) -> list[float]:
+def matched_momentum_values(
+    methods: Mapping[str, Any], names: Iterable[str]
+) -> list[float]:
     """The momentum values a study running ``names`` must sweep: c·β_max for every CG
     coefficient c it runs, and the baseline's 0.9 (sorted; empty without CG)."""
     coeffs = set()
     for name in names:
         if name.startswith("cg_"):
-            coeffs.update((methods.get(name) or {}).get("beta_coeff",
-                                                        [CG_DEFAULT_BETA_COEFF]))
+            coeffs.update(
+                (methods.get(name) or {}).get("beta_coeff", [CG_DEFAULT_BETA_COEFF])
+            )
     if not coeffs:
         return []
     return sorted({round(c * CG_BETA_MAX, 12) for c in coeffs} | {BASELINE_MOMENTUM})
@@ -78,14 +81,20 @@ def _check_matched_momentum(where: str, methods: Mapping[str, Any], names: list[
     if not wanted:
         return
     if "momentum" not in names:
-        raise _invalid(f"{where}.methods", names,
-                       f"a list with momentum (the matched control of CG: momentum {wanted})")
+        raise _invalid(
+            f"{where}.methods",
+            names,
+            f"a list with momentum (the matched control of CG: momentum {wanted})",
+        )
     have = (methods.get("momentum") or {}).get("momentum", [BASELINE_MOMENTUM])
     missing = [m for m in wanted if not any(math.isclose(m, h) for h in have)]
     if missing:
-        raise _invalid("methods.momentum.momentum", have,
-                       f"a list including {wanted} (CG's caps c*{CG_BETA_MAX} of its "
-                       "beta_coeff values, and 0.9)")
+        raise _invalid(
+            "methods.momentum.momentum",
+            have,
+            f"a list including {wanted} (CG's caps c*{CG_BETA_MAX} of its "
+            "beta_coeff values, and 0.9)",
+        )
 
 
 def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
@@ -96,17 +105,26 @@ def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
     """
     spec = DATASET_SPECS[e["dataset"]]
     if spec.image_sizes and e.get("image_size") not in spec.image_sizes:
-        raise _invalid(f"{where}.image_size", e.get("image_size"),
-                       f"{', '.join(map(str, spec.image_sizes))} for {e['dataset']}")
+        raise _invalid(
+            f"{where}.image_size",
+            e.get("image_size"),
+            f"{', '.join(map(str, spec.image_sizes))} for {e['dataset']}",
+        )
     allowed = MODEL_KWARGS[e["model"]]
     for key in e.get("model_kwargs") or {}:
         if key not in allowed:
-            raise _invalid(f"{where}.model_kwargs.{key}", key,
-                           f"{', '.join(allowed)} for {e['model']}")
+            raise _invalid(
+                f"{where}.model_kwargs.{key}",
+                key,
+                f"{', '.join(allowed)} for {e['model']}",
+            )
     train_n = spec.split_size("train")
     if train_n is not None and e["batch_size"] > train_n:
-        raise _invalid(f"{where}.batch_size", e["batch_size"],
-                       f"at most {train_n} (the {e['dataset']} training split)")
+        raise _invalid(
+            f"{where}.batch_size",
+            e["batch_size"],
+            f"at most {train_n} (the {e['dataset']} training split)",
+        )
     ev = e["eval"]
     if ev["metric"] != "fid":
         return
@@ -116,8 +134,11 @@ def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
         return
     for key in ("reference_n", "n_samples"):
         if ev[key] > ref_n:
-            raise _invalid(f"{where}.eval.{key}", ev[key],
-                           f"at most {ref_n} (the {e['dataset']} {split} split)")
+            raise _invalid(
+                f"{where}.eval.{key}",
+                ev[key],
+                f"at most {ref_n} (the {e['dataset']} {split} split)",
+            )
 
 
 def validate_study_config(cfg: Mapping[str, Any], methods_of) -> None:
@@ -132,8 +153,9 @@ def validate_study_config(cfg: Mapping[str, Any], methods_of) -> None:
     """
     name = cfg["study"]
     if not isinstance(name, str) or not STUDY_NAME.match(name):
-        raise _invalid("study", name,
-                       "a name matching ^[A-Za-z0-9][A-Za-z0-9_.-]*$, e.g. default")
+        raise _invalid(
+            "study", name, "a name matching ^[A-Za-z0-9][A-Za-z0-9_.-]*$, e.g. default"
+        )
     if not cfg["experiments"]:
         raise _invalid("experiments", {}, "at least one experiment")
     for method, method_cfg in cfg["methods"].items():
@@ -157,10 +179,15 @@ def _check_method(name: str, method_cfg: Mapping[str, Any]) -> None:
             continue
         allowed = METHOD_HPARAMS[name]
         if key not in allowed:
-            raise _invalid(f"methods.{name}.{key}", key,
-                           ", ".join(sorted(allowed | {"lr_d", "lr_g"})))
+            raise _invalid(
+                f"methods.{name}.{key}",
+                key,
+                ", ".join(sorted(allowed | {"lr_d", "lr_g"})),
+            )
         if not isinstance(values, list) or not values:
-            raise _invalid(f"methods.{name}.{key}", values, "a non-empty list of values")
+            raise _invalid(
+                f"methods.{name}.{key}", values, "a non-empty list of values"
+            )
 
 
 def _check_rule(rule: str, rule_cfg: Mapping[str, Any]) -> None:
@@ -170,11 +197,16 @@ def _check_rule(rule: str, rule_cfg: Mapping[str, Any]) -> None:
     needed = LR_RULE_KWARGS[rule]
     for key in kwargs:
         if key not in needed:
-            raise _invalid(f"lr_rules.{rule}.kwargs.{key}", key, ", ".join(needed) or "none")
+            raise _invalid(
+                f"lr_rules.{rule}.kwargs.{key}", key, ", ".join(needed) or "none"
+            )
     missing = [k for k in needed if k not in kwargs]
     if missing:
-        raise _invalid(f"lr_rules.{rule}.kwargs.{missing[0]}", None,
-                       f"the {rule} rule needs {', '.join(needed)}")
+        raise _invalid(
+            f"lr_rules.{rule}.kwargs.{missing[0]}",
+            None,
+            f"the {rule} rule needs {', '.join(needed)}",
+        )
     _check_rule_values(rule, kwargs)
     for key in ("lr_d", "lr_g"):
         check_lrs(f"lr_rules.{rule}.{key}", rule_cfg.get(key))
@@ -186,8 +218,11 @@ def _check_one_size_per_dataset(experiments: Mapping[str, Any]) -> None:
         if e["dataset"] in IMAGE_DATASETS:
             size = sizes.setdefault(e["dataset"], e.get("image_size"))
             if size != e.get("image_size"):
-                raise _invalid(f"experiments.{exp}.image_size", e.get("image_size"),
-                               f"{size} (one image size per dataset in a study)")
+                raise _invalid(
+                    f"experiments.{exp}.image_size",
+                    e.get("image_size"),
+                    f"{size} (one image size per dataset in a study)",
+                )
 
 
 def _check_seeds(cfg: Mapping[str, Any]) -> None:
@@ -197,13 +232,17 @@ def _check_seeds(cfg: Mapping[str, Any]) -> None:
     if cfg["sweep_seed"] in seeds:
         # the run that won the selection must not count again in the confirmed
         # statistics (winner's curse): confirmation seeds are fresh
-        raise _invalid("seeds", seeds,
-                       f"seeds other than sweep_seed {cfg['sweep_seed']} (fresh "
-                       "confirmation seeds)")
+        raise _invalid(
+            "seeds",
+            seeds,
+            f"seeds other than sweep_seed {cfg['sweep_seed']} (fresh "
+            "confirmation seeds)",
+        )
 
 
-def _check_experiment(where: str, e: Mapping[str, Any], cfg: Mapping[str, Any],
-                      methods: list[str]) -> None:
+def _check_experiment(
+    where: str, e: Mapping[str, Any], cfg: Mapping[str, Any], methods: list[str]
+) -> None:
     if e["dataset"] not in DATASETS:
         raise _invalid(f"{where}.dataset", e["dataset"], ", ".join(DATASETS))
     if e["model"] not in MODELS:
@@ -216,18 +255,26 @@ def _check_experiment(where: str, e: Mapping[str, Any], cfg: Mapping[str, Any],
         raise _invalid(f"{where}.eval.metric", metric, "modes (2-D mixture)")
     if image and not e.get("image_size"):
         raise _invalid(f"{where}.image_size", e.get("image_size"), "an integer")
-    for key, names, pool in (("methods", e.get("methods"), cfg["methods"]),
-                             ("lr_rules", e.get("lr_rules"), cfg["lr_rules"])):
+    for key, names, pool in (
+        ("methods", e.get("methods"), cfg["methods"]),
+        ("lr_rules", e.get("lr_rules"), cfg["lr_rules"]),
+    ):
         for n in names or []:
             if n not in pool:
-                raise _invalid(f"{where}.{key}", n, ", ".join(pool) or "none configured")
+                raise _invalid(
+                    f"{where}.{key}", n, ", ".join(pool) or "none configured"
+                )
     _check_sizes(where, e)
     _check_matched_momentum(where, cfg["methods"], methods)
     for m in methods:
         if m in TOY_ONLY_METHODS:
-            raise _invalid(f"{where}.methods", m,
-                           "GAN methods (toy-only: " + ", ".join(sorted(TOY_ONLY_METHODS))
-                           + "; restrict with experiments.<name>.methods)")
+            raise _invalid(
+                f"{where}.methods",
+                m,
+                "GAN methods (toy-only: "
+                + ", ".join(sorted(TOY_ONLY_METHODS))
+                + "; restrict with experiments.<name>.methods)",
+            )
 
 
 def check_lrs(key: str, values: Any) -> None:
@@ -235,36 +282,60 @@ def check_lrs(key: str, values: Any) -> None:
     if not isinstance(values, list) or not values:
         raise _invalid(key, values, "a non-empty list of positive learning rates")
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
-                or not math.isfinite(v):
-            raise _invalid(key, v, "positive finite numbers, e.g. 1.0e-3 (YAML needs the dot)")
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not v > 0
+            or not math.isfinite(v)
+        ):
+            raise _invalid(
+                key, v, "positive finite numbers, e.g. 1.0e-3 (YAML needs the dot)"
+            )
 
 
 def format_schema_error(error: Any) -> str:
     """One line for a ``jsonschema.ValidationError``: the key path, the value, what is allowed."""
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                   for p in error.absolute_path).lstrip(".") or "config"
+    path = (
+        "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+        ).lstrip(".")
+        or "config"
+    )
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     validator = error.validator
     if validator == "required":
         missing = [k for k in error.validator_value if k not in (error.instance or {})]
-        key = f"{path}.{missing[0]}" if path != "config" and missing else (
-            missing[0] if missing else path)
+        key = (
+            f"{path}.{missing[0]}"
+            if path != "config" and missing
+            else (missing[0] if missing else path)
+        )
         return f"Invalid {key}: missing (allowed: {_describe(schema, missing)})"
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(schema.get("properties", {})))
-        key = f"{path}.{extra[0]}" if path != "config" and extra else (extra[0] if extra else path)
+        key = (
+            f"{path}.{extra[0]}"
+            if path != "config" and extra
+            else (extra[0] if extra else path)
+        )
         allowed = ", ".join(schema.get("properties", {})) or "none"
         return f"Invalid {key}: unknown key (allowed: {allowed})"
     if validator == "propertyNames":
-        return f"Invalid {path}: {error.instance!r} (allowed: " \
-               f"{', '.join(map(str, error.validator_value.get('enum', [])))})"
+        return (
+            f"Invalid {path}: {error.instance!r} (allowed: "
+            f"{', '.join(map(str, error.validator_value.get('enum', [])))})"
+        )
     if validator == "enum":
-        return f"Invalid {path}: {error.instance!r} (allowed: " \
-               f"{', '.join(map(str, error.validator_value))})"
+        return (
+            f"Invalid {path}: {error.instance!r} (allowed: "
+            f"{', '.join(map(str, error.validator_value))})"
+        )
     hint = ""
-    if validator == "type" and isinstance(error.instance, str) and "number" in str(
-            error.validator_value):
+    if (
+        validator == "type"
+        and isinstance(error.instance, str)
+        and "number" in str(error.validator_value)
+    ):
         hint = "; YAML reads 1e-3 as text, write 1.0e-3"
     return f"Invalid {path}: {error.instance!r} ({error.message}{hint})"[:400]
 

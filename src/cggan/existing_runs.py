@@ -20,8 +20,14 @@ from cggan.spec import with_added_keys
 if TYPE_CHECKING:
     from cggan.study import Study
 
-__all__ = ["UNREADABLE_SUFFIX", "RunCheck", "first_difference", "check_existing_runs", "read_summary",
-           "set_aside_unreadable"]
+__all__ = [
+    "UNREADABLE_SUFFIX",
+    "RunCheck",
+    "first_difference",
+    "check_existing_runs",
+    "read_summary",
+    "set_aside_unreadable",
+]
 
 
 def first_difference(a: Any, b: Any, prefix: str = "") -> str | None:
@@ -76,12 +82,15 @@ def read_summary(path: str | os.PathLike) -> dict[str, Any]:
         except OSError as exc:
             raise ValueError(f"{target}: unreadable run file ({exc})") from None
         if actual != digest:
-            raise ValueError(f"{target}: checksum differs from {path.name} (edited or "
-                             "truncated)")
+            raise ValueError(
+                f"{target}: checksum differs from {path.name} (edited or truncated)"
+            )
     return summary
 
 
-def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> RunCheck:
+def check_existing_runs(
+    study: Study, *, seeds: Iterable[int] | None = None
+) -> RunCheck:
     """Check the existing run directories of a study before its DAG is planned.
 
     Walks only the directories that exist under the study's runs root, so it costs nothing on
@@ -112,8 +121,13 @@ def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> 
         except ValueError as exc:
             result.unreadable.append((str(Path(dirpath) / "summary.json"), str(exc)))
             continue
-        wanted = study.run_spec(where["experiment"], where["method"], where["lr_rule"],
-                                where["setting"], where["seed"])
+        wanted = study.run_spec(
+            where["experiment"],
+            where["method"],
+            where["lr_rule"],
+            where["setting"],
+            where["seed"],
+        )
         wanted = json.loads(json.dumps(wanted))
         # a run written before keys were added to the spec format is still this config's
         diff = first_difference(with_added_keys(stored, wanted), wanted)
@@ -121,11 +135,14 @@ def check_existing_runs(study: Study, *, seeds: Iterable[int] | None = None) -> 
         if diff:
             raise ValueError(
                 f"Invalid study: {study.name!r}: {dirpath} was produced by a different config "
-                f"({diff}) (allowed: the same config, a new `study` name, or delete the run)")
+                f"({diff}) (allowed: the same config, a new `study` name, or delete the run)"
+            )
     return result
 
 
-def _configured_run(study: Study, dirpath: str, seeds: set[int]) -> dict[str, Any] | None:
+def _configured_run(
+    study: Study, dirpath: str, seeds: set[int]
+) -> dict[str, Any] | None:
     from cggan.study import parse_run_dir  # here: cggan.study re-exports this module
 
     try:
@@ -133,8 +150,11 @@ def _configured_run(study: Study, dirpath: str, seeds: set[int]) -> dict[str, An
     except ValueError:
         return None
     key = (where["experiment"], where["method"], where["lr_rule"])
-    if key not in study._settings or where["setting"] not in study._settings[key] \
-            or where["seed"] not in seeds:
+    if (
+        key not in study._settings
+        or where["setting"] not in study._settings[key]
+        or where["seed"] not in seeds
+    ):
         return None
     return where
 
@@ -152,5 +172,7 @@ def set_aside_unreadable(unreadable: Iterable[tuple[str, str]]) -> list[str]:
     lines = []
     for path, reason in unreadable:
         os.replace(path, path + UNREADABLE_SUFFIX)
-        lines.append(f"{reason}: kept as {Path(path).name}{UNREADABLE_SUFFIX}, retraining")
+        lines.append(
+            f"{reason}: kept as {Path(path).name}{UNREADABLE_SUFFIX}, retraining"
+        )
     return lines

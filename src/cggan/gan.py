@@ -49,8 +49,12 @@ def discriminator_loss(
     _check_loss(name)
     if name == "hinge":
         return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
-    real_term = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-    fake_term = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    real_term = F.binary_cross_entropy_with_logits(
+        real_logits, torch.ones_like(real_logits)
+    )
+    fake_term = F.binary_cross_entropy_with_logits(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
     if name == "bce":
         return 0.5 * (real_term + fake_term)
     return real_term + fake_term
@@ -125,7 +129,9 @@ class GANGame(Game):
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self._real is None or self._z is None:
-            raise RuntimeError("GANGame.sample(real_batch, z) must be called before a loss")
+            raise RuntimeError(
+                "GANGame.sample(real_batch, z) must be called before a loss"
+            )
         return self._real, self._z
 
     def _versions(self) -> tuple[int, ...]:
@@ -141,13 +147,18 @@ class GANGame(Game):
             fake = fake.detach()
         # Real and fake go through D separately, as in the released code (BatchNorm in D
         # then normalizes each batch on its own).
-        return discriminator_loss(self.loss, self.discriminator(real), self.discriminator(fake))
+        return discriminator_loss(
+            self.loss, self.discriminator(real), self.discriminator(fake)
+        )
 
     def loss_g(self) -> torch.Tensor:
         """G's loss: D(G(z)) at the current parameters (G's pass shared with loss_d if θ is
         unchanged since, else run afresh)."""
         _, z = self._batch()
-        shared, self._shared = self._shared, None  # used at most once: its graph is freed
+        shared, self._shared = (
+            self._shared,
+            None,
+        )  # used at most once: its graph is freed
         if shared is not None and shared[0] == self._versions():
             fake = shared[1]
         else:

@@ -46,7 +46,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
     try:
         # mkstemp creates 0600 files; give the result the permissions open() would have.
         os.chmod(tmp, 0o666 & ~_current_umask())
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+        with os.fdopen(
+            fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -92,7 +94,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     """Write ``obj`` as indented, key-sorted JSON (NaN/inf are rejected: use None)."""
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    atomic_write_text(
+        path, json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
 
 
 def atomic_torch_save(path: str | os.PathLike, obj: Any) -> None:

@@ -35,7 +35,9 @@ def _format_value(value: Any) -> str:
         return value
     if isinstance(value, (list, tuple)):
         return "x".join(_format_value(v) for v in value)
-    raise _invalid("hyperparameter value", value, "numbers, strings, booleans, lists of them")
+    raise _invalid(
+        "hyperparameter value", value, "numbers, strings, booleans, lists of them"
+    )
 
 
 def setting_id(lr_d: float, lr_g: float, method_kwargs: Mapping[str, Any]) -> str:
@@ -71,9 +73,22 @@ def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:
     parts = Path(path).parts
     if parts and parts[-1] == "summary.json":
         parts = parts[:-1]
-    if len(parts) < 6 or not parts[-1].startswith("seed") or not parts[-1][4:].isdigit():
-        raise _invalid("run directory", str(path), ".../<study>/<experiment>/<method>/"
-                       "<lr_rule>/<setting>/seed<k>")
+    if (
+        len(parts) < 6
+        or not parts[-1].startswith("seed")
+        or not parts[-1][4:].isdigit()
+    ):
+        raise _invalid(
+            "run directory",
+            str(path),
+            ".../<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>",
+        )
     study, experiment, method, lr_rule, setting, seed = parts[-6:]
-    return {"study": study, "experiment": experiment, "method": method, "lr_rule": lr_rule,
-            "setting": setting, "seed": int(seed[4:])}
+    return {
+        "study": study,
+        "experiment": experiment,
+        "method": method,
+        "lr_rule": lr_rule,
+        "setting": setting,
+        "seed": int(seed[4:]),
+    }

@@ -41,8 +41,9 @@ def _proc_pids(workdir: Path) -> list[int]:
 
 
 def _ps_pids() -> list[int]:
-    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        ["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=False
+    ).stdout
     pids = []
     for line in out.splitlines():
         pid, _, args = line.strip().partition(" ")
@@ -72,5 +73,7 @@ def release_stale_lock(workdir: str | os.PathLike = ".") -> str | None:
         return None
     for path in files:
         path.unlink(missing_ok=True)
-    return (f"removed a stale Snakemake lock ({len(files)} files in {locks}; no Snakemake "
-            "process was running here, e.g. after kill -9)")
+    return (
+        f"removed a stale Snakemake lock ({len(files)} files in {locks}; no Snakemake "
+        "process was running here, e.g. after kill -9)"
+    )

@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from cggan.checks import check_interval, check_positive, invalid
@@ -84,8 +83,12 @@ def _get_rule(rule: str) -> LRRule:
 
 
 def _step_size(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or int(value) != value or value < 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or int(value) != value
+        or value < 1
+    ):
         raise invalid("step_size", value, "an integer >= 1")
     return int(value)
 
@@ -108,17 +111,25 @@ def lr_factor(rule: str, player: str, **kwargs) -> Callable[[int], float]:
         raise invalid("player", player, "g, d")
     unknown = sorted(set(kwargs) - set(spec.params))
     if unknown:
-        raise invalid(f"lr rule argument for {rule}", ", ".join(unknown),
-                      ", ".join(spec.params) or "none")
+        raise invalid(
+            f"lr rule argument for {rule}",
+            ", ".join(unknown),
+            ", ".join(spec.params) or "none",
+        )
     args = {**spec.params, **kwargs}
     if rule == "constant":
         return lambda n: 1.0
     if rule == "sqrt":
         return lambda n: 1.0 / math.sqrt(n + 1)
     if rule == "power":
-        for name in ("eta_g", "eta_d"):  # both, so a bad one is refused for either player
+        for name in (
+            "eta_g",
+            "eta_d",
+        ):  # both, so a bad one is refused for either player
             check_positive(name, args[name])
-            check_interval(name, args[name], 0.0, 1.0, closed_low=False, closed_high=True)
+            check_interval(
+                name, args[name], 0.0, 1.0, closed_low=False, closed_high=True
+            )
         eta = float(args[f"eta_{player}"])
         return lambda n: (n + 1) ** (-eta)
     if rule in ("step", "step_authors"):
@@ -126,7 +137,9 @@ def lr_factor(rule: str, player: str, **kwargs) -> Callable[[int], float]:
         if rule == "step_authors" and player == "g":
             return lambda n: 1.0
         return lambda n: gamma ** (n // step_size)
-    raise AssertionError(f"rule {rule} has no factor")  # every RULES entry is handled above
+    raise AssertionError(
+        f"rule {rule} has no factor"
+    )  # every RULES entry is handled above
 
 
 def build_scheduler(optimizer: Optimizer, rule: str, player: str, **kwargs) -> LambdaLR:

@@ -23,8 +23,13 @@ __all__ = ["cpu_model", "git_revision", "provenance", "publish_outputs"]
 def git_revision(root: str | os.PathLike = ".") -> str | None:
     """The commit checked out in ``root`` (with ``-dirty`` for uncommitted changes)."""
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=40"],
-                             cwd=root, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=40"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
@@ -41,8 +46,9 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def provenance(config_path: str | os.PathLike, *, cores: int, wall_time_s: float,
-               command: str) -> dict[str, Any]:
+def provenance(
+    config_path: str | os.PathLike, *, cores: int, wall_time_s: float, command: str
+) -> dict[str, Any]:
     """The provenance record of one study run."""
     config = Path(config_path)
     versions = {}
@@ -80,8 +86,11 @@ def publish_outputs(out_dir: str | os.PathLike, dest: str | os.PathLike) -> list
             shutil.rmtree(dest / sub)
         if (out_dir / sub).is_dir():
             shutil.copytree(out_dir / sub, dest / sub)
-            copied += [str(p.relative_to(dest)) for p in sorted((dest / sub).rglob("*"))
-                       if p.is_file()]
+            copied += [
+                str(p.relative_to(dest))
+                for p in sorted((dest / sub).rglob("*"))
+                if p.is_file()
+            ]
     if (out_dir / "metrics.json").is_file():
         shutil.copy2(out_dir / "metrics.json", dest / "metrics.json")
         copied.append("metrics.json")

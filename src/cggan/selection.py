@@ -58,9 +58,19 @@ def select_settings(
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in records:
         key = (rec["method"], rec["lr_rule"])
-        g = groups.setdefault(key, {"method": key[0], "lr_rule": key[1], "n_runs": 0,
-                                    "n_finished": 0, "n_diverged": 0, "n_failed": 0,
-                                    "n_no_metric": 0, "candidates": []})
+        g = groups.setdefault(
+            key,
+            {
+                "method": key[0],
+                "lr_rule": key[1],
+                "n_runs": 0,
+                "n_finished": 0,
+                "n_diverged": 0,
+                "n_failed": 0,
+                "n_no_metric": 0,
+                "candidates": [],
+            },
+        )
         summary = rec["summary"]
         status = summary.get("status")
         g["n_runs"] += 1
@@ -74,24 +84,39 @@ def select_settings(
             g["n_no_metric"] += 1
             continue
         spec = summary.get("spec") or {}
-        g["candidates"].append({"setting": rec["setting"], "lr_d": spec.get("lr_d"),
-                                "lr_g": spec.get("lr_g"),
-                                "method_kwargs": spec.get("method_kwargs", {}),
-                                "value": value})
+        g["candidates"].append(
+            {
+                "setting": rec["setting"],
+                "lr_d": spec.get("lr_d"),
+                "lr_g": spec.get("lr_g"),
+                "method_kwargs": spec.get("method_kwargs", {}),
+                "value": value,
+            }
+        )
     sign = 1.0 if direction == "min" else -1.0
     out = []
     for key in sorted(groups):
         g = groups[key]
         cands = g.pop("candidates")
-        g["selected"] = min(cands, key=lambda c: (sign * c["value"], c["setting"])) \
-            if cands else None
+        g["selected"] = (
+            min(cands, key=lambda c: (sign * c["value"], c["setting"]))
+            if cands
+            else None
+        )
         out.append(g)
     return out
 
 
 def selection_record(
-    *, study: str, experiment: str, metric: str, groups: list[dict[str, Any]], by: str,
-    direction: str, sweep_seed: int, seeds: list[int],
+    *,
+    study: str,
+    experiment: str,
+    metric: str,
+    groups: list[dict[str, Any]],
+    by: str,
+    direction: str,
+    sweep_seed: int,
+    seeds: list[int],
 ) -> dict[str, Any]:
     """The selection file of one experiment (read back by the DAG and by cggan.aggregate).
 
@@ -107,8 +132,11 @@ def selection_record(
         "by": by,
         "sweep_seed": int(sweep_seed),
         "seeds": [int(s) for s in seeds],
-        "selected": [{"method": g["method"], "lr_rule": g["lr_rule"], **g["selected"]}
-                     for g in groups if g["selected"]],
+        "selected": [
+            {"method": g["method"], "lr_rule": g["lr_rule"], **g["selected"]}
+            for g in groups
+            if g["selected"]
+        ],
         "groups": groups,
     }
 
@@ -134,6 +162,13 @@ def select_experiment(study: Study, exp: str) -> dict[str, Any]:
     direction = METRIC_DIRECTION[metric]
     by = study.config["selection"]["by"]
     groups = select_settings(records, by=by, direction=direction)
-    return selection_record(study=study.name, experiment=exp, metric=metric, groups=groups,
-                            by=by, direction=direction, sweep_seed=study.sweep_seed,
-                            seeds=study.seeds)
+    return selection_record(
+        study=study.name,
+        experiment=exp,
+        metric=metric,
+        groups=groups,
+        by=by,
+        direction=direction,
+        sweep_seed=study.sweep_seed,
+        seeds=study.seeds,
+    )

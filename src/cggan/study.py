@@ -35,13 +35,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cggan.checks import invalid as _invalid
 from cggan.config_checks import (
     SELECTION_BY,
     format_schema_error,
     matched_momentum_values,
     validate_study_config,
 )
-from cggan.checks import invalid as _invalid
 from cggan.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir, setting_id
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
 from cggan.registry import (  # re-exported for the Snakefile (see __all__)
@@ -112,10 +112,15 @@ class Study:
         self.name: str = config["study"]
         validate_study_config(config, self.methods)
         for exp in self.experiments:
-            unknown = set(self.experiment(exp).get("lr_grid") or {}) - set(self.lr_rules(exp))
+            unknown = set(self.experiment(exp).get("lr_grid") or {}) - set(
+                self.lr_rules(exp)
+            )
             if unknown:
-                raise _invalid(f"experiments.{exp}.lr_grid", sorted(unknown),
-                               f"rules of this experiment: {self.lr_rules(exp)}")
+                raise _invalid(
+                    f"experiments.{exp}.lr_grid",
+                    sorted(unknown),
+                    f"rules of this experiment: {self.lr_rules(exp)}",
+                )
         self._settings: dict[tuple[str, str, str], dict[str, Setting]] = {}
         for exp in self.experiments:
             for method in self.methods(exp):
@@ -123,8 +128,11 @@ class Study:
                     settings = self._expand(exp, method, rule)
                     self._settings[(exp, method, rule)] = {s.id: s for s in settings}
         if not self.n_sweep_runs:
-            raise _invalid("experiments", list(self.experiments),
-                           "a grid with at least one run (check methods, lr_rules, lr lists)")
+            raise _invalid(
+                "experiments",
+                list(self.experiments),
+                "a grid with at least one run (check methods, lr_rules, lr lists)",
+            )
 
     # -- grid ---------------------------------------------------------------------------------
     @property
@@ -192,8 +200,9 @@ class Study:
         return f"{self.results}/runs/{self.name}"
 
     def run_dir(self, exp: str, method: str, rule: str, setting: str, seed: int) -> str:
-        return self.run_dir_pattern(experiment=exp, method=method, lr_rule=rule,
-                                    setting=setting, seed=seed)
+        return self.run_dir_pattern(
+            experiment=exp, method=method, lr_rule=rule, setting=setting, seed=seed
+        )
 
     def run_dir_pattern(self, **fixed: Any) -> str:
         """The run-directory layout with Snakemake wildcards for the parts not ``fixed``.
@@ -211,8 +220,12 @@ class Study:
 
     def sweep_run_dirs(self, exp: str | None = None) -> list[str]:
         exps = [exp] if exp else self.experiments
-        return [self.run_dir(e, m, r, sid, self.sweep_seed)
-                for e in exps for (m, r) in self.groups(e) for sid in self.settings(e, m, r)]
+        return [
+            self.run_dir(e, m, r, sid, self.sweep_seed)
+            for e in exps
+            for (m, r) in self.groups(e)
+            for sid in self.settings(e, m, r)
+        ]
 
     def sweep_chunks(self, size: int) -> list[tuple[str, list[str]]]:
         """The sweep runs in jobs of up to ``size`` runs: ``(experiment, run dirs)`` each.
@@ -225,9 +238,11 @@ class Study:
         chunks = []
         for exp in self.experiments:
             for method, rule in self.groups(exp):
-                dirs = [self.run_dir(exp, method, rule, sid, self.sweep_seed)
-                        for sid in self.settings(exp, method, rule)]
-                chunks += [(exp, dirs[i:i + size]) for i in range(0, len(dirs), size)]
+                dirs = [
+                    self.run_dir(exp, method, rule, sid, self.sweep_seed)
+                    for sid in self.settings(exp, method, rule)
+                ]
+                chunks += [(exp, dirs[i : i + size]) for i in range(0, len(dirs), size)]
         return chunks
 
     def confirmation_run_dirs(self, selection: Mapping[str, Any]) -> list[str]:
@@ -237,8 +252,11 @@ class Study:
             selection: the JSON of :func:`selection_record` (``experiment``, ``selected``).
         """
         exp = selection["experiment"]
-        return [self.run_dir(exp, s["method"], s["lr_rule"], s["setting"], seed)
-                for s in selection["selected"] for seed in self.seeds]
+        return [
+            self.run_dir(exp, s["method"], s["lr_rule"], s["setting"], seed)
+            for s in selection["selected"]
+            for seed in self.seeds
+        ]
 
     def selection_path(self, exp: str) -> str:
         return f"{self.results}/selection/{self.name}/{exp}.json"
@@ -253,8 +271,10 @@ class Study:
         out: dict[str, int | None] = {}
         for exp in self.experiments:
             e = self.experiment(exp)
-            out.setdefault(e["dataset"], e.get("image_size") if e["dataset"] in IMAGE_DATASETS
-                           else None)
+            out.setdefault(
+                e["dataset"],
+                e.get("image_size") if e["dataset"] in IMAGE_DATASETS else None,
+            )
         return out
 
     def manifest(self, dataset: str) -> str:
@@ -266,9 +286,15 @@ class Study:
         if e["eval"]["metric"] != "fid":
             return None
         ev = e["eval"]
-        name = stats_filename(e["dataset"], e["image_size"], ev["reference_split"],
-                              ev["extractor"], ev["dims"], ev["reference_n"],
-                              ev.get("preprocessing", "fixed"))
+        name = stats_filename(
+            e["dataset"],
+            e["image_size"],
+            ev["reference_split"],
+            ev["extractor"],
+            ev["dims"],
+            ev["reference_n"],
+            ev.get("preprocessing", "fixed"),
+        )
         return name[: -len(".npz")]
 
     @property
@@ -280,10 +306,15 @@ class Study:
             if key is None:
                 continue
             e, ev = self.experiment(exp), self.experiment(exp)["eval"]
-            out[key] = {"dataset": e["dataset"], "image_size": e["image_size"],
-                        "extractor": ev["extractor"], "dims": ev["dims"], "n": ev["reference_n"],
-                        "split": ev["reference_split"],
-                        "preprocessing": ev.get("preprocessing", "fixed")}
+            out[key] = {
+                "dataset": e["dataset"],
+                "image_size": e["image_size"],
+                "extractor": ev["extractor"],
+                "dims": ev["dims"],
+                "n": ev["reference_n"],
+                "split": ev["reference_split"],
+                "preprocessing": ev.get("preprocessing", "fixed"),
+            }
         return out
 
     def fid_stats_path(self, exp: str) -> str | None:
@@ -308,10 +339,13 @@ class Study:
     def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
         """The spec of the run that lives in ``run_dir`` (see :meth:`run_dir`)."""
         w = parse_run_dir(run_dir)
-        return self.run_spec(w["experiment"], w["method"], w["lr_rule"], w["setting"],
-                             w["seed"])
+        return self.run_spec(
+            w["experiment"], w["method"], w["lr_rule"], w["setting"], w["seed"]
+        )
 
-    def run_spec(self, exp: str, method: str, rule: str, setting: str, seed: int) -> dict:
+    def run_spec(
+        self, exp: str, method: str, rule: str, setting: str, seed: int
+    ) -> dict:
         """The JSON form of one run's :class:`cggan.spec.RunSpec` (validated there).
 
         What ``scripts/train.py --spec`` reads and summary.json stores. FID runs carry
@@ -323,40 +357,60 @@ class Study:
         try:
             s = self.settings(exp, method, rule)[setting]
         except KeyError:
-            raise _invalid("setting", f"{exp}/{method}/{rule}/{setting}",
-                           "a setting of the configured sweep") from None
+            raise _invalid(
+                "setting",
+                f"{exp}/{method}/{rule}/{setting}",
+                "a setting of the configured sweep",
+            ) from None
         e = self.experiment(exp)
         ev = e["eval"]
-        evaluation = {"metric": ev["metric"], "every": ev["every"],
-                      "n_samples": ev["n_samples"], "batch_size": ev["batch_size"]}
+        evaluation = {
+            "metric": ev["metric"],
+            "every": ev["every"],
+            "n_samples": ev["n_samples"],
+            "batch_size": ev["batch_size"],
+        }
         if ev["metric"] == "fid":
-            evaluation.update(extractor=ev["extractor"], dims=ev["dims"],
-                              reference_split=ev["reference_split"],
-                              reference_n=ev["reference_n"],
-                              preprocessing=ev.get("preprocessing", "fixed"))
-        return RunSpec.from_dict({
-            "study": self.name,
-            "experiment": exp,
-            "dataset": {"name": e["dataset"],
-                        "image_size": e.get("image_size") if e["dataset"] in IMAGE_DATASETS
-                        else None,
-                        "root": self.config["data_root"]},
-            "model": {"name": e["model"], "z_dim": e["z_dim"],
-                      "kwargs": dict(e.get("model_kwargs") or {})},
-            "loss": e["loss"],
-            "n_critic": e["n_critic"],
-            "batch_size": e["batch_size"],
-            "iterations": e["iterations"],
-            "method": method,
-            "method_kwargs": dict(s.method_kwargs),
-            "lr_rule": rule,
-            "lr_rule_kwargs": dict(self.config["lr_rules"][rule].get("kwargs") or {}),
-            "lr_g": s.lr_g,
-            "lr_d": s.lr_d,
-            "seed": int(seed),
-            "eval": evaluation,
-            "checkpoint_every": e["checkpoint_every"],
-        }).to_dict()
+            evaluation.update(
+                extractor=ev["extractor"],
+                dims=ev["dims"],
+                reference_split=ev["reference_split"],
+                reference_n=ev["reference_n"],
+                preprocessing=ev.get("preprocessing", "fixed"),
+            )
+        return RunSpec.from_dict(
+            {
+                "study": self.name,
+                "experiment": exp,
+                "dataset": {
+                    "name": e["dataset"],
+                    "image_size": e.get("image_size")
+                    if e["dataset"] in IMAGE_DATASETS
+                    else None,
+                    "root": self.config["data_root"],
+                },
+                "model": {
+                    "name": e["model"],
+                    "z_dim": e["z_dim"],
+                    "kwargs": dict(e.get("model_kwargs") or {}),
+                },
+                "loss": e["loss"],
+                "n_critic": e["n_critic"],
+                "batch_size": e["batch_size"],
+                "iterations": e["iterations"],
+                "method": method,
+                "method_kwargs": dict(s.method_kwargs),
+                "lr_rule": rule,
+                "lr_rule_kwargs": dict(
+                    self.config["lr_rules"][rule].get("kwargs") or {}
+                ),
+                "lr_g": s.lr_g,
+                "lr_d": s.lr_d,
+                "seed": int(seed),
+                "eval": evaluation,
+                "checkpoint_every": e["checkpoint_every"],
+            }
+        ).to_dict()
 
 
 def load_study(config: str | os.PathLike, results: str = "results") -> Study:

@@ -57,11 +57,14 @@ def http_server(tmp_path):
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory))
     )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
-        yield LocalServer(f"http://127.0.0.1:{server.server_address[1]}", directory, requests)
+        yield LocalServer(
+            f"http://127.0.0.1:{server.server_address[1]}", directory, requests
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -84,7 +87,7 @@ def cifar_batch(batch_index: int) -> tuple[np.ndarray, list[int]]:
     for k in range(n):
         for c in range(3):
             plane = (batch_index * 37 + k * 11 + c * 5 + np.arange(1024)) % 256
-            data[k, c * 1024:(c + 1) * 1024] = plane
+            data[k, c * 1024 : (c + 1) * 1024] = plane
     labels = [(batch_index + k) % 10 for k in range(n)]
     return data, labels
 
@@ -97,9 +100,15 @@ def make_cifar10_archive() -> bytes:
         for index, name in enumerate(names, start=1):
             data, labels = cifar_batch(index if name != "test_batch" else 0)
             # Bytes keys, as Python 2 pickles load with encoding="bytes".
-            blob = pickle.dumps({b"batch_label": name.encode(), b"labels": labels,
-                                 b"data": data, b"filenames": [b"x.png"] * len(labels)},
-                                protocol=2)
+            blob = pickle.dumps(
+                {
+                    b"batch_label": name.encode(),
+                    b"labels": labels,
+                    b"data": data,
+                    b"filenames": [b"x.png"] * len(labels),
+                },
+                protocol=2,
+            )
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
@@ -112,18 +121,23 @@ def make_cifar10_archive() -> bytes:
 
 # --- MNIST idx gz --------------------------------------------------------------------------
 
+
 def mnist_images(n: int, offset: int) -> np.ndarray:
     return ((np.arange(n * 28 * 28).reshape(n, 28, 28) + offset) % 256).astype(np.uint8)
 
 
 def idx_images(images: np.ndarray) -> bytes:
     n, rows, cols = images.shape
-    return gzip.compress(struct.pack(">IIII", 2051, n, rows, cols) + images.tobytes(), mtime=0)
+    return gzip.compress(
+        struct.pack(">IIII", 2051, n, rows, cols) + images.tobytes(), mtime=0
+    )
 
 
 def idx_labels(labels: np.ndarray) -> bytes:
-    return gzip.compress(struct.pack(">II", 2049, len(labels)) + labels.astype(np.uint8).tobytes(),
-                         mtime=0)
+    return gzip.compress(
+        struct.pack(">II", 2049, len(labels)) + labels.astype(np.uint8).tobytes(),
+        mtime=0,
+    )
 
 
 def make_mnist_files() -> dict[str, bytes]:

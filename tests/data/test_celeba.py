@@ -14,8 +14,11 @@ def served_celeba(http_server, formats, monkeypatch):
     (http_server.directory / "celeba").mkdir()
     (http_server.directory / "celeba" / "img_align_celeba.zip").write_bytes(blob)
     monkeypatch.setenv("CGGAN_DATA_MIRROR", http_server.url)
-    monkeypatch.setattr(celeba, "ARCHIVE", Resource(
-        celeba.ARCHIVE.filename, celeba.ARCHIVE.url, formats.md5_bytes(blob)))
+    monkeypatch.setattr(
+        celeba,
+        "ARCHIVE",
+        Resource(celeba.ARCHIVE.filename, celeba.ARCHIVE.url, formats.md5_bytes(blob)),
+    )
     return blob
 
 
@@ -25,9 +28,15 @@ def test_published_source():
 
 
 @pytest.mark.parametrize("size", [32, 64])
-def test_official_partition_crop_and_resize(served_celeba, http_server, formats, tmp_path, size):
-    train = load_dataset("celeba", root=tmp_path, split="train", image_size=size, download=True)
-    test = load_dataset("celeba", root=tmp_path, split="test", image_size=size, download=True)
+def test_official_partition_crop_and_resize(
+    served_celeba, http_server, formats, tmp_path, size
+):
+    train = load_dataset(
+        "celeba", root=tmp_path, split="train", image_size=size, download=True
+    )
+    test = load_dataset(
+        "celeba", root=tmp_path, split="test", image_size=size, download=True
+    )
     assert train.x.shape == (len(formats.celeba_train), 3, size, size)
     assert test.x.shape == (len(formats.celeba_test), 3, size, size)
     assert train.y is None

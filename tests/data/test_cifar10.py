@@ -19,13 +19,20 @@ def served_cifar(http_server, formats, monkeypatch):
     (http_server.directory / "cifar10").mkdir()
     (http_server.directory / "cifar10" / "cifar-10-python.tar.gz").write_bytes(archive)
     monkeypatch.setenv("CGGAN_DATA_MIRROR", http_server.url)
-    monkeypatch.setattr(cifar10, "ARCHIVE", Resource(
-        cifar10.ARCHIVE.filename, cifar10.ARCHIVE.url, formats.md5_bytes(archive)))
+    monkeypatch.setattr(
+        cifar10,
+        "ARCHIVE",
+        Resource(
+            cifar10.ARCHIVE.filename, cifar10.ARCHIVE.url, formats.md5_bytes(archive)
+        ),
+    )
     return archive
 
 
 def test_published_source():
-    assert cifar10.ARCHIVE.url == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    assert (
+        cifar10.ARCHIVE.url == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    )
     assert cifar10.ARCHIVE.md5 == "c58f30108f718f92721af3b95e74349a"
 
 
@@ -37,17 +44,23 @@ def test_download_and_load(served_cifar, http_server, formats, tmp_path):
     assert train.x.dtype == torch.float32
     # Batch 1, image 0: R, G, B planes of 1024 bytes each, row-major 32×32.
     data, labels = formats.cifar_batch(1)
-    expected = torch.from_numpy(data[0].reshape(3, 32, 32).astype(np.float32)) / 127.5 - 1
+    expected = (
+        torch.from_numpy(data[0].reshape(3, 32, 32).astype(np.float32)) / 127.5 - 1
+    )
     assert torch.equal(train.x[0], expected)
     data5, labels5 = formats.cifar_batch(5)
-    assert torch.equal(train.x[-1], torch.from_numpy(
-        data5[-1].reshape(3, 32, 32).astype(np.float32)) / 127.5 - 1)
+    assert torch.equal(
+        train.x[-1],
+        torch.from_numpy(data5[-1].reshape(3, 32, 32).astype(np.float32)) / 127.5 - 1,
+    )
     assert train.y.dtype == torch.int64
     assert train.y[:n].tolist() == labels
     test = load_dataset("cifar10", root=root, split="test", download=True)
     assert test.x.shape == (n, 3, 32, 32)
     assert test.y.tolist() == formats.cifar_batch(0)[1]
-    assert train.info["source_md5"] == {"cifar-10-python.tar.gz": formats.md5_bytes(served_cifar)}
+    assert train.info["source_md5"] == {
+        "cifar-10-python.tar.gz": formats.md5_bytes(served_cifar)
+    }
     assert http_server.requests[PATH] == 1
 
 

@@ -22,7 +22,9 @@ def _bilinear_upsample_x2(images: np.ndarray) -> np.ndarray:
     lo = np.floor(coords).astype(int)
     hi = np.minimum(lo + 1, n - 1)
     w = coords - lo
-    rows = images[:, lo, :] * (1 - w)[None, :, None] + images[:, hi, :] * w[None, :, None]
+    rows = (
+        images[:, lo, :] * (1 - w)[None, :, None] + images[:, hi, :] * w[None, :, None]
+    )
     return rows[:, :, lo] * (1 - w)[None, None, :] + rows[:, :, hi] * w[None, None, :]
 
 
@@ -30,7 +32,10 @@ def _bilinear_upsample_x2(images: np.ndarray) -> np.ndarray:
 def digits16(tmp_path_factory):
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("digits")
-    return {s: load_dataset("digits", root=root, split=s, image_size=16) for s in ("train", "test")}
+    return {
+        s: load_dataset("digits", root=root, split=s, image_size=16)
+        for s in ("train", "test")
+    }
 
 
 def test_shapes_and_range(digits16):
@@ -62,7 +67,9 @@ def test_splits_partition_the_upsampled_originals(digits16):
     def key(image, label):
         return (int(label), np.round(np.asarray(image, dtype=np.float64), 4).tobytes())
 
-    originals = collections.Counter(key(im, lab) for im, lab in zip(expected, bunch.target))
+    originals = collections.Counter(
+        key(im, lab) for im, lab in zip(expected, bunch.target)
+    )
     stored = collections.Counter(
         key(im[0].numpy(), lab)
         for s in ("train", "test")
@@ -73,7 +80,9 @@ def test_splits_partition_the_upsampled_originals(digits16):
 
 def test_deterministic_and_cached(tmp_path, digits16):
     paths = prepare_digits(tmp_path, 16)
-    again = load_dataset("digits", root=tmp_path, split="train", image_size=16, seed=123)
+    again = load_dataset(
+        "digits", root=tmp_path, split="train", image_size=16, seed=123
+    )
     assert torch.equal(again.x, digits16["train"].x)
     assert torch.equal(again.y, digits16["train"].y)
     assert again.info["cache"] == str(paths["train"])
@@ -87,5 +96,7 @@ def test_size_32(tmp_path):
 
 
 def test_bad_size(tmp_path):
-    with pytest.raises(ValueError, match=r"Invalid image_size: 64 \(allowed for digits: 16, 32\)"):
+    with pytest.raises(
+        ValueError, match=r"Invalid image_size: 64 \(allowed for digits: 16, 32\)"
+    ):
         load_dataset("digits", root=tmp_path, image_size=64)

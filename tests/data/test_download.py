@@ -27,7 +27,9 @@ def _leftovers(directory):
 def test_download_verifies_and_renames(http_server, tmp_path, formats):
     (http_server.directory / "file.bin").write_bytes(PAYLOAD)
     dest = tmp_path / "cache" / "file.bin"
-    out = download_file(f"{http_server.url}/file.bin", dest, md5=formats.md5_bytes(PAYLOAD))
+    out = download_file(
+        f"{http_server.url}/file.bin", dest, md5=formats.md5_bytes(PAYLOAD)
+    )
     assert out == dest
     assert dest.read_bytes() == PAYLOAD
     assert _leftovers(dest.parent) == []
@@ -46,8 +48,9 @@ def test_verified_file_is_not_downloaded_again(http_server, tmp_path, formats):
 def test_sha256_is_accepted(http_server, tmp_path):
     (http_server.directory / "file.bin").write_bytes(PAYLOAD)
     dest = tmp_path / "file.bin"
-    download_file(f"{http_server.url}/file.bin", dest,
-                  sha256=hashlib.sha256(PAYLOAD).hexdigest())
+    download_file(
+        f"{http_server.url}/file.bin", dest, sha256=hashlib.sha256(PAYLOAD).hexdigest()
+    )
     assert dest.read_bytes() == PAYLOAD
 
 

@@ -24,7 +24,9 @@ def test_ring8_means_and_std():
 def test_grid25_means_and_std():
     means, std, scale = mixture_params("grid25")
     assert scale == 4.0 and std == pytest.approx(0.0125)
-    assert {tuple(m) for m in means} == {(a, b) for a in (-1, -.5, 0, .5, 1) for b in (-1, -.5, 0, .5, 1)}
+    assert {tuple(m) for m in means} == {
+        (a, b) for a in (-1, -0.5, 0, 0.5, 1) for b in (-1, -0.5, 0, 0.5, 1)
+    }
 
 
 @pytest.mark.parametrize("name", ["ring8", "grid25"])

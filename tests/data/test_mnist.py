@@ -21,8 +21,11 @@ def served_mnist(http_server, formats, monkeypatch):
     # Through the per-dataset MIRRORS mapping this time (the env var is tested with CIFAR).
     monkeypatch.setitem(download.MIRRORS, "mnist", http_server.url + "/")
     for key, res in mnist.RESOURCES.items():
-        monkeypatch.setitem(mnist.RESOURCES, key,
-                            Resource(res.filename, res.url, formats.md5_bytes(files[res.filename])))
+        monkeypatch.setitem(
+            mnist.RESOURCES,
+            key,
+            Resource(res.filename, res.url, formats.md5_bytes(files[res.filename])),
+        )
     return files
 
 
@@ -33,17 +36,25 @@ def test_published_sources():
         "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
         "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
     }
-    assert all(r.url.startswith("https://ossci-datasets.s3.amazonaws.com/mnist/")
-               for r in mnist.RESOURCES.values())
+    assert all(
+        r.url.startswith("https://ossci-datasets.s3.amazonaws.com/mnist/")
+        for r in mnist.RESOURCES.values()
+    )
 
 
 def test_download_and_load_native_size(served_mnist, http_server, formats, tmp_path):
-    train = load_dataset("mnist", root=tmp_path, split="train", image_size=28, download=True)
+    train = load_dataset(
+        "mnist", root=tmp_path, split="train", image_size=28, download=True
+    )
     assert train.x.shape == (5, 1, 28, 28)
-    expected = torch.from_numpy(formats.mnist_images(5, 0).astype(np.float32)) / 127.5 - 1
+    expected = (
+        torch.from_numpy(formats.mnist_images(5, 0).astype(np.float32)) / 127.5 - 1
+    )
     assert torch.equal(train.x[:, 0], expected)
     assert train.y.tolist() == [5, 0, 4, 1, 9]
-    test = load_dataset("mnist", root=tmp_path, split="test", image_size=28, download=True)
+    test = load_dataset(
+        "mnist", root=tmp_path, split="test", image_size=28, download=True
+    )
     assert test.x.shape == (2, 1, 28, 28)
     assert test.y.tolist() == [7, 2]
     assert sum(http_server.requests.values()) == 4
@@ -73,7 +84,9 @@ def test_corrupted_file_is_rejected(served_mnist, http_server, formats, tmp_path
 
 def test_read_idx_rejects_truncated_and_bad_magic(tmp_path):
     truncated = tmp_path / "t.gz"
-    truncated.write_bytes(gzip.compress(struct.pack(">IIII", 2051, 3, 28, 28) + b"\0" * 10))
+    truncated.write_bytes(
+        gzip.compress(struct.pack(">IIII", 2051, 3, 28, 28) + b"\0" * 10)
+    )
     with pytest.raises(ValueError, match="expected 2352"):
         mnist.read_idx(truncated)
     bad = tmp_path / "b.gz"

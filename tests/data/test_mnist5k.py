@@ -28,8 +28,10 @@ def prepared(tmp_path_factory):
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("mnist5k")
     manifest = prepare_dataset("mnist5k", root=root, image_size=28)
-    splits = {s: load_dataset("mnist5k", root=root, split=s, image_size=28)
-              for s in ("train", "test")}
+    splits = {
+        s: load_dataset("mnist5k", root=root, split=s, image_size=28)
+        for s in ("train", "test")
+    }
     return root, manifest, splits
 
 

@@ -35,8 +35,9 @@ def test_cifar10_download(cli, tmp_path, http_server, formats, monkeypatch):
     (http_server.directory / "cifar10" / "cifar-10-python.tar.gz").write_bytes(archive)
     monkeypatch.setenv("CGGAN_DATA_MIRROR", http_server.url)
     md5 = formats.md5_bytes(archive)
-    monkeypatch.setattr(cifar10, "ARCHIVE",
-                        Resource(cifar10.ARCHIVE.filename, cifar10.ARCHIVE.url, md5))
+    monkeypatch.setattr(
+        cifar10, "ARCHIVE", Resource(cifar10.ARCHIVE.filename, cifar10.ARCHIVE.url, md5)
+    )
     argv = ["--dataset", "cifar10", "--root", str(tmp_path), "--download"]
     assert cli.main(argv) == 0
     manifest = json.loads((tmp_path / "cifar10" / "manifest.json").read_text())

@@ -11,15 +11,29 @@ from cggan.io import sha256_file
 
 
 def test_registered_names():
-    assert set(DATASETS) == {"digits", "ring8", "grid25", "mnist", "cifar10", "celeba", "mnist5k"}
+    assert set(DATASETS) == {
+        "digits",
+        "ring8",
+        "grid25",
+        "mnist",
+        "cifar10",
+        "celeba",
+        "mnist5k",
+    }
 
 
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
         ({"name": "lsun"}, r"Invalid dataset: 'lsun' \(allowed: digits, ring8"),
-        ({"name": "digits", "split": "valid"}, r"Invalid split: 'valid' \(allowed: train, test\)"),
-        ({"name": "cifar10", "image_size": 28}, r"Invalid image_size: 28 \(allowed for cifar10: 32, 64\)"),
+        (
+            {"name": "digits", "split": "valid"},
+            r"Invalid split: 'valid' \(allowed: train, test\)",
+        ),
+        (
+            {"name": "cifar10", "image_size": 28},
+            r"Invalid image_size: 28 \(allowed for cifar10: 32, 64\)",
+        ),
         ({"name": "ring8", "image_size": 32}, r"Invalid image_size: 32"),
     ],
 )

@@ -20,11 +20,15 @@ def n_params(module: nn.Module) -> int:
 def test_published_64_generator_count():
     # Released code, 64×64, nz=100, ngf=64, nc=3; bias-free 4×4 kernels, BN weight+bias.
     expected = (
-        100 * 512 * 4 * 4 + 2 * 512      # ConvT(100→512, 4, 1, 0) + BN
-        + 512 * 256 * 4 * 4 + 2 * 256    # ConvT(512→256) + BN
-        + 256 * 128 * 4 * 4 + 2 * 128    # ConvT(256→128) + BN
-        + 128 * 64 * 4 * 4 + 2 * 64      # ConvT(128→64) + BN
-        + 64 * 3 * 4 * 4                 # ConvT(64→3) + Tanh
+        100 * 512 * 4 * 4
+        + 2 * 512  # ConvT(100→512, 4, 1, 0) + BN
+        + 512 * 256 * 4 * 4
+        + 2 * 256  # ConvT(512→256) + BN
+        + 256 * 128 * 4 * 4
+        + 2 * 128  # ConvT(256→128) + BN
+        + 128 * 64 * 4 * 4
+        + 2 * 64  # ConvT(128→64) + BN
+        + 64 * 3 * 4 * 4  # ConvT(64→3) + Tanh
     )
     assert expected == 3_576_704
     g, _ = build_models("dcgan", image_size=64, channels=3, z_dim=100)
@@ -44,9 +48,18 @@ def test_published_64_discriminator_counts():
 
 def test_mnist_32_counts():
     # 32×32, one channel: G starts at 4·ngf; D ends at 4·ndf.
-    g_expected = (100 * 256 * 16 + 2 * 256 + 256 * 128 * 16 + 2 * 128
-                  + 128 * 64 * 16 + 2 * 64 + 64 * 1 * 16)
-    d_expected = 1 * 64 * 16 + 64 * 128 * 16 + 2 * 128 + 128 * 256 * 16 + 2 * 256 + 256 * 16
+    g_expected = (
+        100 * 256 * 16
+        + 2 * 256
+        + 256 * 128 * 16
+        + 2 * 128
+        + 128 * 64 * 16
+        + 2 * 64
+        + 64 * 1 * 16
+    )
+    d_expected = (
+        1 * 64 * 16 + 64 * 128 * 16 + 2 * 128 + 128 * 256 * 16 + 2 * 256 + 256 * 16
+    )
     g, d = build_models("dcgan", image_size=32, channels=1)
     assert (n_params(g), n_params(d)) == (g_expected, d_expected)
 
@@ -55,8 +68,15 @@ def test_mnist_32_counts():
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("sn", [False, True])
 def test_shapes_and_range(size, channels, sn):
-    g, d = build_models("dcgan", image_size=size, channels=channels, z_dim=8, ngf=8, ndf=8,
-                        spectral_norm=sn)
+    g, d = build_models(
+        "dcgan",
+        image_size=size,
+        channels=channels,
+        z_dim=8,
+        ngf=8,
+        ndf=8,
+        spectral_norm=sn,
+    )
     assert g.z_dim == 8
     x = g(torch.randn(3, 8) * 10)
     assert x.shape == (3, channels, size, size)
@@ -66,7 +86,10 @@ def test_shapes_and_range(size, channels, sn):
 
 @pytest.mark.parametrize("size", [8, 28, 128])
 def test_unsupported_size(size):
-    with pytest.raises(ValueError, match=rf"Invalid image_size: {size} \(allowed for dcgan: 16, 32, 64\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Invalid image_size: {size} \(allowed for dcgan: 16, 32, 64\)",
+    ):
         build_models("dcgan", image_size=size, channels=3)
 
 

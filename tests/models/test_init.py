@@ -54,9 +54,13 @@ def test_sngan_xavier_gains():
     d = SNGANDiscriminator()
     residual = raw_weight(d.blocks[1].residual[1])  # 3×3 conv in a residual branch
     shortcut = raw_weight(d.blocks[1].shortcut)
-    assert residual.std().item() == pytest.approx(_glorot_std(residual, math.sqrt(2)), rel=0.03)
+    assert residual.std().item() == pytest.approx(
+        _glorot_std(residual, math.sqrt(2)), rel=0.03
+    )
     assert shortcut.std().item() == pytest.approx(_glorot_std(shortcut, 1.0), rel=0.03)
-    bound = math.sqrt(3) * _glorot_std(residual, math.sqrt(2))  # uniform(-a, a), a = √3·std
+    bound = math.sqrt(3) * _glorot_std(
+        residual, math.sqrt(2)
+    )  # uniform(-a, a), a = √3·std
     assert residual.abs().max().item() <= bound
     assert (d.blocks[1].residual[1].bias == 0).all()
 
@@ -67,6 +71,8 @@ def test_sngan_init_on_plain_module():
     model.add_module("out", nn.Linear(32, 32))
     sngan_init(model)
     assert model.residual.weight.std().item() == pytest.approx(
-        _glorot_std(model.residual.weight, math.sqrt(2)), rel=0.05)
+        _glorot_std(model.residual.weight, math.sqrt(2)), rel=0.05
+    )
     assert model.out.weight.std().item() == pytest.approx(
-        _glorot_std(model.out.weight, 1.0), rel=0.1)
+        _glorot_std(model.out.weight, 1.0), rel=0.1
+    )

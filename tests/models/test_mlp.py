@@ -39,8 +39,10 @@ def test_output_is_not_squashed():
     assert g(torch.zeros(1, 2)).abs().max() > 1.0
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [({"depth": 0}, "Invalid depth"),
-                                                 ({"hidden": 0}, "Invalid hidden")])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [({"depth": 0}, "Invalid depth"), ({"hidden": 0}, "Invalid hidden")],
+)
 def test_bad_kwargs(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         build_models("mlp", **kwargs)

@@ -29,7 +29,9 @@ def models():
 def test_generator_count(models):
     g, _ = models
     linear = 128 * 4 * 4 * 256 + 4 * 4 * 256
-    block = 2 * 256 + conv(256, 256, 3) + 2 * 256 + conv(256, 256, 3) + conv(256, 256, 1)
+    block = (
+        2 * 256 + conv(256, 256, 3) + 2 * 256 + conv(256, 256, 3) + conv(256, 256, 1)
+    )
     head = 2 * 256 + conv(256, 3, 3)
     assert linear + 3 * block + head == 4_276_739
     assert n_params(g) == linear + 3 * block + head
@@ -71,5 +73,8 @@ def test_spectral_norm_everywhere_in_d_nowhere_in_g(models):
 
 @pytest.mark.parametrize("size", [16, 64])
 def test_only_32(size):
-    with pytest.raises(ValueError, match=rf"Invalid image_size: {size} \(allowed for sngan_resnet: 32\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Invalid image_size: {size} \(allowed for sngan_resnet: 32\)",
+    ):
         build_models("sngan_resnet", image_size=size, channels=3)

@@ -43,7 +43,11 @@ def _zero_jobs(c):
 
 
 def _method_not_in_registry_in_sweep(c):
-    c["experiments"]["ring8"]["methods"] = ["sgd", "adam", "cg_hz"]  # cg_hz: not configured
+    c["experiments"]["ring8"]["methods"] = [
+        "sgd",
+        "adam",
+        "cg_hz",
+    ]  # cg_hz: not configured
 
 
 def _hparam_not_of_method(c):
@@ -51,7 +55,11 @@ def _hparam_not_of_method(c):
 
 
 def _rule_without_params(c):
-    c["lr_rules"]["power"] = {"lr_d": [1.0e-3], "lr_g": [1.0e-3], "kwargs": {"eta_g": 0.6}}
+    c["lr_rules"]["power"] = {
+        "lr_d": [1.0e-3],
+        "lr_g": [1.0e-3],
+        "kwargs": {"eta_g": 0.6},
+    }
 
 
 def _duplicate_seeds(c):
@@ -73,29 +81,54 @@ CASES = {
     "shell metacharacters in the study": (_set(["study"], "x;rm -rf ~"), "study"),
     "study escaping the results": (_set(["study"], "../../etc"), "study"),
     "study dot-dot": (_set(["study"], ".."), "study"),
-    "n_samples above the dataset": (_set(["experiments", "digits", "eval", "n_samples"],
-                                         5000), "experiments.digits.eval.n_samples"),
+    "n_samples above the dataset": (
+        _set(["experiments", "digits", "eval", "n_samples"], 5000),
+        "experiments.digits.eval.n_samples",
+    ),
     "reference_n above the dataset": (
         _set(["experiments", "digits", "eval", "reference_n"], 2000),
-        "experiments.digits.eval.reference_n"),
-    "batch above the dataset": (_set(["experiments", "digits", "batch_size"], 4096),
-                                "experiments.digits.batch_size"),
-    "image size not offered": (_set(["experiments", "digits", "image_size"], 64),
-                               "experiments.digits.image_size"),
-    "unknown model kwarg": (_set(["experiments", "digits", "model_kwargs"], {"width": 8}),
-                            "experiments.digits.model_kwargs.width"),
-    "eta above 1": (_set(["lr_rules", "power"], {"lr_d": [1.0e-3], "lr_g": [1.0e-3],
-                                                 "kwargs": {"eta_g": 1.5, "eta_d": 0.5}}),
-                    "lr_rules.power.kwargs.eta_g"),
+        "experiments.digits.eval.reference_n",
+    ),
+    "batch above the dataset": (
+        _set(["experiments", "digits", "batch_size"], 4096),
+        "experiments.digits.batch_size",
+    ),
+    "image size not offered": (
+        _set(["experiments", "digits", "image_size"], 64),
+        "experiments.digits.image_size",
+    ),
+    "unknown model kwarg": (
+        _set(["experiments", "digits", "model_kwargs"], {"width": 8}),
+        "experiments.digits.model_kwargs.width",
+    ),
+    "eta above 1": (
+        _set(
+            ["lr_rules", "power"],
+            {
+                "lr_d": [1.0e-3],
+                "lr_g": [1.0e-3],
+                "kwargs": {"eta_g": 1.5, "eta_d": 0.5},
+            },
+        ),
+        "lr_rules.power.kwargs.eta_g",
+    ),
     "unknown method": (_unknown_method, "methods"),
     "unknown lr rule": (_unknown_rule, "lr_rules"),
     "negative learning rate": (_negative_lr, "lr_rules.constant.lr_d[0]"),
     "missing key": (_missing_key, "experiments.digits.iterations"),
     "zero jobs": (_zero_jobs, "experiments"),
-    "method of a sweep not configured": (_method_not_in_registry_in_sweep,
-                                         "experiments.ring8.methods"),
-    "hyperparameter the method lacks": (_hparam_not_of_method, "methods.sgd.beta_coeff"),
-    "rule without its parameters": (_rule_without_params, "lr_rules.power.kwargs.eta_d"),
+    "method of a sweep not configured": (
+        _method_not_in_registry_in_sweep,
+        "experiments.ring8.methods",
+    ),
+    "hyperparameter the method lacks": (
+        _hparam_not_of_method,
+        "methods.sgd.beta_coeff",
+    ),
+    "rule without its parameters": (
+        _rule_without_params,
+        "lr_rules.power.kwargs.eta_d",
+    ),
     "duplicate seeds": (_duplicate_seeds, "seeds"),
 }
 
@@ -110,8 +143,12 @@ def outcomes(tmp_path_factory):
         CASES[name][0](config)
         path = root / "config" / (name.replace(" ", "_") + ".yaml")
         path.write_text(yaml.safe_dump(config))
-        return snakemake(["-n", "--configfile", str(path.relative_to(root))], root,
-                         check=False, timeout=120)
+        return snakemake(
+            ["-n", "--configfile", str(path.relative_to(root))],
+            root,
+            check=False,
+            timeout=120,
+        )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(CASES, pool.map(dry_run, CASES)))
@@ -142,7 +179,9 @@ def test_existing_run_from_a_different_config_is_refused(tmp_path):
     spec = json.loads(json.dumps(study.run_spec("ring8", *run.split("/")[4:7], 0)))
     spec["iterations"] += 1  # produced by another config
     (root / run).mkdir(parents=True)
-    (root / run / "summary.json").write_text(json.dumps({"status": "finished", "spec": spec}))
+    (root / run / "summary.json").write_text(
+        json.dumps({"status": "finished", "spec": spec})
+    )
     proc = snakemake(["-n", "--configfile", "config/ci.yaml"], root, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0

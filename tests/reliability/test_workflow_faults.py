@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from workflow.conftest import REPO, SNAKEMAKE, copy_repo, env, nothing_to_do, snakemake
 
 pytestmark = pytest.mark.slow
@@ -42,21 +43,33 @@ def _confirmation_summary(root: Path) -> Path:
     sel = json.loads((root / "results/selection/ci/digits.json").read_text())
     chosen = sel["selected"][0]
     seed = max(sel["seeds"])
-    return (root / "results/runs/ci/digits" / chosen["method"] / chosen["lr_rule"]
-            / chosen["setting"] / f"seed{seed}" / "summary.json")
+    return (
+        root
+        / "results/runs/ci/digits"
+        / chosen["method"]
+        / chosen["lr_rule"]
+        / chosen["setting"]
+        / f"seed{seed}"
+        / "summary.json"
+    )
 
 
 def _train_jobs(proc) -> int:
     text = proc.stdout + proc.stderr
-    return sum(1 for line in text.splitlines()
-               if line.startswith(("rule train", "localrule train")))
+    return sum(
+        1
+        for line in text.splitlines()
+        if line.startswith(("rule train", "localrule train"))
+    )
 
 
 def test_a_new_study_name_plans_its_runs(ci_study, tmp_path):
     root = _copy_study(ci_study, tmp_path / "repo")
     same = snakemake(["-n", "--configfile", "config/ci.yaml"], root)
     assert nothing_to_do(same)
-    new = snakemake(["-n", "--configfile", "config/ci.yaml", "--config", "study=ci2"], root)
+    new = snakemake(
+        ["-n", "--configfile", "config/ci.yaml", "--config", "study=ci2"], root
+    )
     assert not nothing_to_do(new)
     assert "results/runs/ci2/" in new.stdout and "results/studies/ci2/" in new.stdout
 
@@ -71,7 +84,8 @@ def test_the_paper_config_after_another_study_plans_its_grid(ci_study, tmp_path)
 
 @pytest.mark.parametrize("damage", ["delete", "truncate"])
 def test_a_lost_confirmation_run_is_retrained_and_the_tables_are_unchanged(
-        ci_study, tmp_path, damage):
+    ci_study, tmp_path, damage
+):
     root = _copy_study(ci_study, tmp_path / "repo")
     before = _tables(root)
     summary = _confirmation_summary(root)
@@ -102,7 +116,8 @@ def test_a_removed_setting_leaves_the_tables(ci_study, tmp_path):
 
 
 def test_an_unreadable_sweep_summary_is_retrained_not_a_cryptic_selection_error(
-        ci_study, tmp_path):
+    ci_study, tmp_path
+):
     root = _copy_study(ci_study, tmp_path / "repo")
     sweep = next((root / "results/runs/ci/ring8").rglob("seed0/summary.json"))
     sweep.write_text('{"status": "finished", "final_metric": ')
@@ -128,9 +143,14 @@ def test_kill_9_of_the_workflow_then_rerun_needs_no_manual_step(tmp_path):
     ref_config = _ring8_only(reference, "crash")
     snakemake(["--configfile", ref_config, "--cores", "2"], reference)
 
-    proc = subprocess.Popen([SNAKEMAKE, "--configfile", config, "--cores", "2"], cwd=root,
-                            env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [SNAKEMAKE, "--configfile", config, "--cores", "2"],
+        cwd=root,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((root / "results/runs").rglob("*.csv")):
         time.sleep(0.2)
@@ -139,8 +159,13 @@ def test_kill_9_of_the_workflow_then_rerun_needs_no_manual_step(tmp_path):
     assert list((root / ".snakemake/locks").iterdir()), "the crash should leave a lock"
 
     # `make run`: release the stale lock, then run the workflow
-    unlock = subprocess.run([sys.executable, str(REPO / "scripts/unlock_stale.py")],
-                            cwd=root, env=env(), capture_output=True, text=True)
+    unlock = subprocess.run(
+        [sys.executable, str(REPO / "scripts/unlock_stale.py")],
+        cwd=root,
+        env=env(),
+        capture_output=True,
+        text=True,
+    )
     assert unlock.returncode == 0 and "stale Snakemake lock" in unlock.stderr
     snakemake(["--configfile", config, "--cores", "2"], root)
     out = Path("results/studies/crash/tables")

@@ -105,7 +105,11 @@ def write_stats(root, out, *, split="train", preprocessing=None):
     feats = features.extract_features(extractor, x, len(x), 500)
     mu, sigma = fid.compute_statistics(feats)
     protocol = fid.reference_protocol(
-        dataset="digits", split=split, n=len(data.x), image_size=16, channels=1,
+        dataset="digits",
+        split=split,
+        n=len(data.x),
+        image_size=16,
+        channels=1,
         extractor=extractor,
     )
     if preprocessing is not None:  # the key the statistics' protocol gains for it

@@ -41,8 +41,15 @@ def _interrupted(spec, run_dir, monkeypatch, steps: int) -> None:
 def test_resume_after_interruption_equals_an_uninterrupted_run(
     tmp_path, data_root, monkeypatch, method
 ):
-    spec = ring_spec(data_root, iterations=30, checkpoint_every=7, method=method,
-                     lr_rule="sqrt", lr_g=1e-2, lr_d=1e-2)
+    spec = ring_spec(
+        data_root,
+        iterations=30,
+        checkpoint_every=7,
+        method=method,
+        lr_rule="sqrt",
+        lr_g=1e-2,
+        lr_d=1e-2,
+    )
     run(spec, tmp_path / "whole")
     # killed between the checkpoints at 14 and 21
     _interrupted(spec, tmp_path / "resumed", monkeypatch, 17)
@@ -94,9 +101,12 @@ def test_checkpoint_of_another_spec_is_refused(tmp_path, data_root, monkeypatch)
 def test_resume_is_bit_identical_on_digits_with_batchnorm(
     tmp_path, data_root, fid_stats, monkeypatch
 ):
-    spec = digits_spec(data_root, iterations=8, checkpoint_every=2,
-                       eval={"metric": "fid", "every": 4, "n_samples": 32,
-                             "batch_size": 32})
+    spec = digits_spec(
+        data_root,
+        iterations=8,
+        checkpoint_every=2,
+        eval={"metric": "fid", "every": 4, "n_samples": 32, "batch_size": 32},
+    )
     run(spec, tmp_path / "whole", fid_stats=fid_stats)
     with monkeypatch.context() as patch:
         interrupt_after(patch, 5)
@@ -126,8 +136,13 @@ def test_checksum_file_lists_both_checkpoints_in_sha256sum_format(tmp_path, data
     previous = torch.load(run_dir / "checkpoint.prev.pt", weights_only=True)
     assert previous["iteration"] == 10
     if shutil.which("sha256sum"):
-        check = subprocess.run(["sha256sum", "-c", "checkpoint.sha256"], cwd=run_dir,
-                               capture_output=True, text=True, check=False)
+        check = subprocess.run(
+            ["sha256sum", "-c", "checkpoint.sha256"],
+            cwd=run_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert check.returncode == 0, check.stdout + check.stderr
 
 

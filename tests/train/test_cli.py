@@ -175,7 +175,10 @@ def test_help_does_not_import_torch():
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert out.stdout.strip().endswith("NO-TORCH"), out.stdout + out.stderr
@@ -192,7 +195,9 @@ def _wait_for(path: Path, proc: subprocess.Popen, what: str) -> None:
 @pytest.mark.slow  # two interpreter starts, three short runs: about 15-20 s on 2 cores
 def test_sigkill_then_restart_gives_the_metrics_of_an_uninterrupted_run(tmp_path):
     spec = ring_spec(
-        tmp_path / "data", iterations=200, checkpoint_every=10,
+        tmp_path / "data",
+        iterations=200,
+        checkpoint_every=10,
         eval={"metric": "modes", "every": 50, "n_samples": 400, "batch_size": 200},
     )
     path = write_spec(tmp_path / "spec.json", spec)
@@ -227,14 +232,19 @@ def test_sigkill_then_restart_gives_the_metrics_of_an_uninterrupted_run(tmp_path
 def test_sigterm_mid_run_checkpoints_exits_143_and_the_rerun_resumes(tmp_path):
     total = 400  # over a second of training: the signal lands in its first iterations
     spec = ring_spec(
-        tmp_path / "data", iterations=total, checkpoint_every=1000,
+        tmp_path / "data",
+        iterations=total,
+        checkpoint_every=1000,
         eval={"metric": "modes", "every": 200, "n_samples": 400, "batch_size": 200},
     )
     path = write_spec(tmp_path / "spec.json", spec)
     out = tmp_path / "stopped"
     proc = subprocess.Popen(
-        _command(path, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env=ENV, text=True,
+        _command(path, out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        text=True,
     )
     try:
         _wait_for(out / "metrics.csv", proc, "first row")  # training has begun
@@ -283,15 +293,18 @@ def test_a_group_job_equals_one_process_per_run_byte_for_byte(tmp_path):
     # (a one-run job until it ends) and once the second, after another run in it.
     root = tmp_path / "data"
     run(ring_spec(root, iterations=1), tmp_path / "warm")  # the data, prepared once
-    a, b = (write_spec(tmp_path / f"{k}.json", ring_spec(root, seed=s))
-            for k, s in (("a", 1), ("b", 2)))
+    a, b = (
+        write_spec(tmp_path / f"{k}.json", ring_spec(root, seed=s))
+        for k, s in (("a", 1), ("b", 2))
+    )
     commands = [
         _command(a, tmp_path / "first_a", (b, tmp_path / "second_b")),
         _command(b, tmp_path / "first_b", (a, tmp_path / "second_a")),
     ]
     procs = [
-        subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         env=ENV, text=True)
+        subprocess.Popen(
+            c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, text=True
+        )
         for c in commands
     ]
     for proc in procs:
@@ -311,8 +324,18 @@ def test_several_runs_are_all_validated_before_the_first_starts(tmp_path, capsys
     root = tmp_path / "data"
     good = write_spec(tmp_path / "good.json", ring_spec(root))
     bad = write_spec(tmp_path / "bad.json", ring_spec(root, method="nope"))
-    code = cli.main(["--spec", str(good), "--out", str(tmp_path / "a"),
-                     "--spec", str(bad), "--out", str(tmp_path / "b")])
+    code = cli.main(
+        [
+            "--spec",
+            str(good),
+            "--out",
+            str(tmp_path / "a"),
+            "--spec",
+            str(bad),
+            "--out",
+            str(tmp_path / "b"),
+        ]
+    )
     assert code == 2
     assert "nope" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()

@@ -22,10 +22,22 @@ def test_run_directory_metrics_and_summary(tmp_path, data_root):
     summary = run(spec, tmp_path / "run")
     rows = read_rows(tmp_path / "run", drop=())
     assert list(rows[0]) == [
-        "iteration", "loss_g", "loss_d", "grad_norm_g", "grad_norm_d",
-        "lr_g", "lr_d", "modes", "high_quality",
-        "beta_mean_g", "beta_mean_d", "beta_capped_g", "beta_capped_d",
-        "beta_zero_g", "beta_zero_d", "elapsed_s",
+        "iteration",
+        "loss_g",
+        "loss_d",
+        "grad_norm_g",
+        "grad_norm_d",
+        "lr_g",
+        "lr_d",
+        "modes",
+        "high_quality",
+        "beta_mean_g",
+        "beta_mean_d",
+        "beta_capped_g",
+        "beta_capped_d",
+        "beta_zero_g",
+        "beta_zero_d",
+        "elapsed_s",
     ]
     # iteration 0 (untrained G), every eval.every, and the last iteration
     assert [int(r["iteration"]) for r in rows] == [0, 10, 20, 25]
@@ -142,8 +154,12 @@ def test_every_loss_trains(tmp_path, data_root, loss):
 )
 def test_cg_and_game_methods_run_end_to_end(tmp_path, data_root, method, kwargs):
     spec = ring_spec(
-        data_root, method=method, method_kwargs=kwargs, iterations=10,
-        lr_g=1e-2, lr_d=1e-2,
+        data_root,
+        method=method,
+        method_kwargs=kwargs,
+        iterations=10,
+        lr_g=1e-2,
+        lr_d=1e-2,
     )
     summary = run(spec, tmp_path / "run")
     assert summary["status"] == "finished"

@@ -15,12 +15,20 @@ import sys
 import time
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
-COPIED = ("workflow", "config", "scripts", "profiles", "dvc.yaml", ".dvc/config",
-          ".dvc/.gitignore", ".dvcignore", ".gitignore")
+COPIED = (
+    "workflow",
+    "config",
+    "scripts",
+    "profiles",
+    "dvc.yaml",
+    ".dvc/config",
+    ".dvc/.gitignore",
+    ".dvcignore",
+    ".gitignore",
+)
 
 
 def copy_repo(dst: Path, *, with_src: bool = False) -> Path:
@@ -56,12 +64,15 @@ def env() -> dict[str, str]:
 def run(cmd: list[str], cwd: Path, timeout: float = 600, check: bool = True):
     """Run a command; on failure show its output in the assertion message."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout
+    )
     proc.elapsed = time.perf_counter() - start
     if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n"
-                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n"
+            f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 

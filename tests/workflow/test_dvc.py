@@ -7,19 +7,30 @@ import filecmp
 import os
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, REPO, copy_repo, nothing_to_do, run, snakemake
+from .conftest import BIN, copy_repo, nothing_to_do, run, snakemake
 
 pytestmark = pytest.mark.slow
 
 DVC = str(BIN / "dvc")
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t"}
-TRACKED = ("results/data", "results/fid_stats", "results/runs", "results/selection",
-           "results/toy", "results/calibration", "results/tables", "results/plots")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@t",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@t",
+}
+TRACKED = (
+    "results/data",
+    "results/fid_stats",
+    "results/runs",
+    "results/selection",
+    "results/toy",
+    "results/calibration",
+    "results/tables",
+    "results/plots",
+)
 
 
 def git(*args, cwd):
@@ -39,7 +50,9 @@ def dvc_repo(ci_study, tmp_path_factory):
     shutil.copytree(src / ".snakemake", root / ".snakemake", symlinks=True)
     for name in ("results/data", "results/fid_stats", "results/toy"):
         shutil.copytree(src / name, root / name, symlinks=True)
-    config = (root / "config/ci.yaml").read_text().replace("study: ci", "study: default")
+    config = (
+        (root / "config/ci.yaml").read_text().replace("study: ci", "study: default")
+    )
     (root / "config/config.yaml").write_text(config)
     git("init", "-q", cwd=root)
     git("add", "-A", cwd=root)
@@ -75,15 +88,18 @@ def test_checkout_then_snakemake_has_nothing_to_do(dvc_repo):
     # DVC restores files in an order of its own: make every input newer than its outputs, the
     # worst case, with unchanged contents.
     time.sleep(1.1)
-    for f in [*(root / "results/data").rglob("manifest.json"),
-              *(root / "results/fid_stats").glob("*.npz")]:
+    for f in [
+        *(root / "results/data").rglob("manifest.json"),
+        *(root / "results/fid_stats").glob("*.npz"),
+    ]:
         f.touch()
     proc = snakemake(["-n", "--configfile", "config/config.yaml"], root)
     assert nothing_to_do(proc), proc.stdout[-3000:]
     # Without the default profile's checksum limit (Snakemake's default of 1 MB) the same
     # state reruns the grid: the profile is what makes the difference.
-    plain = snakemake(["-n", "--configfile", "config/config.yaml", "--workflow-profile",
-                       "none"], root)
+    plain = snakemake(
+        ["-n", "--configfile", "config/config.yaml", "--workflow-profile", "none"], root
+    )
     assert not nothing_to_do(plain)
     assert "train" in plain.stdout
 
@@ -91,22 +107,32 @@ def test_checkout_then_snakemake_has_nothing_to_do(dvc_repo):
 def test_push_then_pull_into_a_fresh_clone_restores_results(dvc_repo, tmp_path):
     root, _ = dvc_repo
     run([DVC, "push"], root)
-    assert (root / "dvc-remote").is_dir()  # the default remote (.dvc/config: ../dvc-remote)
+    assert (
+        root / "dvc-remote"
+    ).is_dir()  # the default remote (.dvc/config: ../dvc-remote)
     clone = tmp_path / "clone"
     git("clone", "-q", str(root), str(clone), cwd=tmp_path)
     # dvc-remote/ is git-ignored: a clone points its remote at the original's directory
-    run([DVC, "remote", "modify", "--local", "local", "url", str(root / "dvc-remote")], clone)
+    run(
+        [DVC, "remote", "modify", "--local", "local", "url", str(root / "dvc-remote")],
+        clone,
+    )
     run([DVC, "pull"], clone)
     for path in TRACKED:
         cmp = filecmp.dircmp(root / path, clone / path)
         assert _same_tree(cmp), path
     assert (clone / "results/report.html").read_bytes() == (
-        root / "results/report.html").read_bytes()
+        root / "results/report.html"
+    ).read_bytes()
     assert "up to date" in run([DVC, "status"], clone).stdout
 
 
 def _same_tree(cmp: filecmp.dircmp) -> bool:
     if cmp.left_only or cmp.right_only or cmp.funny_files:
         return False
-    _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
-    return not mismatch and not errors and all(_same_tree(s) for s in cmp.subdirs.values())
+    _, mismatch, errors = filecmp.cmpfiles(
+        cmp.left, cmp.right, cmp.common_files, shallow=False
+    )
+    return (
+        not mismatch and not errors and all(_same_tree(s) for s in cmp.subdirs.values())
+    )

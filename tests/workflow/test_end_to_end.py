@@ -26,7 +26,8 @@ def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
         rules = e.get("lr_rules") or list(config["lr_rules"])
         rows = summary[summary["experiment"] == exp]
         assert sorted(zip(rows["method"], rows["lr_rule"])) == sorted(
-            (m, r) for m in methods for r in rules), exp
+            (m, r) for m in methods for r in rules
+        ), exp
         assert (rows["n_runs"] == len(config["seeds"])).all()
         if e["eval"]["metric"] == "fid":
             assert all(math.isfinite(v) for v in rows["final_mean"]), rows
@@ -53,13 +54,17 @@ def test_confirmation_runs_use_fresh_seeds(ci_study):
         assert sorted(p.name for p in setting.iterdir()) == wanted
         for seed_dir in setting.iterdir():
             spec = json.loads((seed_dir / "summary.json").read_text())["spec"]
-            assert spec["seed"] == int(seed_dir.name[4:]) and spec["method"] == s["method"]
+            assert (
+                spec["seed"] == int(seed_dir.name[4:]) and spec["method"] == s["method"]
+            )
     # settings that were not selected ran at the sweep seed only
     all_settings = [p for p in runs.glob("*/*/*") if p.is_dir()]
     chosen = {(s["method"], s["lr_rule"], s["setting"]) for s in sel["selected"]}
     unselected = [p for p in all_settings if tuple(p.parts[-3:]) not in chosen]
     assert len(unselected) == len(all_settings) - len(chosen)
-    assert unselected and all([q.name for q in p.iterdir()] == ["seed0"] for p in unselected)
+    assert unselected and all(
+        [q.name for q in p.iterdir()] == ["seed0"] for p in unselected
+    )
 
 
 def test_second_invocation_has_nothing_to_do(ci_study):
@@ -70,5 +75,7 @@ def test_second_invocation_has_nothing_to_do(ci_study):
 
 def test_report_builds(ci_study):
     root, _ = ci_study
-    snakemake(["--configfile", "config/ci.yaml", "--report", "results/report.html"], root)
+    snakemake(
+        ["--configfile", "config/ci.yaml", "--report", "results/report.html"], root
+    )
     assert (root / "results/report.html").stat().st_size > 100_000

@@ -20,8 +20,10 @@ NSGDA_GRID = 5 * 5  # nSGDA's own lr grid, for every rule
 
 
 def _jobs(out: str, experiment: str) -> list[tuple[str, str, str]]:
-    pattern = (rf"output: results/runs/paper/{experiment}/(\w+)/(\w+)/([^/]+)/seed100/"
-               r"summary\.json")
+    pattern = (
+        rf"output: results/runs/paper/{experiment}/(\w+)/(\w+)/([^/]+)/seed100/"
+        r"summary\.json"
+    )
     return re.findall(pattern, out)
 
 
@@ -49,7 +51,8 @@ def test_paper_config_dry_run_lists_every_sweep_job(tmp_path):
     for rule in ("constant", "step_authors"):
         assert per_rule[rule] == (baseline_pools + CG_POOLS) * LR_PAIRS[rule], rule
     assert {m for m, _, _ in released if "cg" in m} == {
-        f"cg_{r}_authors" for r in ("fr", "prp", "hs", "dy", "hs_dy", "fr_prp", "hz")}
+        f"cg_{r}_authors" for r in ("fr", "prp", "hs", "dy", "hs_dy", "fr_prp", "hz")
+    }
 
     momenta = {s.rsplit("momentum~", 1)[1] for m, _, s in textbook if m == "momentum"}
     assert momenta == set(MOMENTA)

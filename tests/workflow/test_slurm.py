@@ -31,7 +31,9 @@ TIMEOUT_S = 900
 
 
 def _sh(cmd: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        ["bash", "-c", cmd], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _install() -> str | None:
@@ -41,10 +43,15 @@ def _install() -> str | None:
     if not shutil.which("apt-get"):
         return "apt-get not available"
     quiet = "DEBIAN_FRONTEND=noninteractive"
-    proc = _sh(f"{quiet} apt-get update -q && {quiet} apt-get install -y -q "
-               f"--no-install-recommends {' '.join(PACKAGES)}", timeout=600)
+    proc = _sh(
+        f"{quiet} apt-get update -q && {quiet} apt-get install -y -q "
+        f"--no-install-recommends {' '.join(PACKAGES)}",
+        timeout=600,
+    )
     if proc.returncode != 0:
-        return f"apt-get install {' '.join(PACKAGES)} failed: {proc.stderr.strip()[-300:]}"
+        return (
+            f"apt-get install {' '.join(PACKAGES)} failed: {proc.stderr.strip()[-300:]}"
+        )
     return None
 
 
@@ -119,12 +126,23 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
         if SLURM_CONF.exists():
             backup = SLURM_CONF.read_bytes()
         SLURM_CONF.write_text(conf)
-        for cmd, log in ((["slurmctld", "-D", "-i"], "slurmctld.out"),
-                         (["slurmd", "-D"], "slurmd.out")):
-            started.append(subprocess.Popen(cmd, stdout=open(work / log, "w"),
-                                            stderr=subprocess.STDOUT, start_new_session=True))
-        _wait(lambda: _sh("sinfo -h -o %T", timeout=10).stdout.strip() == "idle", 60,
-              "the node to be idle")
+        for cmd, log in (
+            (["slurmctld", "-D", "-i"], "slurmctld.out"),
+            (["slurmd", "-D"], "slurmd.out"),
+        ):
+            started.append(
+                subprocess.Popen(
+                    cmd,
+                    stdout=open(work / log, "w"),
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        _wait(
+            lambda: _sh("sinfo -h -o %T", timeout=10).stdout.strip() == "idle",
+            60,
+            "the node to be idle",
+        )
         yield work
     finally:
         for proc in reversed(started):
@@ -145,15 +163,28 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
             SLURM_CONF.unlink()
 
 
-def test_ci_study_runs_through_slurm_and_matches_the_local_run(slurm_cluster, ci_study,
-                                                               tmp_path):
+def test_ci_study_runs_through_slurm_and_matches_the_local_run(
+    slurm_cluster, ci_study, tmp_path
+):
     local_root, _ = ci_study
     root = copy_repo(tmp_path / "repo")
-    cmd = ["timeout", "-k", "15", str(TIMEOUT_S), SNAKEMAKE, "--profile", "profiles/slurm",
-           "--configfile", "config/ci.yaml", "--set-resources", "train:gpu=0",
-           "--slurm-keep-successful-logs"]
-    proc = subprocess.run(cmd, cwd=root, env=env(), capture_output=True, text=True,
-                          timeout=TIMEOUT_S + 60)
+    cmd = [
+        "timeout",
+        "-k",
+        "15",
+        str(TIMEOUT_S),
+        SNAKEMAKE,
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        "config/ci.yaml",
+        "--set-resources",
+        "train:gpu=0",
+        "--slurm-keep-successful-logs",
+    ]
+    proc = subprocess.run(
+        cmd, cwd=root, env=env(), capture_output=True, text=True, timeout=TIMEOUT_S + 60
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
 
@@ -166,8 +197,16 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(slurm_cluster, ci
     assert any("rule_train" in str(p) for p in logs)
 
     # The same table as the local run (same specs, seeds and single-thread CPU training).
-    columns = ["experiment", "method", "lr_rule", "setting", "n_runs", "n_finished",
-               "final_mean", "best_mean"]
+    columns = [
+        "experiment",
+        "method",
+        "lr_rule",
+        "setting",
+        "n_runs",
+        "n_finished",
+        "final_mean",
+        "best_mean",
+    ]
     ours = pd.read_csv(root / "results/studies/ci/tables/summary.csv")[columns]
     local = pd.read_csv(local_root / "results/studies/ci/tables/summary.csv")[columns]
     pd.testing.assert_frame_equal(ours, local, check_exact=False, rtol=1e-6)

@@ -91,20 +91,71 @@ class DatasetSpec:
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("digits", "cggan.data.digits", "offline", 1, (16, 32), 16,
-                    split_sizes=(("train", 1437), ("test", 360))),
-        DatasetSpec("ring8", "cggan.data.mixture2d", "sampled", None, (), None, 2,
-                    split_sizes=(("train", 50_000), ("test", 10_000))),
-        DatasetSpec("grid25", "cggan.data.mixture2d", "sampled", None, (), None, 2,
-                    split_sizes=(("train", 50_000), ("test", 10_000))),
-        DatasetSpec("mnist", "cggan.data.mnist", "download", 1, (16, 28, 32, 64), 32,
-                    split_sizes=(("train", 60_000), ("test", 10_000))),
-        DatasetSpec("cifar10", "cggan.data.cifar10", "download", 3, (32, 64), 32,
-                    split_sizes=(("train", 50_000), ("test", 10_000))),
-        DatasetSpec("celeba", "cggan.data.celeba", "download", 3, (32, 64), 64,
-                    split_sizes=(("train", 162_770), ("test", 19_962))),
-        DatasetSpec("mnist5k", "cggan.data.mnist5k", "offline", 1, (16, 28, 32), 32,
-                    split_sizes=(("train", 4500), ("test", 500))),
+        DatasetSpec(
+            "digits",
+            "cggan.data.digits",
+            "offline",
+            1,
+            (16, 32),
+            16,
+            split_sizes=(("train", 1437), ("test", 360)),
+        ),
+        DatasetSpec(
+            "ring8",
+            "cggan.data.mixture2d",
+            "sampled",
+            None,
+            (),
+            None,
+            2,
+            split_sizes=(("train", 50_000), ("test", 10_000)),
+        ),
+        DatasetSpec(
+            "grid25",
+            "cggan.data.mixture2d",
+            "sampled",
+            None,
+            (),
+            None,
+            2,
+            split_sizes=(("train", 50_000), ("test", 10_000)),
+        ),
+        DatasetSpec(
+            "mnist",
+            "cggan.data.mnist",
+            "download",
+            1,
+            (16, 28, 32, 64),
+            32,
+            split_sizes=(("train", 60_000), ("test", 10_000)),
+        ),
+        DatasetSpec(
+            "cifar10",
+            "cggan.data.cifar10",
+            "download",
+            3,
+            (32, 64),
+            32,
+            split_sizes=(("train", 50_000), ("test", 10_000)),
+        ),
+        DatasetSpec(
+            "celeba",
+            "cggan.data.celeba",
+            "download",
+            3,
+            (32, 64),
+            64,
+            split_sizes=(("train", 162_770), ("test", 19_962)),
+        ),
+        DatasetSpec(
+            "mnist5k",
+            "cggan.data.mnist5k",
+            "offline",
+            1,
+            (16, 28, 32),
+            32,
+            split_sizes=(("train", 4500), ("test", 500)),
+        ),
     )
 }
 
@@ -133,13 +184,21 @@ def resolve_image_size(name: str, image_size: int | None) -> int | None:
         return spec.default_image_size
     if image_size not in spec.image_sizes:
         allowed = ", ".join(str(s) for s in spec.image_sizes)
-        raise ValueError(f"Invalid image_size: {image_size} (allowed for {name}: {allowed})")
+        raise ValueError(
+            f"Invalid image_size: {image_size} (allowed for {name}: {allowed})"
+        )
     return image_size
 
 
-def load_dataset(name: str, *, root: str | os.PathLike, split: str = "train",
-                 image_size: int | None = None, download: bool = False,
-                 seed: int = 0) -> Dataset:
+def load_dataset(
+    name: str,
+    *,
+    root: str | os.PathLike,
+    split: str = "train",
+    image_size: int | None = None,
+    download: bool = False,
+    seed: int = 0,
+) -> Dataset:
     """Load one split of a registered dataset.
 
     Args:
@@ -173,8 +232,9 @@ def load_dataset(name: str, *, root: str | os.PathLike, split: str = "train",
     return module.load(Path(root), **kwargs)
 
 
-def verify_prepared(name: str, *, root: str | os.PathLike, split: str,
-                    image_size: int) -> None:
+def verify_prepared(
+    name: str, *, root: str | os.PathLike, split: str, image_size: int
+) -> None:
     """Check a prepared split's cache file against the SHA-256 its manifest recorded.
 
     Does nothing when the dataset was not prepared at this size (no manifest, or a manifest
@@ -197,11 +257,18 @@ def verify_prepared(name: str, *, root: str | os.PathLike, split: str,
     if not Path(cache).is_file() or sha256_file(cache) != digest:
         raise ChecksumError(
             f"{cache}: differs from the SHA-256 in {manifest_path} (corrupted or edited; "
-            f"rebuild: delete {Path(root) / name} and rerun prepare_data)")
+            f"rebuild: delete {Path(root) / name} and rerun prepare_data)"
+        )
 
 
-def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | None = None,
-                    download: bool = False, seed: int = 0) -> dict:
+def prepare_dataset(
+    name: str,
+    *,
+    root: str | os.PathLike,
+    image_size: int | None = None,
+    download: bool = False,
+    seed: int = 0,
+) -> dict:
     """Build (or verify) every split of a dataset and write ``root/<name>/manifest.json``.
 
     The manifest is written last and atomically, so its presence means the dataset is ready.
@@ -218,9 +285,13 @@ def prepare_dataset(name: str, *, root: str | os.PathLike, image_size: int | Non
     sources: dict[str, str] = {}
     sources_sha256: dict[str, str] = {}
     for split in SPLITS:
-        data = load_dataset(name, root=root, split=split, image_size=size, download=download,
-                            seed=seed)
-        entry: dict[str, Any] = {"n": int(data.x.shape[0]), "shape": list(data.x.shape[1:])}
+        data = load_dataset(
+            name, root=root, split=split, image_size=size, download=download, seed=seed
+        )
+        entry: dict[str, Any] = {
+            "n": int(data.x.shape[0]),
+            "shape": list(data.x.shape[1:]),
+        }
         if data.y is not None:
             entry["classes"] = int(data.y.max().item()) + 1 if len(data.y) else 0
         cache = data.info.get("cache")
@@ -259,12 +330,17 @@ def _read_cache(path: Path, source_md5: dict[str, str] | None = None) -> dict | 
     if not path.is_file():
         return None
     payload = torch.load(path, map_location="cpu", weights_only=True)
-    if source_md5 is not None and payload.get("info", {}).get("source_md5") != source_md5:
+    if (
+        source_md5 is not None
+        and payload.get("info", {}).get("source_md5") != source_md5
+    ):
         return None
     return payload
 
 
-def _write_cache(path: Path, x: torch.Tensor, y: torch.Tensor | None, info: dict) -> None:
+def _write_cache(
+    path: Path, x: torch.Tensor, y: torch.Tensor | None, info: dict
+) -> None:
     from cggan.io import atomic_torch_save
 
     atomic_torch_save(path, {"x": x, "y": y, "info": info})
@@ -290,10 +366,15 @@ def _resize_uint8(x: torch.Tensor, size: int, chunk: int = 2048) -> torch.Tensor
         return x
     out = torch.empty((x.shape[0], x.shape[1], size, size), dtype=torch.uint8)
     for start in range(0, x.shape[0], chunk):
-        block = x[start:start + chunk].float()
-        resized = F.interpolate(block, size=(size, size), mode="bilinear",
-                                align_corners=False, antialias=True)
-        out[start:start + chunk] = resized.round_().clamp_(0, 255).to(torch.uint8)
+        block = x[start : start + chunk].float()
+        resized = F.interpolate(
+            block,
+            size=(size, size),
+            mode="bilinear",
+            align_corners=False,
+            antialias=True,
+        )
+        out[start : start + chunk] = resized.round_().clamp_(0, 255).to(torch.uint8)
     return out
 
 

@@ -26,7 +26,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cggan.data import Dataset, _cache_path, _from_cache_payload, _read_cache, _write_cache
+from cggan.data import (
+    Dataset,
+    _cache_path,
+    _from_cache_payload,
+    _read_cache,
+    _write_cache,
+)
 from cggan.data.download import Resource, ensure_resource
 
 __all__ = ["ARCHIVE", "CROP", "SPLIT_RANGES", "load", "read_archive"]
@@ -57,8 +63,11 @@ def read_archive(path: str | Path, split: str, image_size: int) -> torch.Tensor:
     lo, hi = SPLIT_RANGES[split]
     with zipfile.ZipFile(path) as archive:
         names = sorted(
-            (n for n in archive.namelist()
-             if (num := _image_number(n)) is not None and lo <= num <= hi),
+            (
+                n
+                for n in archive.namelist()
+                if (num := _image_number(n)) is not None and lo <= num <= hi
+            ),
             key=_image_number,
         )
         out = np.empty((len(names), image_size, image_size, 3), dtype=np.uint8)
@@ -73,8 +82,9 @@ def read_archive(path: str | Path, split: str, image_size: int) -> torch.Tensor:
     return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
 
 
-def load(root: Path, *, split: str, image_size: int, download: bool = False,
-         seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
+) -> Dataset:
     """Load a split, downloading the zip if allowed and converting it once."""
     directory = Path(root) / "celeba"
     sources = {ARCHIVE.filename: ARCHIVE.md5}
@@ -83,8 +93,12 @@ def load(root: Path, *, split: str, image_size: int, download: bool = False,
     if payload is None:
         archive = ensure_resource("celeba", ARCHIVE, directory, download=download)
         x = read_archive(archive, split, image_size)
-        info = {"source": ARCHIVE.url, "source_md5": sources, "image_size": image_size,
-                "crop": CROP}
+        info = {
+            "source": ARCHIVE.url,
+            "source_md5": sources,
+            "image_size": image_size,
+            "crop": CROP,
+        }
         _write_cache(cache, x, None, info)
         payload = _read_cache(cache, sources)
     return _from_cache_payload("celeba", payload, cache)

@@ -68,14 +68,19 @@ def read_archive(path: str | Path, split: str) -> tuple[torch.Tensor, torch.Tens
             batch = pickle.load(fh, encoding="bytes")
             data = np.asarray(_get(batch, "data"), dtype=np.uint8)
             if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
-                raise ValueError(f"Invalid CIFAR-10 batch {member}: data shape {data.shape}")
+                raise ValueError(
+                    f"Invalid CIFAR-10 batch {member}: data shape {data.shape}"
+                )
             images.append(data.reshape(-1, 3, 32, 32))
             labels.append(np.asarray(_get(batch, "labels"), dtype=np.int64))
-    return torch.from_numpy(np.concatenate(images)), torch.from_numpy(np.concatenate(labels))
+    return torch.from_numpy(np.concatenate(images)), torch.from_numpy(
+        np.concatenate(labels)
+    )
 
 
-def load(root: Path, *, split: str, image_size: int, download: bool = False,
-         seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
+) -> Dataset:
     """Load a split, downloading the archive if allowed and converting it once."""
     directory = Path(root) / "cifar10"
     sources = {ARCHIVE.filename: ARCHIVE.md5}

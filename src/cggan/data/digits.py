@@ -17,7 +17,13 @@ from pathlib import Path
 
 import torch
 
-from cggan.data import Dataset, _cache_path, _from_cache_payload, _read_cache, _write_cache
+from cggan.data import (
+    Dataset,
+    _cache_path,
+    _from_cache_payload,
+    _read_cache,
+    _write_cache,
+)
 
 __all__ = ["IMAGE_SIZES", "SPLIT_SEED", "TEST_FRACTION", "load", "prepare_digits"]
 
@@ -36,11 +42,17 @@ def _build(image_size: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     images = np.asarray(bunch.images, dtype=np.float32)  # N×8×8 in [0, 16]
     labels = np.asarray(bunch.target, dtype=np.int64)
     index = np.arange(len(labels))
-    train_idx, test_idx = train_test_split(index, test_size=TEST_FRACTION, stratify=labels,
-                                           random_state=SPLIT_SEED)
+    train_idx, test_idx = train_test_split(
+        index, test_size=TEST_FRACTION, stratify=labels, random_state=SPLIT_SEED
+    )
     x = torch.from_numpy(images).unsqueeze(1) / 8.0 - 1.0
-    x = F.interpolate(x, size=(image_size, image_size), mode="bilinear",
-                      align_corners=False, antialias=False).clamp_(-1.0, 1.0)
+    x = F.interpolate(
+        x,
+        size=(image_size, image_size),
+        mode="bilinear",
+        align_corners=False,
+        antialias=False,
+    ).clamp_(-1.0, 1.0)
     y = torch.from_numpy(labels)
     # Sorted indices: the stored order does not depend on train_test_split's shuffling.
     out = {}
@@ -58,19 +70,26 @@ def prepare_digits(root: str | Path, image_size: int) -> dict[str, Path]:
     """
     if image_size not in IMAGE_SIZES:
         allowed = ", ".join(str(s) for s in IMAGE_SIZES)
-        raise ValueError(f"Invalid image_size: {image_size} (allowed for digits: {allowed})")
+        raise ValueError(
+            f"Invalid image_size: {image_size} (allowed for digits: {allowed})"
+        )
     paths = {}
     for split, (x, y) in _build(image_size).items():
         path = _cache_path(Path(root), "digits", split, image_size)
-        info = {"source": "sklearn.datasets.load_digits", "image_size": image_size,
-                "split_seed": SPLIT_SEED, "test_fraction": TEST_FRACTION}
+        info = {
+            "source": "sklearn.datasets.load_digits",
+            "image_size": image_size,
+            "split_seed": SPLIT_SEED,
+            "test_fraction": TEST_FRACTION,
+        }
         _write_cache(path, x, y, info)
         paths[split] = path
     return paths
 
 
-def load(root: Path, *, split: str, image_size: int, download: bool = False,
-         seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
+) -> Dataset:
     """Load a split from the cache, building the cache first if it is missing.
 
     ``download`` and ``seed`` are accepted for a uniform interface and ignored.

@@ -107,8 +107,14 @@ def _move_aside(path: Path) -> Path:
     return corrupt
 
 
-def _mismatch(dest: Path, corrupt: Path, algorithm: str, expected: str, actual: str,
-              url: str | None) -> ChecksumError:
+def _mismatch(
+    dest: Path,
+    corrupt: Path,
+    algorithm: str,
+    expected: str,
+    actual: str,
+    url: str | None,
+) -> ChecksumError:
     source = f" downloaded from {url}" if url else ""
     return ChecksumError(
         f"Checksum mismatch for {dest}{source}: expected {algorithm} {expected}, "
@@ -116,8 +122,9 @@ def _mismatch(dest: Path, corrupt: Path, algorithm: str, expected: str, actual: 
     )
 
 
-def verify_or_move_aside(dest: str | os.PathLike, *, md5: str | None = None,
-                         sha256: str | None = None) -> bool:
+def verify_or_move_aside(
+    dest: str | os.PathLike, *, md5: str | None = None, sha256: str | None = None
+) -> bool:
     """Check a file already in the cache.
 
     Returns:
@@ -137,8 +144,14 @@ def verify_or_move_aside(dest: str | os.PathLike, *, md5: str | None = None,
     return True
 
 
-def download_file(url: str, dest: str | os.PathLike, *, md5: str | None = None,
-                  sha256: str | None = None, timeout: float = 60.0) -> Path:
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    *,
+    md5: str | None = None,
+    sha256: str | None = None,
+    timeout: float = 60.0,
+) -> Path:
     """Download ``url`` to ``dest`` unless a verified copy is already there.
 
     Args:
@@ -165,7 +178,9 @@ def download_file(url: str, dest: str | os.PathLike, *, md5: str | None = None,
         # A stale or damaged copy: keep it for inspection and fetch a fresh one.
         _move_aside(dest)
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=".part", dir=dest.parent
+    )
     tmp = Path(tmp_name)
     digest = _new_digest(algorithm)
     try:
@@ -176,7 +191,9 @@ def download_file(url: str, dest: str | os.PathLike, *, md5: str | None = None,
                         digest.update(block)
                         out.write(block)
             except urllib.error.HTTPError as err:
-                raise DownloadError(f"Download failed: {url}: HTTP {err.code} {err.reason}") from err
+                raise DownloadError(
+                    f"Download failed: {url}: HTTP {err.code} {err.reason}"
+                ) from err
             except urllib.error.URLError as err:
                 raise DownloadError(f"Download failed: {url}: {err.reason}") from err
             except (TimeoutError, ConnectionError) as err:
@@ -205,8 +222,14 @@ def resource_url(dataset: str, resource: Resource) -> str:
     return resource.url
 
 
-def ensure_resource(dataset: str, resource: Resource, directory: str | os.PathLike, *,
-                    download: bool, timeout: float = 60.0) -> Path:
+def ensure_resource(
+    dataset: str,
+    resource: Resource,
+    directory: str | os.PathLike,
+    *,
+    download: bool,
+    timeout: float = 60.0,
+) -> Path:
     """Return the verified path of ``resource`` in ``directory``, downloading it if allowed.
 
     Args:
@@ -230,5 +253,6 @@ def ensure_resource(dataset: str, resource: Resource, directory: str | os.PathLi
             f"--dataset {dataset} --root {Path(directory).parent} --download`, or place the file "
             f"there by hand (md5 {resource.md5}, published at {resource.url})"
         )
-    return download_file(resource_url(dataset, resource), dest, md5=resource.md5,
-                         timeout=timeout)
+    return download_file(
+        resource_url(dataset, resource), dest, md5=resource.md5, timeout=timeout
+    )

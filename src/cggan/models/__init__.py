@@ -32,7 +32,9 @@ def _check_kwargs(name: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
 
 def _require(name: str, image_size: int | None, channels: int | None) -> None:
     if image_size is None or channels is None:
-        raise ValueError(f"Invalid arguments for {name}: image_size and channels are required")
+        raise ValueError(
+            f"Invalid arguments for {name}: image_size and channels are required"
+        )
     if channels < 1:
         raise ValueError(f"Invalid channels: {channels} (must be >= 1)")
 
@@ -43,13 +45,21 @@ def _build_dcgan(image_size, channels, z_dim, **kwargs):
     _check_kwargs("dcgan", kwargs, ("ngf", "ndf", "spectral_norm"))
     _require("dcgan", image_size, channels)
     g = DCGANGenerator(image_size, channels, z_dim, ngf=kwargs.get("ngf", 64))
-    d = DCGANDiscriminator(image_size, channels, ndf=kwargs.get("ndf", 64),
-                           spectral_norm=bool(kwargs.get("spectral_norm", False)))
+    d = DCGANDiscriminator(
+        image_size,
+        channels,
+        ndf=kwargs.get("ndf", 64),
+        spectral_norm=bool(kwargs.get("spectral_norm", False)),
+    )
     return g, d
 
 
 def _build_sngan(image_size, channels, z_dim, **kwargs):
-    from cggan.models.sngan_resnet import SNGANDiscriminator, SNGANGenerator, check_image_size
+    from cggan.models.sngan_resnet import (
+        SNGANDiscriminator,
+        SNGANGenerator,
+        check_image_size,
+    )
 
     _check_kwargs("sngan_resnet", kwargs, ("g_ch", "d_ch"))
     _require("sngan_resnet", image_size, channels)
@@ -66,8 +76,10 @@ def _build_mlp(image_size, channels, z_dim, **kwargs):
     data_dim = kwargs.get("data_dim", 2)
     hidden = kwargs.get("hidden", 128)
     depth = kwargs.get("depth", 3)
-    return (MLPGenerator(z_dim, data_dim, hidden, depth),
-            MLPDiscriminator(data_dim, hidden, depth))
+    return (
+        MLPGenerator(z_dim, data_dim, hidden, depth),
+        MLPDiscriminator(data_dim, hidden, depth),
+    )
 
 
 MODELS: dict[str, Callable[..., tuple[nn.Module, nn.Module]]] = {
@@ -77,8 +89,14 @@ MODELS: dict[str, Callable[..., tuple[nn.Module, nn.Module]]] = {
 }
 
 
-def build_models(name: str, *, image_size: int | None = None, channels: int | None = None,
-                 z_dim: int | None = None, **kwargs) -> tuple[nn.Module, nn.Module]:
+def build_models(
+    name: str,
+    *,
+    image_size: int | None = None,
+    channels: int | None = None,
+    z_dim: int | None = None,
+    **kwargs,
+) -> tuple[nn.Module, nn.Module]:
     """Build a generator and discriminator pair.
 
     Args:

@@ -38,7 +38,9 @@ def check_image_size(image_size: int) -> int:
     """Number of stride-2 layers for ``image_size``; ValueError for unsupported sizes."""
     if image_size not in IMAGE_SIZES:
         allowed = ", ".join(str(s) for s in IMAGE_SIZES)
-        raise ValueError(f"Invalid image_size: {image_size} (allowed for dcgan: {allowed})")
+        raise ValueError(
+            f"Invalid image_size: {image_size} (allowed for dcgan: {allowed})"
+        )
     return int(math.log2(image_size // 4))
 
 
@@ -88,8 +90,9 @@ class DCGANDiscriminator(nn.Module):
         spectral_norm: spectral norm on the inner convolutions instead of BatchNorm.
     """
 
-    def __init__(self, image_size: int, channels: int, ndf: int = 64,
-                 spectral_norm: bool = False):
+    def __init__(
+        self, image_size: int, channels: int, ndf: int = 64, spectral_norm: bool = False
+    ):
         super().__init__()
         n_down = check_image_size(image_size)
         self.image_size = image_size

@@ -36,8 +36,13 @@ def mlp(in_dim: int, out_dim: int, hidden: int, depth: int) -> nn.Sequential:
 class MLPGenerator(nn.Module):
     """z (N×z_dim) → points N×data_dim."""
 
-    def __init__(self, z_dim: int = DEFAULT_Z_DIM, data_dim: int = 2, hidden: int = 128,
-                 depth: int = 3):
+    def __init__(
+        self,
+        z_dim: int = DEFAULT_Z_DIM,
+        data_dim: int = 2,
+        hidden: int = 128,
+        depth: int = 3,
+    ):
         super().__init__()
         self.z_dim = z_dim
         self.data_dim = data_dim

@@ -35,7 +35,9 @@ IMAGE_SIZE = 32
 def check_image_size(image_size: int) -> None:
     """ValueError unless ``image_size`` is 32."""
     if image_size != IMAGE_SIZE:
-        raise ValueError(f"Invalid image_size: {image_size} (allowed for sngan_resnet: 32)")
+        raise ValueError(
+            f"Invalid image_size: {image_size} (allowed for sngan_resnet: 32)"
+        )
 
 
 class _GenBlock(nn.Module):
@@ -63,7 +65,9 @@ class _DiscBlock(nn.Module):
     """Miyato's D block; ``optimized`` is the first block (no leading ReLU, pool first on
     the shortcut)."""
 
-    def __init__(self, in_ch: int, out_ch: int, *, downsample: bool, optimized: bool = False):
+    def __init__(
+        self, in_ch: int, out_ch: int, *, downsample: bool, optimized: bool = False
+    ):
         super().__init__()
         self.downsample = downsample
         self.optimized = optimized
@@ -75,7 +79,9 @@ class _DiscBlock(nn.Module):
             *([nn.AvgPool2d(2)] if downsample else []),
         )
         self.learnable_shortcut = optimized or downsample or in_ch != out_ch
-        self.shortcut = nn.Conv2d(in_ch, out_ch, 1, 1, 0) if self.learnable_shortcut else None
+        self.shortcut = (
+            nn.Conv2d(in_ch, out_ch, 1, 1, 0) if self.learnable_shortcut else None
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.shortcut is None:
@@ -99,8 +105,9 @@ class SNGANGenerator(nn.Module):
         ch: block width (Miyato: 256).
     """
 
-    def __init__(self, image_size: int = 32, channels: int = 3, z_dim: int = 128,
-                 ch: int = 256):
+    def __init__(
+        self, image_size: int = 32, channels: int = 3, z_dim: int = 128, ch: int = 256
+    ):
         super().__init__()
         check_image_size(image_size)
         self.z_dim = z_dim

@@ -226,14 +226,20 @@ class Trainer:
         grads_g = [p.grad for p in self.game.params_g if p.grad is not None]
         grads_d = [p.grad for p in self.game.params_d if p.grad is not None]
         device = self.device
-        stats = torch.stack([
-            losses["loss_g"].float().reshape(()),
-            losses["loss_d"].float().reshape(()),
-            _total_norm(grads_g).float().to(device),
-            _total_norm(grads_d).float().to(device),
-            _total_norm([p.detach() for p in self.game.params_g]).float().to(device),
-            _total_norm([p.detach() for p in self.game.params_d]).float().to(device),
-        ])
+        stats = torch.stack(
+            [
+                losses["loss_g"].float().reshape(()),
+                losses["loss_d"].float().reshape(()),
+                _total_norm(grads_g).float().to(device),
+                _total_norm(grads_d).float().to(device),
+                _total_norm([p.detach() for p in self.game.params_g])
+                .float()
+                .to(device),
+                _total_norm([p.detach() for p in self.game.params_d])
+                .float()
+                .to(device),
+            ]
+        )
         return stats.tolist()  # the iteration's one host sync
 
     def _next_real(self) -> torch.Tensor:

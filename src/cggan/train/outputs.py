@@ -145,9 +145,7 @@ def _write_scatter(trainer) -> None:
     ax = fig.subplots()
     finite = points[np.isfinite(points).all(axis=1)]
     ax.scatter(finite[:, 0], finite[:, 1], s=2, alpha=0.4, label="G(z)")
-    ax.scatter(
-        means[:, 0], means[:, 1], s=30, marker="x", color="red", label="means"
-    )
+    ax.scatter(means[:, 0], means[:, 1], s=30, marker="x", color="red", label="means")
     ax.set_xlim(-1.5, 1.5)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")

@@ -92,19 +92,25 @@ rule aggregate:
             caption="../report/curves.rst",
             category="Curves",
         ),
-        curves_data=expand(f"{PLOTS}/data/curves_{{experiment}}.csv", experiment=STUDY.experiments),
+        curves_data=expand(
+            f"{PLOTS}/data/curves_{{experiment}}.csv", experiment=STUDY.experiments
+        ),
         sweep=report(
             expand(f"{PLOTS}/sweep_{{experiment}}.png", experiment=STUDY.experiments),
             caption="../report/sweep.rst",
             category="Sweep",
         ),
         samples=report(
-            expand(f"{PLOTS}/samples_{{experiment}}.png", experiment=IMAGE_EXPERIMENTS),
+            expand(
+                f"{PLOTS}/samples_{{experiment}}.png", experiment=IMAGE_EXPERIMENTS
+            ),
             caption="../report/samples.rst",
             category="Samples",
         ),
         mixture_samples=report(
-            expand(f"{PLOTS}/samples_{{experiment}}.png", experiment=MIXTURE_EXPERIMENTS),
+            expand(
+                f"{PLOTS}/samples_{{experiment}}.png", experiment=MIXTURE_EXPERIMENTS
+            ),
             caption="../report/mixture.rst",
             category="Samples",
         ),

@@ -12,7 +12,10 @@ def calibration_outputs():
 
 def _calibration_experiment(wc):
     for exp in CALIBRATED:
-        if STUDY.calibration_path(exp) == f"{RESULTS}/calibration/{wc.calibration}.json":
+        if (
+            STUDY.calibration_path(exp)
+            == f"{RESULTS}/calibration/{wc.calibration}.json"
+        ):
             return exp
     raise ValueError(f"Invalid calibration: {wc.calibration} (not of this study)")
 
@@ -21,9 +24,16 @@ def calibration_args(wc):
     exp = _calibration_experiment(wc)
     e, ev = STUDY.experiment(exp), STUDY.experiment(exp)["eval"]
     args = [
-        "--dataset", e["dataset"], "--image-size", str(e["image_size"]),
-        "--reference-split", ev["reference_split"], "--n", str(ev["n_samples"]),
-        "--batch-size", str(ev["batch_size"]),
+        "--dataset",
+        e["dataset"],
+        "--image-size",
+        str(e["image_size"]),
+        "--reference-split",
+        ev["reference_split"],
+        "--n",
+        str(ev["n_samples"]),
+        "--batch-size",
+        str(ev["batch_size"]),
     ]
     if ev["extractor"] == "inception" and config["fid"]["inception_weights"]:
         args += ["--inception-weights", config["fid"]["inception_weights"]]
@@ -40,15 +50,15 @@ rule calibrate:
         f"{RESULTS}/calibration/{{calibration}}.json",
     log:
         f"{LOGS}/calibration/{{calibration}}.log",
-    params:
-        args=calibration_args,
-        root=config["data_root"],
-        device=DEVICE,
     threads: 1
     resources:
         mem_mb=JOB_RESOURCES["mem_mb"],
         runtime=JOB_RESOURCES["runtime"],
         gpu=JOB_RESOURCES["gpu"],
+    params:
+        args=calibration_args,
+        root=config["data_root"],
+        device=DEVICE,
     shell:
         "{PYTHON:q} scripts/calibrate.py --stats {input.stats:q} {params.args}"
         " --data-root {params.root:q} --threads {threads} --device {params.device}"

@@ -64,8 +64,11 @@ wildcard_constraints:
     dataset=_alternatives(STUDY.datasets),
     stats=_alternatives(STUDY.fid_stats),
     calibration=_alternatives(
-        [os.path.basename(p)[: -len(".json")] for p in
-         (STUDY.calibration_path(e) for e in STUDY.experiments) if p]
+        [
+            os.path.basename(p)[: -len(".json")]
+            for p in (STUDY.calibration_path(e) for e in STUDY.experiments)
+            if p
+        ]
     ),
     experiment=_alternatives(STUDY.experiments),
     method=_alternatives(cgstudy.METHODS),

@@ -7,6 +7,9 @@ rule prepare_data:
         f"{config['data_root']}/{{dataset}}/manifest.json",
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
+    resources:
+        mem_mb=JOB_RESOURCES["mem_mb"],
+        runtime=JOB_RESOURCES["runtime"],
     params:
         root=config["data_root"],
         image_size=lambda wc: (
@@ -15,9 +18,6 @@ rule prepare_data:
             else ""
         ),
         download="--download" if config["download"] else "",
-    resources:
-        mem_mb=JOB_RESOURCES["mem_mb"],
-        runtime=JOB_RESOURCES["runtime"],
     shell:
         "{PYTHON:q} scripts/prepare_data.py --dataset {wildcards.dataset}"
         " --root {params.root:q} {params.image_size} {params.download} > {log:q} 2>&1"

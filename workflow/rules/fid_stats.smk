@@ -5,9 +5,18 @@
 def fid_stats_args(wc):
     s = STUDY.fid_stats[wc.stats]
     args = [
-        "--dataset", s["dataset"], "--image-size", str(s["image_size"]),
-        "--extractor", s["extractor"], "--dims", str(s["dims"]), "--n", str(s["n"]),
-        "--split", s["split"],
+        "--dataset",
+        s["dataset"],
+        "--image-size",
+        str(s["image_size"]),
+        "--extractor",
+        s["extractor"],
+        "--dims",
+        str(s["dims"]),
+        "--n",
+        str(s["n"]),
+        "--split",
+        s["split"],
     ]
     if s["preprocessing"] != "fixed":  # the default keeps older command lines valid
         args += ["--preprocessing", s["preprocessing"]]
@@ -24,15 +33,15 @@ rule fid_stats:
         protocol=f"{RESULTS}/fid_stats/{{stats}}.json",
     log:
         f"{LOGS}/fid_stats/{{stats}}.log",
-    params:
-        args=fid_stats_args,
-        root=config["data_root"],
-        device=DEVICE,
     threads: 1
     resources:
         mem_mb=JOB_RESOURCES["mem_mb"],
         runtime=JOB_RESOURCES["runtime"],
         gpu=JOB_RESOURCES["gpu"],
+    params:
+        args=fid_stats_args,
+        root=config["data_root"],
+        device=DEVICE,
     shell:
         "{PYTHON:q} scripts/fid_stats.py {params.args} --data-root {params.root:q}"
         " --threads {threads} --device {params.device} --out {output.npz:q} > {log:q} 2>&1"

@@ -23,7 +23,11 @@ def train_inputs(wc):
 
 
 def fid_stats_arg(wc, input):
-    return f"--fid-stats {shlex.quote(input.fid_stats)}" if "fid_stats" in input.keys() else ""
+    return (
+        f"--fid-stats {shlex.quote(input.fid_stats)}"
+        if "fid_stats" in input.keys()
+        else ""
+    )
 
 
 def runs_args(runs):
@@ -49,16 +53,16 @@ rule train:
         f"{STUDY.run_dir_pattern()}/summary.json",
     log:
         f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}.log",
-    params:
-        spec=train_spec,
-        run_dir=lambda wc, output: os.path.dirname(output[0]),
-        fid_stats=fid_stats_arg,
-        device=DEVICE,
     threads: 1
     resources:
         mem_mb=TRAIN_RESOURCES["mem_mb"],
         runtime=TRAIN_RESOURCES["runtime"],
         gpu=TRAIN_RESOURCES["gpu"],
+    params:
+        spec=train_spec,
+        run_dir=lambda wc, output: os.path.dirname(output[0]),
+        fid_stats=fid_stats_arg,
+        device=DEVICE,
     shell:
         "{PYTHON:q} scripts/train.py --spec {params.spec:q} --out {params.run_dir:q}"
         " {params.fid_stats} --threads {threads} --device {params.device}"
@@ -79,7 +83,9 @@ if config["group_seeds"] and GROUPED_SEEDS:
     def train_seeds_args(wc, output):
         return runs_args(
             (
-                STUDY.run_spec(wc.experiment, wc.method, wc.lr_rule, wc.setting, seed),
+                STUDY.run_spec(
+                    wc.experiment, wc.method, wc.lr_rule, wc.setting, seed
+                ),
                 os.path.dirname(summary),
             )
             for seed, summary in zip(GROUPED_SEEDS, output)
@@ -95,15 +101,15 @@ if config["group_seeds"] and GROUPED_SEEDS:
             ],
         log:
             f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seeds.log",
-        params:
-            runs=train_seeds_args,
-            fid_stats=fid_stats_arg,
-            device=DEVICE,
         threads: 1
         resources:
             mem_mb=TRAIN_RESOURCES["mem_mb"],
             runtime=TRAIN_RESOURCES["runtime"] * len(GROUPED_SEEDS),
             gpu=TRAIN_RESOURCES["gpu"],
+        params:
+            runs=train_seeds_args,
+            fid_stats=fid_stats_arg,
+            device=DEVICE,
         shell:
             "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
             " --threads {threads} --device {params.device}"
@@ -113,7 +119,9 @@ if config["group_seeds"] and GROUPED_SEEDS:
 # Optional (config `sweep_chunk` > 1): the sweep runs of one experiment x method x rule
 # train in jobs of up to `sweep_chunk` runs, one rule per chunk (explicit outputs, no
 # wildcards). The generic `train` rule then makes only runs at other seeds than the sweep's.
-SWEEP_CHUNKS = STUDY.sweep_chunks(config["sweep_chunk"]) if config["sweep_chunk"] > 1 else []
+SWEEP_CHUNKS = (
+    STUDY.sweep_chunks(config["sweep_chunk"]) if config["sweep_chunk"] > 1 else []
+)
 
 
 def _chunk_runs(run_dirs):
@@ -131,15 +139,15 @@ for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
             [f"{d}/summary.json" for d in _run_dirs],
         log:
             f"{LOGS}/train/{STUDY.name}/sweep_chunks/{_index}.log",
-        params:
-            runs=runs_args(_chunk_runs(_run_dirs)),
-            fid_stats=fid_stats_arg,
-            device=DEVICE,
         threads: 1
         resources:
             mem_mb=TRAIN_RESOURCES["mem_mb"],
             runtime=TRAIN_RESOURCES["runtime"] * len(_run_dirs),
             gpu=TRAIN_RESOURCES["gpu"],
+        params:
+            runs=runs_args(_chunk_runs(_run_dirs)),
+            fid_stats=fid_stats_arg,
+            device=DEVICE,
         shell:
             "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
             " --threads {threads} --device {params.device}"

@@ -4,9 +4,8 @@
 Writes OUT (.npz: mu, sigma, sigma's square root, real features for KID) and OUT.json
 (protocol, npz sha256): cggan.metrics.fid.compute_reference_stats.
 
-Example:
-    python scripts/fid_stats.py --dataset digits --data-root results/data \\
-      --image-size 16 --extractor classifier --out results/fid_stats/digits16.npz
+Example: python scripts/fid_stats.py --dataset digits --data-root results/data \\
+    --image-size 16 --extractor classifier --out results/fid_stats/digits16.npz
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the classifier has 128")  # fmt: skip
     add("--n", type=int, help="real images used (default: the whole split)")
     add("--split", default="train", help="split described (default train)")
+    add("--preprocessing", default="fixed", choices=["fixed", "minmax"])
     add("--seed", type=int, default=0, help="subset and classifier training seed")
     add("--min-accuracy", type=float, default=0.95, help="classifier accuracy gate")
     add("--epochs", type=int, default=15, help="classifier training epochs")

@@ -1,17 +1,20 @@
-"""The scale of an FID experiment: a real floor and a noise ceiling on the same features.
+"""The scale of an FID experiment: a real floor and a noise ceiling on the same
+features.
 
-An FID number means little alone: on a 128-d domain classifier, real digits score ~20 and
-pixel noise ~5,500. Every FID experiment therefore measures, with the same reference
-statistics, extractor and number of images as its training runs:
+An FID number means little alone: on a 128-d domain classifier, real digits score ~20
+and pixel noise ~5,500. Every FID experiment therefore measures, with the same reference
+statistics, extractor, number of images and image preprocessing as its training runs:
 
 * the **real floor**: held-out real images (the split the reference statistics did not
   use, e.g. the test split), i.e. what a perfect generator would score at this N;
-* the **noise ceiling**: Gaussian pixel noise with the training data's per-channel mean and
-  standard deviation, clipped to [-1, 1], i.e. what a generator that learned only the
-  first two moments of the pixels scores.
+* the **noise ceiling**: Gaussian pixel noise with the training data's per-channel mean
+  and standard deviation, clipped to [-1, 1], i.e. what a generator that learned only
+  the first two moments of the pixels scores.
 
-A method whose FID is near the ceiling has learned nothing an FID can see; the tables set
-both rows beside every FID table (``cggan.results``).
+Both sets go through the experiment's preprocessing (``minmax``: each image stretched by
+its own min and max, :mod:`cggan.metrics.preprocessing`) before scoring, as generated
+images do. A method whose FID is near the ceiling has learned nothing an FID can see;
+the tables set both rows beside every FID table (``cggan.results``).
 """
 
 from __future__ import annotations
@@ -65,33 +68,50 @@ def calibrate(
     device: str = "cpu",
     inception_weights: str | os.PathLike | None = None,
     seed: int = 0,
+    preprocessing: str = "fixed",
 ) -> dict[str, Any]:
     """Real floor and noise ceiling of one FID protocol.
 
     Args:
         stats_path: the experiment's reference statistics (npz).
         dataset, image_size, data_root: the experiment's prepared dataset.
-        reference_split: the split of the reference statistics; the floor uses the other.
+        reference_split: the split of the reference statistics; the floor uses the
+            other.
         n: images of each kind (the experiment's ``eval.n_samples``); fewer when the
             held-out split is smaller, and the record says how many.
+        preprocessing: the experiment's ``eval.preprocessing``, applied to the real and
+            the noise images; the statistics must have been made with it (one line
+            otherwise; statistics without the key count as ``fixed``).
 
     Returns:
         ``{"real_floor", "real_floor_status", "noise_ceiling", "noise_ceiling_status",
-        "n", "real_split", "stats"}``.
+        "n", "real_split", "stats", "preprocessing"}``.
     """
     from cggan.data import load_dataset
     from cggan.metrics.fid import FIDEvaluator
+    from cggan.metrics.preprocessing import (
+        check_preprocessing,
+        check_reference_preprocessing,
+        preprocess,
+    )
 
     check_int_min("n", n, 2)
+    check_preprocessing(preprocessing)
     split = held_out_split(reference_split)
     real = load_dataset(dataset, root=data_root, split=split, image_size=image_size).x
     n = min(n, real.shape[0])
-    train = load_dataset(dataset, root=data_root, split="train", image_size=image_size).x
+    train = load_dataset(
+        dataset, root=data_root, split="train", image_size=image_size
+    ).x
     evaluator = FIDEvaluator.from_stats(stats_path, n_samples=n,
                                         batch_size=min(batch_size, n), device=device,
                                         inception_weights=inception_weights)
-    floor = evaluator(_sampler(real[:n]))
-    ceiling = evaluator(_sampler(noise_like(train, n, seed)))
+    check_reference_preprocessing(evaluator.reference, preprocessing)
+    floor = evaluator(_sampler(preprocess(preprocessing, real[:n])))
+    noise = preprocess(preprocessing, noise_like(train, n, seed))
+    ceiling = evaluator(_sampler(noise))
     return {"real_floor": floor["fid"], "real_floor_status": floor["fid_status"],
-            "noise_ceiling": ceiling["fid"], "noise_ceiling_status": ceiling["fid_status"],
-            "n": int(n), "real_split": split, "stats": os.path.basename(stats_path)}
+            "noise_ceiling": ceiling["fid"],
+            "noise_ceiling_status": ceiling["fid_status"],
+            "n": int(n), "real_split": split, "stats": os.path.basename(stats_path),
+            "preprocessing": preprocessing}  # fmt: skip

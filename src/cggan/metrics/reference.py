@@ -30,7 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from cggan.checks import check_choice
 from cggan.io import atomic_write_bytes, atomic_write_json, sha256_file
+from cggan.metrics import PREPROCESSING
 from cggan.metrics.frechet import sqrt_psd
 
 __all__ = [
@@ -70,12 +72,15 @@ def reference_protocol(
     channels: int,
     extractor: Any,
     seed: int = 0,
+    preprocessing: str = "fixed",
 ) -> dict[str, Any]:
     """The cache key of reference statistics (stored in the JSON beside the npz).
 
     ``extractor`` is a :class:`cggan.metrics.features.FeatureExtractor` or its
-    ``protocol`` dict.
+    ``protocol`` dict; ``preprocessing`` is what the real images went through
+    (:mod:`cggan.metrics.preprocessing`; a file without the key means ``fixed``).
     """
+    check_choice("preprocessing", preprocessing, PREPROCESSING)
     ext = extractor if isinstance(extractor, dict) else extractor.protocol
     return {
         "format_version": FORMAT_VERSION,
@@ -87,6 +92,7 @@ def reference_protocol(
         "quantization": QUANTIZATION,
         "extractor": dict(ext),
         "seed": int(seed),
+        "preprocessing": preprocessing,
     }
 
 
@@ -107,8 +113,10 @@ def rebuild_command(path: str | os.PathLike, protocol: dict[str, Any] | None) ->
         "--dims": ext.get("dims", "DIMS"),
         "--n": p.get("n", "N"),
         "--seed": p.get("seed", 0),
-        "--out": str(path),
     }
+    if p.get("preprocessing", "fixed") != "fixed":
+        args["--preprocessing"] = p["preprocessing"]
+    args["--out"] = str(path)
     words = [f"{key} {shlex.quote(str(value))}" for key, value in args.items()]
     return "python scripts/fid_stats.py " + " ".join(words)
 

@@ -16,6 +16,7 @@ import torch
 
 from cggan.metrics import features as feat
 from cggan.metrics.frechet import compute_statistics
+from cggan.metrics.preprocessing import check_preprocessing, preprocess
 from cggan.metrics.reference import (
     KID_REFERENCE_FEATURES,
     ReferenceStats,
@@ -96,8 +97,10 @@ def compute_reference_stats(
     epochs: int = 15,
     batch_size: int = 250,
     device: str | torch.device = "cpu",
+    preprocessing: str = "fixed",
 ) -> ReferenceStats:
-    """Compute and write the reference statistics of a dataset split.
+    """Compute and write the reference statistics of a dataset split; return them as
+    written (read back and verified).
 
     Writes ``out`` (.npz: μ, Σ, R = Σ^½, seeded real features for KID) and its .json
     (protocol, the npz's sha256). The classifier extractor is first trained on the
@@ -112,33 +115,41 @@ def compute_reference_stats(
             else the torch hub cache).
         seed, batch_size, device: subset and training seed, images per forward
             pass, where the networks run.
-
-    Returns:
-        The statistics as written (read back and verified).
+        preprocessing: ``"fixed"``, or ``"minmax"``: each real image stretched by its
+            own min and max before extraction (:mod:`cggan.metrics.preprocessing`;
+            the classifier trains on the images as they are); in the protocol.
 
     Raises:
         ValueError: bad arguments.
         RuntimeError: the classifier is too inaccurate (nothing is written).
     """
-    out = Path(out)
-    if out.suffix != ".npz":
-        raise ValueError(f"Invalid out: {out} (expected a .npz path)")
+    out = _checked_out(out, preprocessing)
     data, images = _images(dataset, data_root, split, image_size, n, seed)
     if extractor == "classifier":
-        net, extra = _classifier(
-            out, data, dataset=dataset, data_root=data_root, split=split, dims=dims,
-            image_size=image_size, seed=seed, epochs=epochs,
-            min_accuracy=min_accuracy, device=device,
-        )  # fmt: skip
+        net, extra = _classifier(out, data, dataset=dataset, data_root=data_root,
+            split=split, dims=dims, image_size=image_size, seed=seed, epochs=epochs,
+            min_accuracy=min_accuracy, device=device)  # fmt: skip
     else:
         net, extra = feat.build_extractor(extractor, weights=inception_weights,
                                           dims=dims or 2048, device=device), {}
-    feats = feat.extract_features(net, images, len(images), batch_size)
+    feats = feat.extract_features(net, preprocess(preprocessing, images),
+                                  len(images), batch_size)  # fmt: skip
     protocol = reference_protocol(
         dataset=dataset, split=split, n=len(images), image_size=image_size,
         channels=int(images.shape[1]), extractor=net, seed=seed,
+        preprocessing=preprocessing,
     )  # fmt: skip
     return _write(out, feats, protocol, extra, seed)
+
+
+def _checked_out(out: str | os.PathLike, preprocessing: str) -> Path:
+    """``out`` as a Path; one line for an ``out`` that is not an npz or an unknown
+    ``preprocessing`` (before anything is loaded or trained)."""
+    out = Path(out)
+    if out.suffix != ".npz":
+        raise ValueError(f"Invalid out: {out} (expected a .npz path)")
+    check_preprocessing(preprocessing)
+    return out
 
 
 def _write(out: Path, feats, protocol: dict, extra: dict, seed: int) -> ReferenceStats:

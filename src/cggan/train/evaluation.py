@@ -11,6 +11,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from cggan.metrics.preprocessing import (
+    PREPROCESSORS,
+    check_reference_preprocessing,
+    minmax_per_image,
+)
 from cggan.train.streams import derive_seed
 
 __all__ = [
@@ -47,39 +52,6 @@ def fixed_samples(trainer, n: int, batch_size: int, purpose: str) -> torch.Tenso
         return torch.cat(out)
     finally:
         G.train(was_training)
-
-
-def minmax_per_image(x: torch.Tensor) -> torch.Tensor:
-    """The ``minmax`` FID preprocessing: each image stretched by its own min and max.
-
-    Returns, in [-1, 1], the 8-bit values that ``torchvision.utils.save_image(image,
-    normalize=True)`` writes for each image separately (the released code saved every
-    image it scored that way) and ``ToTensor`` reads back, ``b / 255``, as ``2 b / 255
-    − 1``; the FID protocol's 8-bit quantization (``quantize_png8``) then reproduces the
-    same bytes exactly. save_image subtracts the image's min, divides by max(max − min,
-    1e-5) and quantizes with ``mul(255).add_(0.5).clamp_(0, 255)`` then truncation.
-    Images that are not finite are returned as they are (the evaluator reports them).
-
-    Args:
-        x: N×C×H×W images (any range).
-    """
-    if not torch.isfinite(x).all():
-        return x
-    x = x.detach().float()
-    flat = x.flatten(1)
-    low = flat.min(1).values.view(-1, *([1] * (x.dim() - 1)))
-    span = (flat.max(1).values.view_as(low) - low).clamp_min(1e-5)
-    unit = (x - low).div_(span)
-    png = unit.mul_(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
-    return png.float().div_(255).mul_(2).sub_(1)
-
-
-#: ``eval.preprocessing`` -> what happens to G's images (in [-1, 1]) before the FID
-#: protocol's fixed map (x + 1) / 2 and 8-bit quantization.
-PREPROCESSORS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "fixed": lambda x: x,
-    "minmax": minmax_per_image,
-}
 
 
 def expected_protocol(trainer) -> dict:
@@ -142,7 +114,7 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
         expected_protocol=expected,
         inception_weights=trainer.inception_weights,
     )
-    _check_preprocessing(evaluator.reference, preprocessing)
+    check_reference_preprocessing(evaluator.reference, preprocessing)
     preprocess = PREPROCESSORS[preprocessing]
     seed = derive_seed(trainer.spec.seed, "eval")
 
@@ -162,14 +134,3 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
 
     return evaluate_fid
 
-
-def _check_preprocessing(reference, expected: str) -> None:
-    """The statistics' ``preprocessing`` must be the run's (absent means ``fixed``:
-    statistics written before the key existed)."""
-    found = reference.protocol.get("preprocessing", "fixed")
-    if found != expected:
-        raise ValueError(
-            f"Reference statistics protocol mismatch in "
-            f"{reference.path.with_suffix('.json')}: key 'preprocessing' expected "
-            f"{expected!r}, found {found!r}"
-        )

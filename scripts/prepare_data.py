@@ -1,8 +1,10 @@
-"""Build or verify a dataset's cache and write its manifest (the workflow's output marker).
+"""Build or verify a dataset's cache and write its manifest (the
+workflow's output marker).
 
     python scripts/prepare_data.py --dataset cifar10 --root results/data --download
 
-Writes ``ROOT/NAME/manifest.json`` (name, split sizes, shapes, checksums) atomically, last.
+Writes ``ROOT/NAME/manifest.json`` (name, split sizes, shapes,
+checksums) atomically, last.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ DATASET_NAMES = ("digits", "ring8", "grid25", "mnist", "cifar10", "celeba")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}"
     )

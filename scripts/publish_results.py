@@ -1,4 +1,5 @@
-"""Copy a finished study's tables, plots and metrics.json into the repository, with provenance.
+"""Copy a finished study's tables, plots and metrics.json into the
+repository, with provenance.
 
 Thin CLI over ``cggan.provenance`` (``make laptop`` calls it)::
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", type=Path, required=True, help="the study's config file")
     p.add_argument("--dest", type=Path, required=True, help="e.g. docs/results/laptop")
     p.add_argument(

@@ -1,4 +1,5 @@
-"""Choose, per method x learning-rate rule, the sweep setting to confirm with every seed.
+"""Choose, per method x learning-rate rule, the sweep setting to
+confirm with every seed.
 
 Thin CLI over ``cggan.study.select_experiment`` (the workflow's ``select_settings``
 checkpoint)::
@@ -6,11 +7,11 @@ checkpoint)::
     python scripts/select_settings.py --study-config study.json --experiment digits \\
         --out results/selection/default/digits.json
 
-``--study-config`` is the study's resolved configuration as JSON (a file, or the JSON text
-itself, as the workflow passes it). The sweep runs read are exactly those the configuration
-names; finished runs with a finite metric compete, diverged and failed runs are counted. An
-unreadable summary stops the selection with one line naming the file. Writes the selection
-JSON atomically. Does not import torch.
+``--study-config`` is the study's resolved configuration as JSON (a file, or the JSON
+text itself, as the workflow passes it). The sweep runs read are exactly those the
+configuration names; finished runs with a finite metric compete, diverged and failed
+runs are counted. An unreadable summary stops the selection with one line naming the
+file. Writes the selection JSON atomically. Does not import torch.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--study-config",
         required=True,
@@ -52,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     atomic_write_json(args.out, record)
     print(
-        f"select: {len(record['selected'])}/{len(record['groups'])} method x rule groups "
-        f"selected -> {args.out}"
+        f"select: {len(record['selected'])}/{len(record['groups'])} "
+        f"method x rule groups selected -> {args.out}"
     )
     return 0
 

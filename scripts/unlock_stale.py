@@ -1,7 +1,8 @@
 """Release the working directory's Snakemake lock when no Snakemake process holds it.
 
-``make run`` calls this first, so that a run killed with ``kill -9`` (or a power cut) needs
-no manual ``snakemake --unlock``. A lock held by a live Snakemake process is left alone.
+``make run`` calls this first, so that a run killed with ``kill -9`` (or a power cut)
+needs no manual ``snakemake --unlock``. A lock held by a live Snakemake
+process is left alone.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from workflow.conftest import copy_repo, snakemake  # tests/ is on sys.path (roo
 
 @pytest.fixture(scope="session")
 def ci_study(tmp_path_factory):
-    """config/ci.yaml run once with 2 cores in a temporary copy; returns (dir, seconds)."""
+    """config/ci.yaml run once with 2 cores in a temporary copy;
+    returns (dir, seconds)."""
     root = copy_repo(tmp_path_factory.mktemp("ci_study") / "repo")
     proc = snakemake(
         ["--configfile", "config/ci.yaml", "--cores", "2"], root, timeout=900

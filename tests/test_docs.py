@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: What a user gets in a clone and may read: code, workflow, configs, profiles, tests, docs.
+#: What a user gets in a clone and may read: code, workflow, configs,
+#: profiles, tests, docs.
 SEARCHED = (
     "src",
     "scripts",
@@ -24,8 +25,8 @@ SEARCHED = (
     "benchmarks",
     "Makefile",
 )
-#: A path into a directory that is not part of the repository (built in two pieces so that
-#: this file does not match itself).
+#: A path into a directory that is not part of the repository (built in two pieces so
+#: that this file does not match itself).
 OUTSIDE = "shared" + "/"
 README_MAX_LINES = 250
 #: Markdown pages whose relative links must resolve.
@@ -77,7 +78,8 @@ def test_no_file_refers_outside_the_repository():
 def test_readme_is_a_front_page():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= README_MAX_LINES, (
-        f"README.md has {len(lines)} lines (at most {README_MAX_LINES}): move details to docs/"
+        f"README.md has {len(lines)} lines (at most {README_MAX_LINES}): "
+        "move details to docs/"
     )
 
 
@@ -89,7 +91,8 @@ def _pages() -> list[Path]:
 
 
 def _relative_links(page: Path) -> list[tuple[int, str]]:
-    """(line number, target) of every relative link outside code blocks and code spans."""
+    """(line number, target) of every relative link outside code
+    blocks and code spans."""
     links, in_fence = [], False
     for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
         if _FENCE.match(line):

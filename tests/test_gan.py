@@ -1,4 +1,5 @@
-"""Tests for cggan.gan: losses against their hand formulas, and which player gets gradients."""
+"""Tests for cggan.gan: losses against their hand formulas, and which
+player gets gradients."""
 
 from __future__ import annotations
 
@@ -106,7 +107,8 @@ def test_d_loss_reaches_only_d_and_g_loss_reaches_g(name):
     game = _game(name)
     grads_g = torch.autograd.grad(game.loss_d(), game.params_g, allow_unused=True)
     assert all(g is None for g in grads_g)
-    # (Per player, not per tensor: with hinge and a linear D the bias gradient is -1 + 1 = 0.)
+    # (Per player, not per tensor: with hinge and a linear D the bias
+    # gradient is -1 + 1 = 0.)
     grads_d = torch.autograd.grad(game.loss_d(), game.params_d)
     assert sum(g.abs().sum() for g in grads_d) > 0
     grads_g = torch.autograd.grad(game.loss_g(), game.params_g)

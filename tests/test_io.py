@@ -1,4 +1,5 @@
-"""Tests of cggan.io: atomic writes leave either the old file or the complete new one."""
+"""Tests of cggan.io: atomic writes leave either the old file or the
+complete new one."""
 
 import json
 

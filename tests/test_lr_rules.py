@@ -1,4 +1,5 @@
-"""LR rules: formulas per rule and per player, isolation of the players, reachability."""
+"""LR rules: formulas per rule and per player, isolation of the
+players, reachability."""
 
 import math
 

@@ -1,4 +1,5 @@
-"""cggan.registry is the one list of names: the schema and the torch-side factories agree."""
+"""cggan.registry is the one list of names: the schema and the
+torch-side factories agree."""
 
 from __future__ import annotations
 

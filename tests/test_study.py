@@ -1,4 +1,5 @@
-"""Tests of cggan.study: grid expansion, setting ids, run specs, selection, validation."""
+"""Tests of cggan.study: grid expansion, setting ids, run specs,
+selection, validation."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from cggan.existing_runs import first_difference
 
 
 def make_config(**overrides):
-    """A small, valid, schema-complete config (defaults written out as the schema fills them)."""
+    """A small, valid, schema-complete config (defaults written out as the
+    schema fills them)."""
     config = {
         "study": "t",
         "data_root": "results/data",
@@ -98,11 +100,11 @@ def make_config(**overrides):
     return config
 
 
-# --- grid ---------------------------------------------------------------------------------
+# --- grid -----------------------------------------------------------------------------
 def test_grid_counts_follow_the_product_of_the_axes():
     st = cs.Study(make_config())
-    # digits: every method x both rules. constant: sgd 2x3, momentum 2x3x3, adam 2x1 (own
-    # lr_g), cg_fr 2x3x2; power: sgd 1, momentum 3, adam 1x1, cg_fr 1x2.
+    # digits: every method x both rules. constant: sgd 2x3, momentum 2x3x3, adam 2x1
+    # (own lr_g), cg_fr 2x3x2; power: sgd 1, momentum 3, adam 1x1, cg_fr 1x2.
     digits = (2 * 3 + 2 * 3 * 3 + 2 * 1 + 2 * 3 * 2) + (1 + 3 + 1 + 2)
     ring8 = 2 * 3 + 2 * 3 * 3 + 2 * 3 * 2  # sgd, momentum, cg_fr; constant only
     assert len(st.sweep_run_dirs("digits")) == digits
@@ -185,7 +187,7 @@ def test_a_study_with_cg_runs_the_matched_momentum_control():
     cs.Study(config)  # no CG: no control needed
 
 
-# --- specs --------------------------------------------------------------------------------
+# --- specs ----------------------------------------------------------------------------
 def test_run_spec_has_the_contract_shape():
     st = cs.Study(make_config())
     sid = cs.setting_id(1e-3, 5e-4, {"beta_coeff": 0.5})
@@ -277,7 +279,7 @@ def test_fid_stats_path_uses_the_metrics_file_name():
     assert st.fid_stats_path("ring8") is None
 
 
-# --- validation ---------------------------------------------------------------------------
+# --- validation -----------------------------------------------------------------------
 def _bad(mutate):
     config = make_config()
     mutate(config)
@@ -396,7 +398,7 @@ def test_bad_config_fails_with_one_line_naming_the_key(mutate, key):
     assert "allowed" in message
 
 
-# --- existing results -------------------------------------------------------------------------
+# --- existing results -----------------------------------------------------------------
 def test_existing_run_with_a_different_spec_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     st = cs.Study(make_config())
@@ -527,7 +529,7 @@ def test_dataset_split_sizes_match_the_offline_data(tmp_path):
             assert DATASETS[name].split_size(split) == data.x.shape[0], (name, split)
 
 
-# --- selection ------------------------------------------------------------------------------
+# --- selection ------------------------------------------------------------------------
 def _rec(method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3)):
     return {
         "method": method,

@@ -1,4 +1,5 @@
-"""Argument validators shared by the optimizers, learning-rate rules, run specs and CLIs.
+"""Argument validators shared by the optimizers, learning-rate
+rules, run specs and CLIs.
 
 Every check raises ``ValueError`` with one line in the house style::
 
@@ -38,7 +39,8 @@ def is_number(value: Any) -> bool:
 
 
 def check_lr(lr: Any, key: str = "learning rate") -> None:
-    """Raise unless ``lr`` is a finite number ``>= 0`` (schedulers may decay it to 0)."""
+    """Raise unless ``lr`` is a finite number ``>= 0`` (schedulers
+    may decay it to 0)."""
     if not is_number(lr) or not (lr >= 0.0 and math.isfinite(lr)):
         raise invalid(key, lr, "lr >= 0")
 
@@ -66,7 +68,8 @@ def check_interval(
 ) -> None:
     """Raise unless ``value`` lies in the interval from ``low`` to ``high``.
 
-    The bounds are included as ``closed_low``/``closed_high`` say (default ``[low, high)``).
+    The bounds are included as ``closed_low``/``closed_high`` say
+    (default ``[low, high)``).
     """
     inside = (
         is_number(value)
@@ -80,7 +83,8 @@ def check_interval(
 
 
 def check_int_min(key: str, value: Any, minimum: int) -> None:
-    """Raise unless ``value`` is an integer ``>= minimum`` (floats like 3.0 are refused)."""
+    """Raise unless ``value`` is an integer ``>= minimum`` (floats like
+    3.0 are refused)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise invalid(key, value, f"an integer >= {minimum}")
 

@@ -1,10 +1,10 @@
 """The checks of a study config that the schema cannot express, and its error messages.
 
-Cross-key rules (known hyperparameters per method, kwargs per lr rule, fresh confirmation
-seeds, sample counts within the dataset, the matched-momentum control of CG, ...) are
-checked when the study is planned, before any job: one line names the key and what is
-allowed. :func:`format_schema_error` turns a JSON-schema error into the same style.
-Torch-free.
+Cross-key rules (known hyperparameters per method, kwargs per lr rule, fresh
+confirmation seeds, sample counts within the dataset, the matched-momentum control of
+CG, ...) are checked when the study is planned, before any job: one line names the key
+and what is allowed. :func:`format_schema_error` turns a JSON-schema error into the same
+style. Torch-free.
 """
 
 from __future__ import annotations
@@ -74,9 +74,9 @@ def matched_momentum_values(
 
 
 def _check_matched_momentum(where: str, methods: Mapping[str, Any], names: list[str]):
-    """A study that runs CG also runs heavy-ball momentum at CG's caps c·β_max (and 0.9):
-    CG with β at its cap is heavy-ball momentum of that size, so this is the control that
-    tells conjugacy from momentum."""
+    """A study that runs CG also runs heavy-ball momentum at CG's caps c·β_max (and
+    0.9): CG with β at its cap is heavy-ball momentum of that size, so this is the
+    control that tells conjugacy from momentum."""
     wanted = matched_momentum_values(methods, names)
     if not wanted:
         return
@@ -98,10 +98,11 @@ def _check_matched_momentum(where: str, methods: Mapping[str, Any], names: list[
 
 
 def _check_sizes(where: str, e: Mapping[str, Any]) -> None:
-    """Refuse, at planning time, what would otherwise fail inside every job of an experiment.
+    """Refuse, at planning time, what would otherwise fail inside every
+    job of an experiment.
 
-    Image sizes the dataset does not offer, model kwargs the model does not take, and sample
-    counts or batch sizes larger than the split they are drawn from.
+    Image sizes the dataset does not offer, model kwargs the model does not take, and
+    sample counts or batch sizes larger than the split they are drawn from.
     """
     spec = DATASET_SPECS[e["dataset"]]
     if spec.image_sizes and e.get("image_size") not in spec.image_sizes:
@@ -294,7 +295,8 @@ def check_lrs(key: str, values: Any) -> None:
 
 
 def format_schema_error(error: Any) -> str:
-    """One line for a ``jsonschema.ValidationError``: the key path, the value, what is allowed."""
+    """One line for a ``jsonschema.ValidationError``: the key path, the
+    value, what is allowed."""
     path = (
         "".join(
             f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path

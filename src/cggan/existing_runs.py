@@ -51,8 +51,8 @@ class RunCheck:
 
     Attributes:
         checked: run directories whose stored spec equals the configured one.
-        unreadable: ``(summary path, reason)`` of runs whose summary.json cannot be read or
-            whose metrics.csv no longer matches the checksum the summary recorded.
+        unreadable: ``(summary path, reason)`` of runs whose summary.json cannot be read
+            or whose metrics.csv no longer matches the checksum the summary recorded.
     """
 
     checked: int = 0
@@ -93,16 +93,16 @@ def check_existing_runs(
 ) -> RunCheck:
     """Check the existing run directories of a study before its DAG is planned.
 
-    Walks only the directories that exist under the study's runs root, so it costs nothing on
-    a fresh checkout. A directory of a setting the config no longer lists is left alone (it is
-    not part of this study's DAG).
+    Walks only the directories that exist under the study's runs root, so it costs
+    nothing on a fresh checkout. A directory of a setting the config no longer lists is
+    left alone (it is not part of this study's DAG).
 
     Returns:
         The runs checked and the unreadable ones (see :func:`set_aside_unreadable`).
 
     Raises:
-        ValueError: one line with the run directory and the first differing key, when a run
-            was produced by a different config.
+        ValueError: one line with the run directory and the first differing key, when a
+            run was produced by a different config.
     """
     root = Path(study.runs_root())
     result = RunCheck()
@@ -134,8 +134,9 @@ def check_existing_runs(
         result.checked += 1
         if diff:
             raise ValueError(
-                f"Invalid study: {study.name!r}: {dirpath} was produced by a different config "
-                f"({diff}) (allowed: the same config, a new `study` name, or delete the run)"
+                f"Invalid study: {study.name!r}: {dirpath} was produced by a "
+                f"different config ({diff}) (allowed: the same config, "
+                "a new `study` name, or delete the run)"
             )
     return result
 

@@ -1,11 +1,14 @@
-"""GAN losses on discriminator logits and the GAN as a two-player :class:`~cggan.games.Game`.
+"""GAN losses on discriminator logits and the GAN as a two-player
+:class:`~cggan.games.Game`.
 
-The losses take raw logits (the discriminators of :mod:`cggan.models` have no Sigmoid) and
-are written with ``softplus`` / ``binary_cross_entropy_with_logits``, which is the released
-code's ``Sigmoid`` + ``BCELoss`` without its overflow for large logits:
-``BCE(l, 1) = -log σ(l) = softplus(-l)`` and ``BCE(l, 0) = -log(1 - σ(l)) = softplus(l)``.
+The losses take raw logits (the discriminators of :mod:`cggan.models` have no Sigmoid)
+and are written with ``softplus`` / ``binary_cross_entropy_with_logits``, which is the
+released code's ``Sigmoid`` + ``BCELoss`` without its overflow for large logits:
+``BCE(l, 1) = -log σ(l) = softplus(-l)`` and
+``BCE(l, 0) = -log(1 - σ(l)) = softplus(l)``.
 
-Losses (``r`` = D(x) on real data, ``f`` = D(G(z)) on generated data, means over the batch):
+Losses (``r`` = D(x) on real data, ``f`` = D(G(z)) on generated data,
+means over the batch):
 
 * ``"bce"`` (the CG paper's code, main.py): L_D = ½[BCE(r, 1) + BCE(f, 0)],
   L_G = BCE(f, 1) (non-saturating generator loss).
@@ -61,7 +64,8 @@ def discriminator_loss(
 
 
 def generator_loss(name: str, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The generator's loss (G minimizes it); non-saturating for ``bce`` and ``nonsaturating``.
+    """The generator's loss (G minimizes it); non-saturating for ``bce``
+    and ``nonsaturating``.
 
     Args:
         name: one of :data:`LOSSES`.
@@ -77,29 +81,32 @@ def generator_loss(name: str, fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 class GANGame(Game):
-    """A GAN as a two-player game: θ = G's parameters (minimize L_G), ω = D's (minimize L_D).
+    """A GAN as a two-player game: θ = G's parameters (minimize L_G),
+    ω = D's (minimize L_D).
 
-    The trainer calls :meth:`sample` once per iteration with a real batch and a noise batch;
-    the D loss and the G loss of that iteration use the same ``z``, as the paper's code does.
-    Both losses are evaluated at the *current* parameters: D is always run afresh, so the G
-    step of the alternating scheme sees the discriminator after its update.
+    The trainer calls :meth:`sample` once per iteration with a real batch and a noise
+    batch; the D loss and the G loss of that iteration use the same ``z``, as the
+    paper's code does. Both losses are evaluated at the *current* parameters: D is
+    always run afresh, so the G step of the alternating scheme sees the
+    discriminator after its update.
 
-    The generator pass is shared between the two losses of one iteration, as in the paper's
-    code (``fake = netG(noise)``; D on ``fake.detach()``; then G's step on ``netD(fake)``):
-    :meth:`loss_d` runs G(z) with its graph and :meth:`loss_g` consumes that output if G's
-    parameters have not changed since (checked with the tensors' version counters, which
-    every in-place update bumps). Otherwise — a second :meth:`loss_g` call, an
-    extrapolated or restored θ — G is run again. Reuse is exact: G in training mode
-    normalizes with batch statistics, so G(z) does not depend on how often it ran; sharing
-    the pass also updates BatchNorm's running statistics once per iteration, like the paper.
+    The generator pass is shared between the two losses of one iteration, as in the
+    paper's code (``fake = netG(noise)``; D on ``fake.detach()``; then G's step on
+    ``netD(fake)``): :meth:`loss_d` runs G(z) with its graph and :meth:`loss_g` consumes
+    that output if G's parameters have not changed since (checked with the tensors'
+    version counters, which every in-place update bumps). Otherwise — a second
+    :meth:`loss_g` call, an extrapolated or restored θ — G is run again. Reuse is exact:
+    G in training mode normalizes with batch statistics, so G(z) does not depend on how
+    often it ran; sharing the pass also updates BatchNorm's running statistics once per
+    iteration, like the paper.
 
     Args:
         generator: G, maps N×z_dim noise to samples.
         discriminator: D, maps samples to logits of shape (N,).
         loss: one of :data:`LOSSES`.
-        detach_fake_for_d: D's loss sees ``G(z).detach()`` (the default), so it carries no
-            gradient into G. Schemes that differentiate D's gradient with respect to θ
-            (consensus optimization) need ``False``.
+        detach_fake_for_d: D's loss sees ``G(z).detach()`` (the default), so it carries
+            no gradient into G. Schemes that differentiate D's gradient with respect to
+            θ (consensus optimization) need ``False``.
     """
 
     def __init__(
@@ -122,7 +129,8 @@ class GANGame(Game):
         self._shared: tuple[tuple[int, ...], torch.Tensor] | None = None
 
     def sample(self, real_batch: torch.Tensor, z: torch.Tensor) -> None:
-        """Set the real batch and the noise used by the next :meth:`loss_d` / :meth:`loss_g`."""
+        """Set the real batch and the noise used by the next :meth:`loss_d`
+        / :meth:`loss_g`."""
         self._real = real_batch
         self._z = z
         self._shared = None
@@ -152,8 +160,8 @@ class GANGame(Game):
         )
 
     def loss_g(self) -> torch.Tensor:
-        """G's loss: D(G(z)) at the current parameters (G's pass shared with loss_d if θ is
-        unchanged since, else run afresh)."""
+        """G's loss: D(G(z)) at the current parameters (G's pass shared with loss_d if θ
+        is unchanged since, else run afresh)."""
         _, z = self._batch()
         shared, self._shared = (
             self._shared,

@@ -1,8 +1,10 @@
-"""Atomic file writes: a killed job never leaves a half-written file under its final name.
+"""Atomic file writes: a killed job never leaves a half-written file
+under its final name.
 
-Every writer goes through a temporary file in the destination's directory (same file system,
-so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when complete;
-the directory is fsynced after the rename, so the new name survives a power cut too.
+Every writer goes through a temporary file in the destination's directory (same file
+system, so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when
+complete; the directory is fsynced after the rename, so the new name
+survives a power cut too.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _fsync_dir(directory: Path) -> None:
     try:
         os.fsync(fd)
     except OSError:
-        pass  # some file systems (e.g. certain network mounts) refuse fsync on directories
+        # some file systems (e.g. certain network mounts) refuse fsync on directories
+        pass
     finally:
         os.close(fd)
 

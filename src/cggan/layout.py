@@ -1,9 +1,9 @@
 """Names on disk: setting ids and the run-directory layout (torch-free).
 
 A *setting* is one point of a method's sweep under one learning-rate rule (``lr_d``,
-``lr_g`` and the method's swept hyperparameters); its id names a directory. A run lives in
-``results/runs/<study>/`` + :data:`RUN_DIR_LAYOUT`; :func:`parse_run_dir` reads the parts
-back. :class:`cggan.study.Study` is the only writer of these paths.
+``lr_g`` and the method's swept hyperparameters); its id names a directory. A run lives
+in ``results/runs/<study>/`` + :data:`RUN_DIR_LAYOUT`; :func:`parse_run_dir` reads the
+parts back. :class:`cggan.study.Study` is the only writer of these paths.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def _format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        # repr is the shortest text that round-trips: 0.0005 -> "0.0005", 5e-05 -> "5e-05".
+        # repr is the shortest text that round-trips: 0.0005 ->
+        # "0.0005", 5e-05 -> "5e-05".
         return repr(value)
     if isinstance(value, int):
         return str(value)
@@ -41,10 +42,12 @@ def _format_value(value: Any) -> str:
 
 
 def setting_id(lr_d: float, lr_g: float, method_kwargs: Mapping[str, Any]) -> str:
-    """The directory name of one sweep setting, e.g. ``lr_d~0.001_lr_g~5e-05_beta_coeff~0.5``.
+    """The directory name of one sweep setting, e.g.
+    ``lr_d~0.001_lr_g~5e-05_beta_coeff~0.5``.
 
-    Readable (Paramspace's ``name~value`` style) and stable: keys are sorted, floats use their
-    shortest round-trip text, so the same setting always maps to the same directory.
+    Readable (Paramspace's ``name~value`` style) and stable: keys are sorted, floats use
+    their shortest round-trip text, so the same setting always maps
+    to the same directory.
     """
     parts = [f"lr_d~{_format_value(float(lr_d))}", f"lr_g~{_format_value(float(lr_g))}"]
     parts += [f"{k}~{_format_value(method_kwargs[k])}" for k in sorted(method_kwargs)]
@@ -65,7 +68,8 @@ class Setting:
 
 
 def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:
-    """Split ``.../<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>[/summary.json]``.
+    """Split
+    ``.../<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>[/summary.json]``.
 
     Returns:
         dict with study, experiment, method, lr_rule, setting, seed.

@@ -1,11 +1,12 @@
 """Stale Snakemake locks: found and released without a manual ``--unlock``.
 
-Snakemake locks the working directory (``.snakemake/locks/``) while it runs and removes the
-lock when it exits; a ``kill -9`` or a power cut leaves the lock behind, and the next run
-stops with "Directory cannot be locked". A lock is stale when no live Snakemake process
-works in the directory; then removing the lock files is exactly what ``snakemake --unlock``
-does. Where processes' working directories cannot be read (no ``/proc``, e.g. macOS), any
-live Snakemake process counts as a holder, so a lock is never taken from a running workflow.
+Snakemake locks the working directory (``.snakemake/locks/``) while it runs and removes
+the lock when it exits; a ``kill -9`` or a power cut leaves the lock behind, and the
+next run stops with "Directory cannot be locked". A lock is stale when no live Snakemake
+process works in the directory; then removing the lock files is exactly what
+``snakemake --unlock`` does. Where processes' working directories cannot be read (no
+``/proc``, e.g. macOS), any live Snakemake process counts as a holder, so a lock is
+never taken from a running workflow.
 """
 
 from __future__ import annotations

@@ -6,17 +6,18 @@ steps taken so far (the trainer steps once per iteration, after the G step):
 - ``constant``: ``a``                                   (the CG paper's constant rule)
 - ``sqrt``:     ``a / √(n+1)``                          (the paper's diminishing rule)
 - ``power``:    ``a · (n+1)^(−η)``, ``η = eta_g`` for G and ``eta_d`` for D (the paper's
-  third rule ``a_n = n^{−η_a}, b_n = n^{−η_b}``; the released code's only instance, η = 0.75
-  for both, was never executed)
+  third rule ``a_n = n^{−η_a}, b_n = n^{−η_b}``; the released code's only instance,
+  η = 0.75 for both, was never executed)
 - ``step``:     ``a · gamma^⌊n / step_size⌋`` for both players (a textbook step decay)
-- ``step_authors``: D ``a · gamma^⌊n / step_size⌋``, G ``a`` (constant): what the released
-  code's "DL" runs did. Its scheduler decayed D by 0.9 twice per 10K iterations (two
-  ``StepLR(γ=0.9)`` stepped on D's optimizer, G's attached to D's by mistake), i.e. D by
-  0.81 every 10K iterations and G never: ``gamma: 0.81, step_size: 10000``.
+- ``step_authors``: D ``a · gamma^⌊n / step_size⌋``, G ``a`` (constant): what the
+  released code's "DL" runs did. Its scheduler decayed D by 0.9 twice per 10K iterations
+  (two ``StepLR(γ=0.9)`` stepped on D's optimizer, G's attached to D's by mistake), i.e.
+  D by 0.81 every 10K iterations and G never: ``gamma: 0.81, step_size: 10000``.
 
-Unlike the released code (Naganuma & Iiduka's GitHub repository, ``main.py``) each player's
-scheduler is built on that player's own optimizer, and every rule is reachable by its name;
-``step_authors`` reproduces the released behaviour on purpose, under its own name.
+Unlike the released code (Naganuma & Iiduka's GitHub repository, ``main.py``) each
+player's scheduler is built on that player's own optimizer, and every rule is reachable
+by its name; ``step_authors`` reproduces the released behaviour on
+purpose, under its own name.
 
 The factors are pure Python (no torch import), so a study's rule kwargs are checked with
 :func:`lr_factor` when the study is planned.
@@ -149,8 +150,8 @@ def build_scheduler(optimizer: Optimizer, rule: str, player: str, **kwargs) -> L
         optimizer: the player's own optimizer (its ``lr`` is the base rate ``a``).
         rule: one of ``RULES``.
         player: ``"g"`` or ``"d"``; selects ``eta_g`` / ``eta_d`` of the ``power`` rule.
-        **kwargs: the rule's arguments (see :func:`rule_params`); both players may be given
-            the same dict.
+        **kwargs: the rule's arguments (see :func:`rule_params`); both players may be
+            given the same dict.
 
     Raises:
         ValueError: unknown rule or player, unknown or bad argument.

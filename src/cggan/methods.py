@@ -1,10 +1,10 @@
 """The method registry: a method is an update scheme plus one optimizer per player.
 
-``build_method("cg_fr", params_g, params_d, lr_g=1e-3, lr_d=1e-3, beta_coeff=0.5)`` returns
-a :class:`Method` whose ``step(game)`` runs the scheme with the two optimizers. The GAN
-trainer and the toy runner both resolve method names here, so a theory check on a toy game
-exercises the same objects that train GANs. Adding a method is one :data:`METHODS` entry
-(plus its optimizer class in :mod:`cggan.optim`).
+``build_method("cg_fr", params_g, params_d, lr_g=1e-3, lr_d=1e-3, beta_coeff=0.5)``
+returns a :class:`Method` whose ``step(game)`` runs the scheme with the two optimizers.
+The GAN trainer and the toy runner both resolve method names here, so a theory check on
+a toy game exercises the same objects that train GANs. Adding a method is one
+:data:`METHODS` entry (plus its optimizer class in :mod:`cggan.optim`).
 
 ``toy_only`` methods (``iu``) need an exact or fixed-point implicit solve; callers that
 train networks must refuse them.
@@ -41,7 +41,8 @@ class MethodSpec:
     Attributes:
         name: registry key.
         scheme: default update scheme (see :mod:`cggan.games.schemes`).
-        scheme_defaults: the scheme's sweepable hyperparameters with defaults (``gamma``).
+        scheme_defaults: the scheme's sweepable hyperparameters with
+            defaults (``gamma``).
         optimizer: dotted path of the player optimizer class (resolved lazily).
         optimizer_defaults: the optimizer's sweepable hyperparameters with defaults.
         toy_only: True if the method only runs on toy games.
@@ -165,7 +166,8 @@ def _registry() -> dict[str, MethodSpec]:
             "cggan.optim.NormalizedSGD",
             {"momentum": 0.0, "scope": "tensor"},
             False,
-            "Jelassi et al. 2022, Dissecting adaptive methods in GANs (arXiv 2210.04319)",
+            "Jelassi et al. 2022, Dissecting adaptive methods in GANs "
+            "(arXiv 2210.04319)",
             "p ← p − η g/‖g‖  (norm per tensor or per player)",
         ),
         MethodSpec(
@@ -197,7 +199,8 @@ def _registry() -> dict[str, MethodSpec]:
             "cggan.optim.Optimistic",
             {},
             False,
-            f"Daskalakis et al. 2018 (optimistic mirror descent); {_LIANG_STOKES}, Thm 3",
+            "Daskalakis et al. 2018 (optimistic mirror descent); "
+            f"{_LIANG_STOKES}, Thm 3",
             "z ← z − 2η v(z_t) + η v(z_{t−1})  (first step: v(z_{−1}) = v(z_0))",
         ),
         MethodSpec(
@@ -207,7 +210,8 @@ def _registry() -> dict[str, MethodSpec]:
             sgd,
             {},
             False,
-            f"{_LIANG_STOKES}, eq. 7 / Thm 4 (predictive method; γ = η: Korpelevich 1976)",
+            f"{_LIANG_STOKES}, eq. 7 / Thm 4 "
+            "(predictive method; γ = η: Korpelevich 1976)",
             "z ← z − η v(z − γ v(z))",
         ),
         MethodSpec(

@@ -1,8 +1,8 @@
 """Where a committed result came from: code revision, config, machine, wall time.
 
 A study's outputs copied into the repository (``docs/results/<study>/``) carry a
-``provenance.json`` so that a reader can tell which code and config produced them, on what
-machine, and how long it took, and can regenerate them.
+``provenance.json`` so that a reader can tell which code and config produced them, on
+what machine, and how long it took, and can regenerate them.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Torch-free name tables: the one place that lists what a study may name.
 
-Every other module reads these tables: the config schema's enums are checked against them
-(``tests/test_registry.py``), :mod:`cggan.study` validates configs with them, the method
-factory (:mod:`cggan.methods`) and the learning-rate rules (:mod:`cggan.lr_rules`) build
-exactly these names, and the tables order their rows by them. Importing this module costs
-nothing (no torch), so planning a study (``snakemake -n``) stays fast.
+Every other module reads these tables: the config schema's enums are checked against
+them (``tests/test_registry.py``), :mod:`cggan.study` validates configs with them, the
+method factory (:mod:`cggan.methods`) and the learning-rate rules
+(:mod:`cggan.lr_rules`) build exactly these names, and the tables order their rows by
+them. Importing this module costs nothing (no torch), so planning a study
+(``snakemake -n``) stays fast.
 """
 
 from __future__ import annotations
@@ -61,16 +62,18 @@ METHOD_HPARAMS: dict[str, frozenset[str]] = {
     "iu": frozenset(),
 }
 
-#: CG's β cap before the coefficient (``beta_max``, the released code's ½) and the default
-#: coefficient: a CG run with coefficient c is heavy-ball momentum at most c·β_max, so every
-#: study that runs CG also runs momentum at those values (the matched-momentum control).
+#: CG's β cap before the coefficient (``beta_max``, the released code's ½) and the
+#: default coefficient: a CG run with coefficient c is heavy-ball momentum at most
+#: c·β_max, so every study that runs CG also runs momentum at those values (the
+#: matched-momentum control).
 CG_BETA_MAX: float = 0.5
 CG_DEFAULT_BETA_COEFF: float = 1.0
-#: The momentum of the baseline "momentum SGD" (the paper's), run besides the matched caps.
+#: The momentum of the baseline "momentum SGD" (the paper's), run
+#: besides the matched caps.
 BASELINE_MOMENTUM: float = 0.9
 
-#: Learning-rate rules and the kwargs a study config must state for each (the protocol is
-#: then in the config, the run spec and summary.json, not in a library default).
+#: Learning-rate rules and the kwargs a study config must state for each (the protocol
+#: is then in the config, the run spec and summary.json, not in a library default).
 LR_RULE_KWARGS: dict[str, tuple[str, ...]] = {
     "constant": (),
     "sqrt": (),

@@ -41,15 +41,17 @@ def select_settings(
     Args:
         records: one per sweep run: ``method``, ``lr_rule``, ``setting`` and ``summary``
             (the run's summary.json as a dict).
-        by: ``"final"`` (the metric at the last evaluation) or ``"best"`` (best over the run).
+        by: ``"final"`` (the metric at the last evaluation) or ``"best"``
+            (best over the run).
         direction: ``"min"`` (FID) or ``"max"`` (modes covered).
 
     Returns:
         One dict per (method, lr_rule), sorted: counts of runs by status (``n_runs``,
-        ``n_finished``, ``n_diverged``, ``n_failed``, ``n_no_metric``) and ``selected``: the
-        chosen ``setting`` id with its ``lr_d``, ``lr_g``, ``method_kwargs`` and ``value``,
-        or None when no run finished with a finite metric. Diverged and failed runs are
-        counted, never selected. Ties go to the smaller setting id (deterministic).
+        ``n_finished``, ``n_diverged``, ``n_failed``, ``n_no_metric``) and ``selected``:
+        the chosen ``setting`` id with its ``lr_d``, ``lr_g``, ``method_kwargs`` and
+        ``value``, or None when no run finished with a finite metric. Diverged and
+        failed runs are counted, never selected. Ties go to the smaller
+        setting id (deterministic).
     """
     if by not in SELECTION_BY:
         raise _invalid("selection.by", by, ", ".join(SELECTION_BY))
@@ -118,11 +120,12 @@ def selection_record(
     sweep_seed: int,
     seeds: list[int],
 ) -> dict[str, Any]:
-    """The selection file of one experiment (read back by the DAG and by cggan.aggregate).
+    """The selection file of one experiment (read back by the DAG and
+    by cggan.aggregate).
 
-    ``selected`` lists the chosen setting of every method x rule that has one; ``groups``
-    keeps every method x rule with its run counts (a group whose runs all diverged or failed
-    has ``selected: null`` there and no confirmation runs).
+    ``selected`` lists the chosen setting of every method x rule that has one;
+    ``groups`` keeps every method x rule with its run counts (a group whose runs all
+    diverged or failed has ``selected: null`` there and no confirmation runs).
     """
     return {
         "study": study,

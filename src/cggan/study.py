@@ -1,26 +1,32 @@
-"""A study's configuration -> the grid of training runs, their directories, and selection.
+"""A study's configuration -> the grid of training runs, their
+directories, and selection.
 
-Pure Python on purpose (no torch): the Snakefile imports this module to build the DAG, and
-``snakemake -n`` on the published grid (about two thousand runs) must stay fast.
+Pure Python on purpose (no torch): the Snakefile imports this module to build the DAG,
+and ``snakemake -n`` on the published grid (about two thousand runs) must stay fast.
 
-Checks of a config: :mod:`cggan.config_checks`; existing runs: :mod:`cggan.existing_runs`;
-selection: :mod:`cggan.selection` (all re-exported here).
+Checks of a config: :mod:`cggan.config_checks`; existing runs:
+:mod:`cggan.existing_runs`; selection: :mod:`cggan.selection` (all re-exported here).
 
 Vocabulary:
-    experiment: one dataset + model + training protocol (``config["experiments"][name]``).
-    setting: one point of a method's sweep under one learning-rate rule: ``lr_d``, ``lr_g``
-        and the method's swept hyperparameters. Its id (:func:`setting_id`) names a directory.
-    run: a setting trained with one seed; the run spec (:func:`Study.run_spec`) is the JSON
-        that ``scripts/train.py --spec`` consumes and stores verbatim in ``summary.json``.
-    sweep -> selection -> confirmation: every setting runs at ``sweep_seed``; per experiment
-        x method x rule the best finished setting (:func:`select_settings`) is re-run with every
-        seed in ``seeds`` (fresh seeds, never ``sweep_seed``).
+    experiment: one dataset + model + training protocol
+        (``config["experiments"][name]``).
+    setting: one point of a method's sweep under one learning-rate rule: ``lr_d``,
+        ``lr_g`` and the method's swept hyperparameters. Its id
+        (:func:`setting_id`) names a directory.
+    run: a setting trained with one seed; the run spec (:func:`Study.run_spec`) is the
+        JSON that ``scripts/train.py --spec`` consumes and stores verbatim
+        in ``summary.json``.
+    sweep -> selection -> confirmation: every setting runs at ``sweep_seed``; per
+        experiment x method x rule the best finished setting (:func:`select_settings`)
+        is re-run with every seed in ``seeds`` (fresh seeds, never ``sweep_seed``).
 
-Run directories: ``results/runs/<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/``.
+Run directories:
+``results/runs/<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/``.
 
-Outputs of a study (tables, plots, metrics.json, report): ``results/`` for the study named
-``default`` (the paths the README shows), ``results/studies/<study>/`` for every other study,
-so that a new study name never finds another study's tables and always plans its own runs.
+Outputs of a study (tables, plots, metrics.json, report): ``results/`` for the study
+named ``default`` (the paths the README shows), ``results/studies/<study>/`` for every
+other study, so that a new study name never finds another study's tables and
+always plans its own runs.
 
 The names a config may use (methods, rules, datasets, models) come from
 :mod:`cggan.registry`, re-exported here for the Snakefile.
@@ -89,12 +95,12 @@ __all__ = [
 #: The study whose outputs live directly under ``results/`` (the README's paths).
 DEFAULT_STUDY = "default"
 #: Config keys that say how to run, not what to compute: they never change a result, so
-#: they are left out of :meth:`Study.science_config` (a job's params change only with the
-#: science).
+#: they are left out of :meth:`Study.science_config` (a job's params change only with
+#: the science).
 EXECUTION_KEYS = ("device", "group_seeds", "sweep_chunk")
 
 
-# --- the study ---------------------------------------------------------------------------------
+# --- the study ------------------------------------------------------------------------
 class Study:
     """A validated study configuration and the grid of runs it expands to.
 
@@ -134,7 +140,7 @@ class Study:
                 "a grid with at least one run (check methods, lr_rules, lr lists)",
             )
 
-    # -- grid ---------------------------------------------------------------------------------
+    # -- grid --------------------------------------------------------------------------
     @property
     def experiments(self) -> list[str]:
         return list(self.config["experiments"])
@@ -151,8 +157,8 @@ class Study:
         return list(self.config["lr_rules"]) if chosen is None else list(chosen)
 
     def _expand(self, exp: str, method: str, rule: str) -> list[Setting]:
-        # Learning-rate grid precedence: the method's own lists, then the experiment's grid
-        # for this rule (datasets need different scales), then the rule's grid.
+        # Learning-rate grid precedence: the method's own lists, then the experiment's
+        # grid for this rule (datasets need different scales), then the rule's grid.
         method_cfg = dict(self.config["methods"][method] or {})
         rule_cfg = dict(self.config["lr_rules"][rule])
         rule_cfg.update((self.experiment(exp).get("lr_grid") or {}).get(rule) or {})
@@ -186,12 +192,14 @@ class Study:
         return [int(s) for s in self.config["seeds"]]
 
     def science_config(self) -> dict[str, Any]:
-        """The config without its execution keys, as JSON for the jobs that rebuild the study."""
+        """The config without its execution keys, as JSON for the jobs that
+        rebuild the study."""
         return {k: v for k, v in self.config.items() if k not in EXECUTION_KEYS}
 
     @property
     def out_dir(self) -> str:
-        """Where the study's tables, plots, metrics.json and report go (see module doc)."""
+        """Where the study's tables, plots, metrics.json and report go
+        (see module doc)."""
         if self.name == DEFAULT_STUDY:
             return self.results
         return f"{self.results}/studies/{self.name}"
@@ -205,11 +213,12 @@ class Study:
         )
 
     def run_dir_pattern(self, **fixed: Any) -> str:
-        """The run-directory layout with Snakemake wildcards for the parts not ``fixed``.
+        """The run-directory layout with Snakemake wildcards for the
+        parts not ``fixed``.
 
         ``run_dir_pattern()`` is ``results/runs/<study>/{experiment}/{method}/{lr_rule}/
-        {setting}/seed{seed}``: the workflow's rules take their output patterns from here,
-        so the layout is written once.
+        {setting}/seed{seed}``: the workflow's rules take their output patterns from
+        here, so the layout is written once.
         """
 
         class _Keep(dict):
@@ -228,7 +237,8 @@ class Study:
         ]
 
     def sweep_chunks(self, size: int) -> list[tuple[str, list[str]]]:
-        """The sweep runs in jobs of up to ``size`` runs: ``(experiment, run dirs)`` each.
+        """The sweep runs in jobs of up to ``size`` runs:
+        ``(experiment, run dirs)`` each.
 
         A chunk never mixes experiment x method x rule groups, so its runs share their
         inputs and the chunking of one group does not change when another group changes.
@@ -249,7 +259,8 @@ class Study:
         """Every seed's run directory of every selected setting in a selection record.
 
         Args:
-            selection: the JSON of :func:`selection_record` (``experiment``, ``selected``).
+            selection: the JSON of :func:`selection_record`
+                (``experiment``, ``selected``).
         """
         exp = selection["experiment"]
         return [
@@ -264,7 +275,7 @@ class Study:
     def metric(self, exp: str) -> str:
         return self.experiment(exp)["eval"]["metric"]
 
-    # -- data and reference statistics ---------------------------------------------------------
+    # -- data and reference statistics -------------------------------------------------
     @property
     def datasets(self) -> dict[str, int | None]:
         """Datasets to prepare -> image size (None for 2-D mixtures)."""
@@ -281,7 +292,8 @@ class Study:
         return f"{self.config['data_root']}/{dataset}/manifest.json"
 
     def fid_stats_key(self, exp: str) -> str | None:
-        """The reference-statistics file stem of an FID experiment (None for other metrics)."""
+        """The reference-statistics file stem of an FID experiment (None
+        for other metrics)."""
         e = self.experiment(exp)
         if e["eval"]["metric"] != "fid":
             return None
@@ -299,7 +311,8 @@ class Study:
 
     @property
     def fid_stats(self) -> dict[str, dict[str, Any]]:
-        """Reference statistics to compute, keyed by file stem -> the fid_stats CLI arguments."""
+        """Reference statistics to compute, keyed by file stem -> the
+        fid_stats CLI arguments."""
         out: dict[str, dict[str, Any]] = {}
         for exp in self.experiments:
             key = self.fid_stats_key(exp)
@@ -324,10 +337,11 @@ class Study:
     def calibration_path(self, exp: str) -> str | None:
         """The calibration of an FID experiment's scale (None for other metrics).
 
-        JSON with ``real_floor`` (held-out real images against the reference statistics),
-        ``noise_ceiling`` (pixel noise matched to the data's per-channel mean and std) and
-        ``n`` (images of each; the experiment's ``eval.n_samples`` where the held-out split
-        has that many). Keyed like the reference statistics plus the sample count.
+        JSON with ``real_floor`` (held-out real images against the reference
+        statistics), ``noise_ceiling`` (pixel noise matched to the data's per-channel
+        mean and std) and ``n`` (images of each; the experiment's ``eval.n_samples``
+        where the held-out split has that many). Keyed like the reference statistics
+        plus the sample count.
         """
         key = self.fid_stats_key(exp)
         if key is None:
@@ -335,7 +349,7 @@ class Study:
         n = self.experiment(exp)["eval"]["n_samples"]
         return f"{self.results}/calibration/{key}-gen{n}.json"
 
-    # -- run specs ----------------------------------------------------------------------------
+    # -- run specs ---------------------------------------------------------------------
     def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
         """The spec of the run that lives in ``run_dir`` (see :meth:`run_dir`)."""
         w = parse_run_dir(run_dir)
@@ -416,8 +430,9 @@ class Study:
 def load_study(config: str | os.PathLike, results: str = "results") -> Study:
     """A :class:`Study` from its resolved configuration: a JSON file or the JSON text.
 
-    The workflow passes :meth:`Study.science_config` as JSON text to the jobs that rebuild the
-    study's run list (selection, aggregation), so that they read exactly the runs the DAG names.
+    The workflow passes :meth:`Study.science_config` as JSON text to the jobs that
+    rebuild the study's run list (selection, aggregation), so that they read exactly
+    the runs the DAG names.
 
     Raises:
         ValueError: unreadable JSON, or a configuration :class:`Study` refuses.
@@ -437,8 +452,8 @@ def load_study(config: str | os.PathLike, results: str = "results") -> Study:
     return Study(cfg, results=results)
 
 
-# Re-exported (defined in their own modules, which import this one): the workflow and the
-# tests reach the study's whole API through ``cggan.study``.
+# Re-exported (defined in their own modules, which import this one): the workflow and
+# the tests reach the study's whole API through ``cggan.study``.
 from cggan.existing_runs import (  # noqa: E402
     UNREADABLE_SUFFIX,
     RunCheck,

@@ -1,7 +1,8 @@
-"""Fixtures for the data tests: a local HTTP server and tiny archives in the real formats.
+"""Fixtures for the data tests: a local HTTP server and tiny archives
+in the real formats.
 
-Nothing here touches the internet: the server listens on 127.0.0.1 (random port) and serves
-files the tests write into a temporary directory.
+Nothing here touches the internet: the server listens on 127.0.0.1 (random port) and
+serves files the tests write into a temporary directory.
 """
 
 from __future__ import annotations
@@ -75,13 +76,14 @@ def md5_bytes(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-# --- CIFAR-10 python archive ----------------------------------------------------------------
+# --- CIFAR-10 python archive ----------------------------------------------------------
 
 CIFAR_PER_BATCH = 3
 
 
 def cifar_batch(batch_index: int) -> tuple[np.ndarray, list[int]]:
-    """Deterministic tiny batch: image k of batch b has pixel values (b*37 + k*11 + c*5 + i) % 256."""
+    """Deterministic tiny batch: image k of batch b has pixel values
+    (b*37 + k*11 + c*5 + i) % 256."""
     n = CIFAR_PER_BATCH
     data = np.zeros((n, 3072), dtype=np.uint8)
     for k in range(n):
@@ -93,7 +95,8 @@ def cifar_batch(batch_index: int) -> tuple[np.ndarray, list[int]]:
 
 
 def make_cifar10_archive() -> bytes:
-    """A CIFAR-10 python tar.gz with data_batch_1..5 and test_batch (batch index 0..5)."""
+    """A CIFAR-10 python tar.gz with data_batch_1..5 and test_batch
+    (batch index 0..5)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
@@ -119,7 +122,7 @@ def make_cifar10_archive() -> bytes:
     return buffer.getvalue()
 
 
-# --- MNIST idx gz --------------------------------------------------------------------------
+# --- MNIST idx gz ---------------------------------------------------------------------
 
 
 def mnist_images(n: int, offset: int) -> np.ndarray:
@@ -150,7 +153,7 @@ def make_mnist_files() -> dict[str, bytes]:
     }
 
 
-# --- CelebA aligned zip --------------------------------------------------------------------
+# --- CelebA aligned zip ---------------------------------------------------------------
 
 CELEBA_TRAIN = (1, 2, 3)
 CELEBA_TEST = (182_638, 202_599)
@@ -158,8 +161,8 @@ CELEBA_OTHER = (170_000,)  # official validation partition: in no offered split
 
 
 def make_celeba_zip() -> bytes:
-    """img_align_celeba/NNNNNN.jpg, 178×218, gray inside the central 178×178 and red in the
-    20-pixel bands above and below it (which the center crop must remove)."""
+    """img_align_celeba/NNNNNN.jpg, 178×218, gray inside the central 178×178 and red in
+    the 20-pixel bands above and below it (which the center crop must remove)."""
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -176,7 +179,8 @@ def make_celeba_zip() -> bytes:
 
 @pytest.fixture
 def formats():
-    """The archive builders above, for tests (conftest modules are not imported directly)."""
+    """The archive builders above, for tests (conftest modules are not
+    imported directly)."""
     import types
 
     return types.SimpleNamespace(

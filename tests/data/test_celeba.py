@@ -1,4 +1,5 @@
-"""CelebA through the real code path: local server, zip of aligned JPEGs, crop and resize."""
+"""CelebA through the real code path: local server, zip of aligned
+JPEGs, crop and resize."""
 
 from __future__ import annotations
 

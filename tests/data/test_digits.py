@@ -1,4 +1,5 @@
-"""scikit-learn digits: split, range, upsampling (checked against hand-written bilinear)."""
+"""scikit-learn digits: split, range, upsampling (checked against
+hand-written bilinear)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ def served_mnist(http_server, formats, monkeypatch):
     files = formats.make_mnist_files()
     for name, blob in files.items():
         (http_server.directory / name).write_bytes(blob)
-    # Through the per-dataset MIRRORS mapping this time (the env var is tested with CIFAR).
+    # Through the per-dataset MIRRORS mapping this time (the env var
+    # is tested with CIFAR).
     monkeypatch.setitem(download.MIRRORS, "mnist", http_server.url + "/")
     for key, res in mnist.RESOURCES.items():
         monkeypatch.setitem(

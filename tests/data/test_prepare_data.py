@@ -1,4 +1,5 @@
-"""scripts/prepare_data.py: manifest written on success, one-line error and exit 2 otherwise."""
+"""scripts/prepare_data.py: manifest written on success, one-line error and
+exit 2 otherwise."""
 
 from __future__ import annotations
 

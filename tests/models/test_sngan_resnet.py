@@ -1,4 +1,5 @@
-"""SNGAN ResNet (Miyato et al. 2018, 32×32): shapes, hand-counted parameters, spectral norm."""
+"""SNGAN ResNet (Miyato et al. 2018, 32×32): shapes, hand-counted
+parameters, spectral norm."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Bad configurations fail `snakemake -n` before any job, with one line naming the key.
 
-Held since the first fault probe (shell metacharacters, paths out of results/, bad learning
-rates, duplicate seeds, unknown keys) and the planning-time checks that used to wait for a
-job (sample counts and batch sizes against the dataset, image sizes it does not offer,
-model kwargs the model does not take, study names that are not one path component).
+Held since the first fault probe (shell metacharacters, paths out of results/, bad
+learning rates, duplicate seeds, unknown keys) and the planning-time checks that used to
+wait for a job (sample counts and batch sizes against the dataset, image sizes it does
+not offer, model kwargs the model does not take, study names that are not
+one path component).
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    """Every bad config's dry run, two at a time, in one shared copy of the repository."""
+    """Every bad config's dry run, two at a time, in one shared copy
+    of the repository."""
     root = copy_repo(tmp_path_factory.mktemp("validation") / "repo")
 
     def dry_run(name):
@@ -190,7 +192,8 @@ def test_existing_run_from_a_different_config_is_refused(tmp_path):
 
 
 def _with_defaults(config):
-    """The config as the schema fills it (snakemake.utils.validate sets the defaults)."""
+    """The config as the schema fills it (snakemake.utils.validate
+    sets the defaults)."""
     from snakemake.utils import validate
 
     validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))

@@ -1,5 +1,6 @@
-"""Fault injection at the workflow level (config/ci.yaml): what a user or a cluster does to
-a study, and what the study must do in return. docs/reliability.md lists the scenarios.
+"""Fault injection at the workflow level (config/ci.yaml): what a user or a cluster does
+to a study, and what the study must do in return. docs/reliability.md
+lists the scenarios.
 
 Each test works on its own copy of the session's ci study (tests/conftest.py), so the
 scenarios do not interact.

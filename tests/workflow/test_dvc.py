@@ -41,9 +41,9 @@ def git(*args, cwd):
 @pytest.fixture(scope="module")
 def dvc_repo(ci_study, tmp_path_factory):
     """A git + DVC repository whose config/config.yaml is the ci study renamed `default`
-    (DVC tracks the default study, whose outputs live directly under results/). The data,
-    FID statistics and toy games of the session's ci study are copied with Snakemake's
-    metadata; `dvc repro` trains the runs and aggregates them."""
+    (DVC tracks the default study, whose outputs live directly under results/). The
+    data, FID statistics and toy games of the session's ci study are copied with
+    Snakemake's metadata; `dvc repro` trains the runs and aggregates them."""
     src, _ = ci_study
     root = tmp_path_factory.mktemp("dvc") / "repo"
     copy_repo(root, with_src=True)
@@ -85,8 +85,8 @@ def test_checkout_then_snakemake_has_nothing_to_do(dvc_repo):
         shutil.rmtree(root / path)
     run([DVC, "checkout"], root)
     assert (root / "results/tables/summary.csv").is_file()
-    # DVC restores files in an order of its own: make every input newer than its outputs, the
-    # worst case, with unchanged contents.
+    # DVC restores files in an order of its own: make every input newer than its
+    # outputs, the worst case, with unchanged contents.
     time.sleep(1.1)
     for f in [
         *(root / "results/data").rglob("manifest.json"),
@@ -95,8 +95,8 @@ def test_checkout_then_snakemake_has_nothing_to_do(dvc_repo):
         f.touch()
     proc = snakemake(["-n", "--configfile", "config/config.yaml"], root)
     assert nothing_to_do(proc), proc.stdout[-3000:]
-    # Without the default profile's checksum limit (Snakemake's default of 1 MB) the same
-    # state reruns the grid: the profile is what makes the difference.
+    # Without the default profile's checksum limit (Snakemake's default of 1 MB) the
+    # same state reruns the grid: the profile is what makes the difference.
     plain = snakemake(
         ["-n", "--configfile", "config/config.yaml", "--workflow-profile", "none"], root
     )

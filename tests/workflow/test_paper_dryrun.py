@@ -7,14 +7,16 @@ from collections import Counter
 
 from .conftest import copy_repo, snakemake
 
-#: The paper's grid (Naganuma & Iiduka 2023, Sec. 4; docs/reproducing-the-paper.md): 5 x 5
-#: lr pairs for the constant rule, the first four squared for each diminishing rule;
-#: baselines (SGD, momentum, Adam), each of the 7 CG rules with 3 beta coefficients.
+#: The paper's grid (Naganuma & Iiduka 2023, Sec. 4; docs/reproducing-the-paper.md):
+#: 5 x 5 lr pairs for the constant rule, the first four squared for each diminishing
+#: rule; baselines (SGD, momentum, Adam), each of the 7 CG rules with 3 beta
+#: coefficients.
 LR_PAIRS = {"constant": 5 * 5, "sqrt": 4 * 4, "power": 4 * 4, "step_authors": 4 * 4}
 #: momentum: the paper's 0.9 and CG's caps c x 1/2 for c in {0.5, 0.75, 1} (the control)
 MOMENTA = ("0.25", "0.375", "0.5", "0.9")
 CG_POOLS = 7 * 3
-#: The textbook arm's related methods and their pools: graft x2, omd, pm x3 gamma, co x3.
+#: The textbook arm's related methods and their pools: graft x2,
+#: omd, pm x3 gamma, co x3.
 RELATED_POOLS = 2 + 1 + 3 + 3
 NSGDA_GRID = 5 * 5  # nSGDA's own lr grid, for every rule
 

@@ -1,10 +1,10 @@
 """The SLURM profile on a real single-node SLURM cluster started on this machine.
 
-Installs Debian's slurmctld, slurmd, slurm-client and munge (as root, with apt-get), starts
-munge, slurmctld and slurmd as docs/cluster.md describes (no accounting
+Installs Debian's slurmctld, slurmd, slurm-client and munge (as root, with apt-get),
+starts munge, slurmctld and slurmd as docs/cluster.md describes (no accounting
 database: the profile polls with squeue), runs config/ci.yaml through
-`--profile profiles/slurm` and stops the daemons it started. Skipped, with the reason, when
-not root or when the packages cannot be installed.
+`--profile profiles/slurm` and stops the daemons it started. Skipped, with the reason,
+when not root or when the packages cannot be installed.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def slurm_cluster(tmp_path_factory):
         node = _sh("slurmd -C").stdout
         memory = int(re.search(r"RealMemory=(\d+)", node).group(1))
         cpus = int(re.search(r"CPUs=(\d+)", node).group(1))
+        real_memory = max(memory - 512, 1024)
         conf = f"""ClusterName=ci
 SlurmctldHost={host}(127.0.0.1)
 SlurmUser=root
@@ -118,10 +119,11 @@ ReturnToService=2
 MpiDefault=none
 MinJobAge=300
 KillWait=5
-NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={max(memory - 512, 1024)} State=UNKNOWN
+NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={real_memory} State=UNKNOWN
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
-        # The plugin's job step drops SLURM_CONF: the file must be at /etc/slurm/slurm.conf.
+        # The plugin's job step drops SLURM_CONF: the file must be at
+        # /etc/slurm/slurm.conf.
         SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
         if SLURM_CONF.exists():
             backup = SLURM_CONF.read_bytes()
@@ -196,7 +198,8 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(
     assert {p.stem for p in logs if p.stem.isdigit()} & ids
     assert any("rule_train" in str(p) for p in logs)
 
-    # The same table as the local run (same specs, seeds and single-thread CPU training).
+    # The same table as the local run (same specs, seeds and
+    # single-thread CPU training).
     columns = [
         "experiment",
         "method",

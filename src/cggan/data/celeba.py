@@ -1,20 +1,22 @@
-"""CelebA aligned faces (Liu et al. 2015), center-cropped and resized to 64 or 32 pixels.
+"""CelebA aligned faces (Liu et al. 2015), center-cropped and
+resized to 64 or 32 pixels.
 
-Source: ``img_align_celeba.zip`` (202,599 JPEGs of 178×218 in ``img_align_celeba/``), md5
-``00d2c5bc6d35e252742224ab0c1e8fcb``, Google Drive file id ``0B7EVK8r0v71pZjFTYXZWM3FlRnM``
-(both as in torchvision's ``celeba.py``). The only published location is Google Drive,
-which may answer a scripted request with an HTML page (quota or virus-scan notice); the
-checksum then fails and the page is moved aside. On clusters without access, download the
-zip by hand and place it at ``root/celeba/img_align_celeba.zip``: it is accepted once its
-MD5 matches, and never fetched again. ``CGGAN_DATA_MIRROR`` redirects the download to
+Source: ``img_align_celeba.zip`` (202,599 JPEGs of 178×218 in ``img_align_celeba/``),
+md5 ``00d2c5bc6d35e252742224ab0c1e8fcb``, Google Drive file id
+``0B7EVK8r0v71pZjFTYXZWM3FlRnM`` (both as in torchvision's ``celeba.py``). The only
+published location is Google Drive, which may answer a scripted request with an HTML
+page (quota or virus-scan notice); the checksum then fails and the page is moved aside.
+On clusters without access, download the zip by hand and place it at
+``root/celeba/img_align_celeba.zip``: it is accepted once its MD5 matches, and never
+fetched again. ``CGGAN_DATA_MIRROR`` redirects the download to
 ``$CGGAN_DATA_MIRROR/celeba/img_align_celeba.zip``.
 
 Splits follow the official evaluation partition (``list_eval_partition.txt``), which is
 contiguous in the file numbering: train = 000001–162770, (valid = 162771–182637, not
 offered), test = 182638–202599. Each image is center-cropped to 178×178 (the usual DCGAN
-CelebA preprocessing) and resized with PIL's bilinear filter (antialiased when shrinking),
-kept as uint8 in the cache ``root/celeba/{split}_{size}.pt`` and mapped to [-1, 1] by
-``v / 127.5 - 1``.
+CelebA preprocessing) and resized with PIL's bilinear filter (antialiased when
+shrinking), kept as uint8 in the cache ``root/celeba/{split}_{size}.pt`` and mapped to
+[-1, 1] by ``v / 127.5 - 1``.
 """
 
 from __future__ import annotations

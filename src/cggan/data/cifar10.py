@@ -2,13 +2,14 @@
 
 Source: ``https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz`` (md5
 ``c58f30108f718f92721af3b95e74349a``, the checksum torchvision also uses), downloaded by
-:mod:`cggan.data.download` into ``root/cifar10/``. The batches are read straight from the
-tar.gz (``cifar-10-batches-py/data_batch_1..5`` for train, ``test_batch`` for test); each is
-a pickle of ``{b"data": N×3072 uint8 (R, G, B planes of 32×32), b"labels": [int]}``. The
-pickles are only unpickled after the archive's checksum matched.
+:mod:`cggan.data.download` into ``root/cifar10/``. The batches are read straight from
+the tar.gz (``cifar-10-batches-py/data_batch_1..5`` for train, ``test_batch`` for test);
+each is a pickle of
+``{b"data": N×3072 uint8 (R, G, B planes of 32×32), b"labels": [int]}``. The pickles are
+only unpickled after the archive's checksum matched.
 
-Images are 32×32; for 64 they are resized bilinearly with antialiasing and rounded to uint8,
-like the released code's ``Resize(64)`` on PIL images. Values map to [-1, 1] by
+Images are 32×32; for 64 they are resized bilinearly with antialiasing and rounded to
+uint8, like the released code's ``Resize(64)`` on PIL images. Values map to [-1, 1] by
 ``v / 127.5 - 1``. Converted splits are cached in ``root/cifar10/{split}_{size}.pt``.
 """
 

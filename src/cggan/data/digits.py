@@ -1,14 +1,16 @@
 """scikit-learn's handwritten digits (offline): 1797 images of 8×8, 10 classes.
 
-Pixels take integer values in [0, 16]; they are mapped to [-1, 1] by ``v / 8 - 1`` and the
-images are upsampled to 16 or 32 pixels with bilinear interpolation
-(``torch.nn.functional.interpolate(mode="bilinear", align_corners=False, antialias=False)``;
-antialiasing only matters when shrinking, so it would change nothing here). Bilinear
-interpolation takes convex combinations, so upsampled values stay in [-1, 1].
+Pixels take integer values in [0, 16]; they are mapped to [-1, 1] by ``v / 8 - 1`` and
+the images are upsampled to 16 or 32 pixels with bilinear interpolation
+(``torch.nn.functional.interpolate(mode="bilinear", align_corners=False,
+antialias=False)``; antialiasing only matters when shrinking, so it would change nothing
+here). Bilinear interpolation takes convex combinations, so upsampled
+values stay in [-1, 1].
 
 The train/test split is fixed: stratified 80/20 with scikit-learn's ``train_test_split``
-(``random_state=0``): 1437 training and 360 test images, the same on every machine. It does
-not depend on the run seed. The result is cached in ``root/digits/{split}_{size}.pt``.
+(``random_state=0``): 1437 training and 360 test images, the same on every machine. It
+does not depend on the run seed. The result is cached in
+``root/digits/{split}_{size}.pt``.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def _build(image_size: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 
 
 def prepare_digits(root: str | Path, image_size: int) -> dict[str, Path]:
-    """Build both splits at ``image_size`` and cache them (atomically) under ``root/digits``.
+    """Build both splits at ``image_size`` and cache them (atomically)
+    under ``root/digits``.
 
     Returns:
         split -> cache path.

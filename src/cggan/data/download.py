@@ -1,12 +1,13 @@
 """Checksum-verified downloads into the dataset cache.
 
-A download streams into a temporary file beside its destination and is renamed to the final
-name only after the published checksum matched, so a killed job or a bad mirror never leaves
-a file the pipeline would take as done. A file that fails verification is moved aside to
-``<dest>.corrupt`` (kept for inspection, never read again) and the error names the file, the
-expected and the actual checksum. A file already present and verified is never fetched again,
-which is also how files are supplied by hand on an offline cluster: put the file where the
-download would go and it is accepted once its checksum matches.
+A download streams into a temporary file beside its destination and is renamed to the
+final name only after the published checksum matched, so a killed job or a bad mirror
+never leaves a file the pipeline would take as done. A file that fails verification is
+moved aside to ``<dest>.corrupt`` (kept for inspection, never read again) and the error
+names the file, the expected and the actual checksum. A file already present and
+verified is never fetched again, which is also how files are supplied by hand on an
+offline cluster: put the file where the download would go and it is accepted once
+its checksum matches.
 
 Base URLs can be redirected, for a local mirror or for tests:
 
@@ -42,8 +43,8 @@ __all__ = [
 
 MIRROR_ENV = "CGGAN_DATA_MIRROR"
 
-# Per-dataset base URL overrides (dataset name -> base URL ending in "/"). Empty by default:
-# the published URL of each resource is used.
+# Per-dataset base URL overrides (dataset name -> base URL ending in "/"). Empty by
+# default: the published URL of each resource is used.
 MIRRORS: dict[str, str] = {}
 
 _CHUNK = 1 << 20
@@ -213,7 +214,8 @@ def download_file(
 
 
 def resource_url(dataset: str, resource: Resource) -> str:
-    """The URL a resource is fetched from, after mirror overrides (see module docstring)."""
+    """The URL a resource is fetched from, after mirror overrides (see
+    module docstring)."""
     mirror = os.environ.get(MIRROR_ENV)
     if mirror:
         return f"{mirror.rstrip('/')}/{dataset}/{resource.filename}"
@@ -230,7 +232,8 @@ def ensure_resource(
     download: bool,
     timeout: float = 60.0,
 ) -> Path:
-    """Return the verified path of ``resource`` in ``directory``, downloading it if allowed.
+    """Return the verified path of ``resource`` in ``directory``,
+    downloading it if allowed.
 
     Args:
         dataset: dataset name (for mirror lookup and messages).
@@ -241,7 +244,8 @@ def ensure_resource(
 
     Raises:
         FileNotFoundError: missing and ``download`` is False; says how to get it.
-        ChecksumError: a present file does not match (moved aside), or the download does not.
+        ChecksumError: a present file does not match (moved aside), or
+            the download does not.
         DownloadError: the download failed.
     """
     dest = Path(directory) / resource.filename
@@ -249,8 +253,9 @@ def ensure_resource(
         return dest
     if not download:
         raise FileNotFoundError(
-            f"Missing {dest} for dataset {dataset!r}: run `python scripts/prepare_data.py "
-            f"--dataset {dataset} --root {Path(directory).parent} --download`, or place the file "
+            f"Missing {dest} for dataset {dataset!r}: run "
+            f"`python scripts/prepare_data.py --dataset {dataset} "
+            f"--root {Path(directory).parent} --download`, or place the file "
             f"there by hand (md5 {resource.md5}, published at {resource.url})"
         )
     return download_file(

@@ -3,14 +3,15 @@
 * ``ring8``: 8 Gaussians with means on a circle of radius 2 (angles 2πk/8), std 0.02;
 * ``grid25``: 25 Gaussians with means on the grid {−4, −2, 0, 2, 4}², std 0.05.
 
-These are the usual settings (ring: Metz et al. 2017, unrolled GANs; grid: e.g. Srivastava
-et al. 2017, VEEGAN). Both are divided by their scale (2 for the ring, 4 for the grid), so
-the means lie in [−1, 1] and the stored std is the scaled one (0.01 and 0.0125); points of
-the outer modes spill a few std beyond ±1. Components are chosen uniformly at random.
+These are the usual settings (ring: Metz et al. 2017, unrolled GANs; grid: e.g.
+Srivastava et al. 2017, VEEGAN). Both are divided by their scale (2 for the ring, 4 for
+the grid), so the means lie in [−1, 1] and the stored std is the scaled one (0.01 and
+0.0125); points of the outer modes spill a few std beyond ±1. Components are chosen
+uniformly at random.
 
 A split is ``N_SAMPLES[split]`` points (50,000 train, 10,000 test) drawn with NumPy's
-``default_rng([seed, split_index])``: deterministic per (seed, split), and the two splits
-are independent streams.
+``default_rng([seed, split_index])``: deterministic per (seed, split), and the two
+splits are independent streams.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def sample_mixture(
 def load(
     root: Path, *, name: str, split: str, download: bool = False, seed: int = 0
 ) -> Dataset:
-    """Sample a split; ``root`` and ``download`` are accepted for a uniform interface."""
+    """Sample a split; ``root`` and ``download`` are accepted for a
+    uniform interface."""
     x, means, std = sample_mixture(name, N_SAMPLES[split], [seed, _SPLIT_INDEX[split]])
     info = {
         "means": means.tolist(),

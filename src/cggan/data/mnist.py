@@ -1,14 +1,14 @@
 """MNIST (LeCun et al. 1998) from the published idx gz files.
 
-Source: the four idx files on torchvision's mirror ``https://ossci-datasets.s3.amazonaws.com/mnist/``
-with the MD5s torchvision publishes (``torchvision/datasets/mnist.py``), downloaded by
-:mod:`cggan.data.download` into ``root/mnist/``. The idx format is parsed with NumPy: a
-big-endian header (magic 2051 for images: count, rows, cols; 2049 for labels: count)
-followed by uint8 data.
+Source: the four idx files on torchvision's mirror
+``https://ossci-datasets.s3.amazonaws.com/mnist/`` with the MD5s torchvision publishes
+(``torchvision/datasets/mnist.py``), downloaded by :mod:`cggan.data.download` into
+``root/mnist/``. The idx format is parsed with NumPy: a big-endian header (magic 2051
+for images: count, rows, cols; 2049 for labels: count) followed by uint8 data.
 
 Images are 28×28; other sizes (16, 32, 64) are resized bilinearly with antialiasing and
-rounded to uint8 (as a PIL ``Resize`` would). Values map to [-1, 1] by ``v / 127.5 - 1``.
-Converted splits are cached in ``root/mnist/{split}_{size}.pt``.
+rounded to uint8 (as a PIL ``Resize`` would). Values map to [-1, 1] by
+``v / 127.5 - 1``. Converted splits are cached in ``root/mnist/{split}_{size}.pt``.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 A game has two players. The generator / minimizing player owns ``params_g`` (θ) and
 minimizes ``loss_g``; the discriminator / maximizing player owns ``params_d`` (ω) and
-minimizes ``loss_d``. In a zero-sum game ``loss_g = U`` and ``loss_d = -U``, so ω maximizes U.
-The *vector field* of the game is ``v(z) = (∇_θ loss_g, ∇_ω loss_d)`` with ``z = (θ, ω)``;
-for a zero-sum game that is ``(∇_θ U, −∇_ω U)``, the notation of Liang & Stokes (2019).
-Every update scheme in :mod:`cggan.games.schemes` is "descent on v" in some form.
+minimizes ``loss_d``. In a zero-sum game ``loss_g = U`` and ``loss_d = -U``, so ω
+maximizes U. The *vector field* of the game is ``v(z) = (∇_θ loss_g, ∇_ω loss_d)`` with
+``z = (θ, ω)``; for a zero-sum game that is ``(∇_θ U, −∇_ω U)``, the notation of Liang &
+Stokes (2019). Every update scheme in :mod:`cggan.games.schemes` is
+"descent on v" in some form.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ class Game(abc.ABC):
         """D's loss at the current parameters (D minimizes it)."""
 
     def linear_operator(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """``(M, b)`` with ``v(z) = M z + b`` when the vector field is affine, else ``None``.
+        """``(M, b)`` with ``v(z) = M z + b`` when the vector field is
+        affine, else ``None``.
 
-        ``z`` is :func:`flatten` of ``params_g + params_d``. The implicit scheme solves its
-        step exactly when this is available and falls back to fixed-point iteration otherwise.
+        ``z`` is :func:`flatten` of ``params_g + params_d``. The implicit scheme solves
+        its step exactly when this is available and falls back to fixed-point
+        iteration otherwise.
         """
         return None
 
@@ -100,8 +103,8 @@ def player_gradients(
 class ZeroSumGame(Game):
     """A zero-sum game ``min_θ max_ω U(θ, ω)``: ``loss_g = U``, ``loss_d = −U``.
 
-    Subclasses implement :meth:`objective`; alternatively pass ``objective`` as a callable
-    ``objective(params_g, params_d) -> Tensor``.
+    Subclasses implement :meth:`objective`; alternatively pass ``objective`` as a
+    callable ``objective(params_g, params_d) -> Tensor``.
 
     Args:
         params_g: θ (leaf tensors with ``requires_grad=True``).

@@ -15,9 +15,9 @@ Liang & Stokes ("Interaction Matters", AISTATS 2019, Sec. 2, Eqs. 4-8), writing
 - ``implicit`` (IU, proximal point): ``z ← z − η v(z_next)``.
 
 η is each player's own learning rate (``param_groups[i]["lr"]``), so the two players may
-use different step sizes. Schemes keep no state between steps: anything a method needs to
-remember (momentum, OMD's previous gradient, CG's direction) lives in the optimizers and
-therefore in their ``state_dict``.
+use different step sizes. Schemes keep no state between steps: anything a method needs
+to remember (momentum, OMD's previous gradient, CG's direction) lives in the optimizers
+and therefore in their ``state_dict``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def _check_players(players: Sequence[str]) -> tuple[str, ...]:
         or not set(players) <= set(_PLAYERS)
     ):
         raise ValueError(
-            f"Invalid players: {players!r} (allowed: a non-empty ordered subset of 'd', 'g')"
+            f"Invalid players: {players!r} "
+            "(allowed: a non-empty ordered subset of 'd', 'g')"
         )
     return players
 
@@ -79,11 +80,12 @@ def _optimizer(player: str, opt_g: Optimizer, opt_d: Optimizer) -> Optimizer:
 def _write_grads(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
     """Store the gradient a player's optimizer will consume in ``p.grad``.
 
-    An existing ``p.grad`` is overwritten in place, exactly what ``zero_grad(set_to_none=
-    False)`` followed by ``backward`` does. Optimizers that copy their previous gradient
-    (all of ours except ``variant="authors"``) cannot tell the difference; the authors'
-    variant keeps ``p.grad`` by reference, and in place writes reproduce the collapse of
-    the released code under torch 1.10 (``docs/released-code.md``).
+    An existing ``p.grad`` is overwritten in place, exactly what
+    ``zero_grad(set_to_none=False)`` followed by ``backward`` does. Optimizers that
+    copy their previous gradient (all of ours except ``variant="authors"``) cannot tell
+    the difference; the authors' variant keeps ``p.grad`` by reference, and in place
+    writes reproduce the collapse of the released code under torch 1.10
+    (``docs/released-code.md``).
     """
     with torch.no_grad():
         for p, g in zip(params, grads, strict=True):
@@ -181,8 +183,8 @@ class Simultaneous(UpdateScheme):
 class Alternating(UpdateScheme):
     """Players step one after the other, each on a fresh evaluation of its loss.
 
-    With the default ``players=("d", "g")``: D steps on ``∇_ω L_D(θ, ω)``, then G steps on
-    ``∇_θ L_G(θ, ω_new)``, the loop of the CG paper's GAN code.
+    With the default ``players=("d", "g")``: D steps on ``∇_ω L_D(θ, ω)``, then G steps
+    on ``∇_θ L_G(θ, ω_new)``, the loop of the CG paper's GAN code.
     """
 
     name = "alternating"
@@ -203,10 +205,10 @@ class Extragradient(UpdateScheme):
     """Liang & Stokes' predictive method (PM): ``z ← z − η v(z − γ v(z))``.
 
     The extrapolation ``z_half = z − γ v(z)`` is a plain step of size ``gamma`` for the
-    moving players; the gradient at ``z_half`` is then handed to each player's optimizer at
-    the original point ``z``. With SGD this is exactly PM (``γ = η``: classical
-    extragradient); with another optimizer it is that optimizer's extra-gradient variant.
-    The snapshot of ``z`` lives only inside one call.
+    moving players; the gradient at ``z_half`` is then handed to each player's optimizer
+    at the original point ``z``. With SGD this is exactly PM (``γ = η``: classical
+    extragradient); with another optimizer it is that optimizer's extra-gradient
+    variant. The snapshot of ``z`` lives only inside one call.
 
     Args:
         gamma: extrapolation step γ > 0.
@@ -245,9 +247,10 @@ class Extragradient(UpdateScheme):
 class Consensus(UpdateScheme):
     """Consensus optimization (CO): each player descends ``v + γ ∇R``, ``R = ½‖v‖²``.
 
-    ``v`` is the vector field of both players (R is a property of the game), ``∇R = J_vᵀ v``
-    is obtained by double backpropagation. For a zero-sum game θ descends ``U + γR`` and ω
-    ascends ``U − γR`` (Mescheder et al. 2017; Liang & Stokes eq. 8–9).
+    ``v`` is the vector field of both players (R is a property of the game),
+    ``∇R = J_vᵀ v`` is obtained by double backpropagation. For a zero-sum game θ
+    descends ``U + γR`` and ω ascends ``U − γR`` (Mescheder et al. 2017;
+    Liang & Stokes eq. 8–9).
 
     Args:
         gamma: weight γ > 0 of the consensus term.
@@ -290,13 +293,14 @@ class Consensus(UpdateScheme):
 class Implicit(UpdateScheme):
     """Implicit updates (IU, the proximal point method): ``z ← z − η v(z_next)``.
 
-    ``z_next`` solves ``z_next = z − H v(z_next)`` with ``H`` the diagonal of the players'
-    learning rates (zero for a player that does not move). When the game exposes an affine
-    vector field ``v(z) = M z + b`` (:meth:`Game.linear_operator`) the step is the exact
-    linear solve ``(I + H M) z_next = z − H b``; otherwise fixed-point iteration
-    ``z_{k+1} = z − H v(z_k)``, which converges when ``η · Lip(v) < 1``. The gradient
-    ``v(z_next)`` is then handed to each optimizer at ``z``, so with SGD the iterate is
-    ``z_next``. Toy games only (each fixed-point iteration is a full gradient evaluation).
+    ``z_next`` solves ``z_next = z − H v(z_next)`` with ``H`` the diagonal of the
+    players' learning rates (zero for a player that does not move). When the game
+    exposes an affine vector field ``v(z) = M z + b`` (:meth:`Game.linear_operator`) the
+    step is the exact linear solve ``(I + H M) z_next = z − H b``; otherwise fixed-point
+    iteration ``z_{k+1} = z − H v(z_k)``, which converges when ``η · Lip(v) < 1``. The
+    gradient ``v(z_next)`` is then handed to each optimizer at ``z``, so with SGD the
+    iterate is ``z_next``. Toy games only (each fixed-point iteration is a full
+    gradient evaluation).
 
     Args:
         tol: stop when ``‖z_{k+1} − z_k‖ ≤ tol · (1 + ‖z‖)``.
@@ -408,8 +412,8 @@ def build_scheme(name: str, **kwargs) -> UpdateScheme:
     Args:
         name: one of ``SCHEMES`` (alternating, simultaneous, extragradient, consensus,
             implicit).
-        **kwargs: the scheme's hyperparameters (``gamma`` for extragradient and consensus;
-            ``tol``, ``max_iter`` for implicit).
+        **kwargs: the scheme's hyperparameters (``gamma`` for extragradient and
+            consensus; ``tol``, ``max_iter`` for implicit).
 
     Raises:
         ValueError: unknown name or hyperparameter, or a bad value.

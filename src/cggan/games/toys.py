@@ -2,18 +2,19 @@
 
 - :class:`BilinearGame`: ``U = θᵀ C ω`` (Liang & Stokes, AISTATS 2019, Sec. 3, the
   bilinear game of their Theorems 1-4), equilibrium ``(0, 0)``.
-- :class:`QuadraticGame`: ``U = ½‖θ‖² − ½‖ω‖² + θᵀ C ω`` (their Corollary 1), equilibrium
-  ``(0, 0)``.
+- :class:`QuadraticGame`: ``U = ½‖θ‖² − ½‖ω‖² + θᵀ C ω`` (their Corollary 1),
+  equilibrium ``(0, 0)``.
 - :class:`CGPaperGame`: ``f(x, y) = (1 + x²)(100 − y²)``, x minimizes, y maximizes,
-  equilibrium ``(0, 0)`` with ``f = 100``, start ``(2, −4)`` (Naganuma & Iiduka 2023, toy
-  notebook; ``cg_paper.md`` §5).
+  equilibrium ``(0, 0)`` with ``f = 100``, start ``(2, −4)`` (Naganuma & Iiduka 2023,
+  toy notebook; ``cg_paper.md`` §5).
 - :class:`DiracGAN`: Mescheder, Geiger & Nowozin (ICML 2018, "Which training methods for
   GANs actually converge?") §2.1: data ``δ_0``, generator ``δ_θ``, discriminator
   ``D(x) = ψ x``, ``U(θ, ψ) = f(ψθ) + f(0)`` with ``f(t) = −log(1 + e^{−t})``;
   equilibrium ``(0, 0)``.
 
-For the bilinear and quadratic games C is ``coupling · I`` of size ``dim`` unless a matrix is
-given; both expose ``linear_operator()`` (``v(z) = M z``), used by the implicit scheme.
+For the bilinear and quadratic games C is ``coupling · I`` of size ``dim`` unless a
+matrix is given; both expose ``linear_operator()`` (``v(z) = M z``), used by
+the implicit scheme.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ DTYPE = torch.float64
 def coupling_matrix(
     dim: int = 1, coupling: float = 1.0, matrix: torch.Tensor | Sequence | None = None
 ) -> torch.Tensor:
-    """The interaction matrix C: ``matrix`` if given, else ``coupling · I_dim`` (float64)."""
+    """The interaction matrix C: ``matrix`` if given, else
+    ``coupling · I_dim`` (float64)."""
     if matrix is not None:
         c = torch.as_tensor(matrix, dtype=DTYPE).clone()
         if c.ndim != 2 or c.numel() == 0:

@@ -2,13 +2,13 @@
 
 * ``dcgan``: the released code's DCGAN, 16/32/64 pixels (kwargs ``ngf=64``, ``ndf=64``,
   ``spectral_norm=False``); z_dim default 100.
-* ``sngan_resnet``: Miyato et al.'s 32×32 ResNet with a spectral-norm D (kwargs ``g_ch=256``,
-  ``d_ch=128``); z_dim default 128.
-* ``mlp``: MLPs for the 2-D mixtures (kwargs ``data_dim=2``, ``hidden=128``, ``depth=3``);
-  z_dim default 16; ``image_size`` and ``channels`` are not used.
+* ``sngan_resnet``: Miyato et al.'s 32×32 ResNet with a spectral-norm D (kwargs
+  ``g_ch=256``, ``d_ch=128``); z_dim default 128.
+* ``mlp``: MLPs for the 2-D mixtures (kwargs ``data_dim=2``, ``hidden=128``,
+  ``depth=3``); z_dim default 16; ``image_size`` and ``channels`` are not used.
 
-Every G has a ``z_dim`` attribute and maps N×z_dim noise to N×C×H×W images in [-1, 1] (tanh)
-or N×data_dim points; every D returns raw logits of shape (N,).
+Every G has a ``z_dim`` attribute and maps N×z_dim noise to N×C×H×W images in [-1, 1]
+(tanh) or N×data_dim points; every D returns raw logits of shape (N,).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def _check_kwargs(name: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise ValueError(
-            f"Invalid model argument for {name}: {', '.join(unknown)} (allowed: {', '.join(allowed)})"
+            f"Invalid model argument for {name}: {', '.join(unknown)} "
+            f"(allowed: {', '.join(allowed)})"
         )
 
 
@@ -101,7 +102,8 @@ def build_models(
 
     Args:
         name: one of ``MODELS``.
-        image_size: image height = width (dcgan: 16/32/64; sngan_resnet: 32; mlp: unused).
+        image_size: image height = width (dcgan: 16/32/64;
+            sngan_resnet: 32; mlp: unused).
         channels: image channels (unused by mlp).
         z_dim: noise dimension; None for the model's default (``DEFAULT_Z_DIM``).
         **kwargs: model-specific options (see module docstring).

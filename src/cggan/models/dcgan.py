@@ -8,15 +8,16 @@ Radford et al. 2016:
 * D: Conv(nc→ndf, 4, 2, 1)+LeakyReLU(0.2) → Conv 4,2,1 doubling the channels (+BN, or
   spectral norm instead of BN with ``--SN``) + LeakyReLU(0.2) → Conv(8·ndf→1, 4, 1, 0).
 
-Generalization to other sizes: a size S has log2(S/4) stride-2 layers in each network, so
-G starts at 2^(log2(S/4)−1)·ngf channels (64: 8·ngf, 32: 4·ngf, 16: 2·ngf) and D ends at
-the mirror width. All convolutions are bias-free, as in the DCGAN reference code.
+Generalization to other sizes: a size S has log2(S/4) stride-2 layers in each network,
+so G starts at 2^(log2(S/4)−1)·ngf channels (64: 8·ngf, 32: 4·ngf, 16: 2·ngf) and D ends
+at the mirror width. All convolutions are bias-free, as in the DCGAN reference code.
 
-Deviation: D has no Sigmoid and returns logits of shape (N,); the losses apply the sigmoid
-(BCE-with-logits equals the released code's Sigmoid+BCELoss, but is numerically safer).
-With ``spectral_norm=True`` the inner convolutions (not the first, not the last, as in the
-released code) are wrapped with ``torch.nn.utils.parametrizations.spectral_norm`` (one
-power iteration per forward) and D has no BatchNorm.
+Deviation: D has no Sigmoid and returns logits of shape (N,); the losses apply the
+sigmoid (BCE-with-logits equals the released code's Sigmoid+BCELoss, but is numerically
+safer). With ``spectral_norm=True`` the inner convolutions (not the first, not the last,
+as in the released code) are wrapped with
+``torch.nn.utils.parametrizations.spectral_norm`` (one power iteration per forward)
+and D has no BatchNorm.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ IMAGE_SIZES = (16, 32, 64)
 
 
 def check_image_size(image_size: int) -> int:
-    """Number of stride-2 layers for ``image_size``; ValueError for unsupported sizes."""
+    """Number of stride-2 layers for ``image_size``; ValueError for
+    unsupported sizes."""
     if image_size not in IMAGE_SIZES:
         allowed = ", ".join(str(s) for s in IMAGE_SIZES)
         raise ValueError(

@@ -1,12 +1,12 @@
 """Weight initializations.
 
 * :func:`dcgan_init`: the released code's ``weights_init`` (cg_paper.md §3.1, the DCGAN
-  recipe of Radford et al. 2016): Conv/ConvTranspose weights ~ N(0, 0.02); BatchNorm weight
-  ~ N(1, 0.02), bias 0. Applied to the DCGAN generator and discriminator.
+  recipe of Radford et al. 2016): Conv/ConvTranspose weights ~ N(0, 0.02); BatchNorm
+  weight ~ N(1, 0.02), bias 0. Applied to the DCGAN generator and discriminator.
 * :func:`sngan_init`: Miyato et al.'s Chainer SNGAN ResNet (``gen_models/resblocks.py``,
   ``dis_models/resblocks.py``): Xavier/Glorot uniform with gain √2 for the convolutions
-  inside residual branches, gain 1 for shortcuts, the input Linear, the output conv and the
-  final Linear; biases 0. The SNGAN ResNet code of the CG paper is unreleased
+  inside residual branches, gain 1 for shortcuts, the input Linear, the output conv and
+  the final Linear; biases 0. The SNGAN ResNet code of the CG paper is unreleased
   (cg_paper.md §3.1), so this follows the architecture's original authors.
 
 Both are applied before spectral norm is registered; they also handle an already
@@ -53,10 +53,11 @@ def xavier_init(module: nn.Module, gain: float = 1.0) -> None:
 
 
 def sngan_init(model: nn.Module) -> None:
-    """Miyato et al.'s initialization for the SNGAN ResNet of :mod:`cggan.models.sngan_resnet`.
+    """Miyato et al.'s initialization for the SNGAN ResNet of
+    :mod:`cggan.models.sngan_resnet`.
 
-    Convolutions registered under a residual branch (module name containing ``"residual"``)
-    get gain √2; every other Conv/Linear gets gain 1.
+    Convolutions registered under a residual branch (module name containing
+    ``"residual"``) get gain √2; every other Conv/Linear gets gain 1.
     """
     for name, module in model.named_modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):

@@ -1,11 +1,12 @@
 """Fully connected generator and discriminator for the 2-D Gaussian mixtures.
 
-Defaults: noise dimension 16, ``depth=3`` hidden layers of ``hidden=128`` units with ReLU,
-close to the toy networks of Metz et al. 2017 and Mescheder et al. 2017 (which use 2–4 layers
-of 128–256 units). A 16-dimensional noise is cheap and, unlike 2-D noise, does not force the
-generator to be close to a bijection. The generator's output layer is linear (no tanh): the
-scaled mixtures have modes at ±1 whose points spill slightly beyond, which a tanh could
-not reach. D returns raw logits of shape (N,). PyTorch's default initialization.
+Defaults: noise dimension 16, ``depth=3`` hidden layers of ``hidden=128`` units with
+ReLU, close to the toy networks of Metz et al. 2017 and Mescheder et al. 2017 (which use
+2–4 layers of 128–256 units). A 16-dimensional noise is cheap and, unlike 2-D noise,
+does not force the generator to be close to a bijection. The generator's output layer is
+linear (no tanh): the scaled mixtures have modes at ±1 whose points spill slightly
+beyond, which a tanh could not reach. D returns raw logits of shape (N,). PyTorch's
+default initialization.
 """
 
 from __future__ import annotations

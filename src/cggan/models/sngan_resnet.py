@@ -1,4 +1,5 @@
-"""SNGAN ResNet for 32×32 images (Miyato et al. 2018, CIFAR-10 setting, Table 4 / Fig. 8).
+"""SNGAN ResNet for 32×32 images (Miyato et al. 2018, CIFAR-10
+setting, Table 4 / Fig. 8).
 
 Follows the authors' Chainer code (``pfnet-research/sngan_projection``,
 ``gen_models/resnet_32.py`` and ``dis_models/snresnet_32.py``, unconditional):
@@ -6,16 +7,16 @@ Follows the authors' Chainer code (``pfnet-research/sngan_projection``,
 * G: z (128) → Linear → 4×4×256 → 3 up-sampling residual blocks of 256 channels
   (residual: BN-ReLU-Upsample(×2 nearest)-Conv3-BN-ReLU-Conv3; shortcut: Upsample-Conv1)
   → BN-ReLU-Conv3(→channels)-Tanh.
-* D: optimized block (Conv3-ReLU-Conv3-AvgPool2; shortcut AvgPool2-Conv1) → down-sampling
-  block → 2 plain blocks, all 128 channels (residual: ReLU-Conv3-ReLU-Conv3[-AvgPool2];
-  shortcut Conv1[-AvgPool2] only where the block down-samples or changes width, identity
-  otherwise) → ReLU → global sum pooling → Linear → 1 logit. Spectral norm
-  (``torch.nn.utils.parametrizations.spectral_norm``, one power iteration) on every
-  convolution and the Linear of D. All layers have biases.
+* D: optimized block (Conv3-ReLU-Conv3-AvgPool2; shortcut AvgPool2-Conv1) →
+  down-sampling block → 2 plain blocks, all 128 channels (residual:
+  ReLU-Conv3-ReLU-Conv3[-AvgPool2]; shortcut Conv1[-AvgPool2] only where the block
+  down-samples or changes width, identity otherwise) → ReLU → global sum pooling →
+  Linear → 1 logit. Spectral norm (``torch.nn.utils.parametrizations.spectral_norm``,
+  one power iteration) on every convolution and the Linear of D. All layers have biases.
 
 The CG paper's own ResNet code is unreleased (cg_paper.md §3.1); this is Miyato's model,
-with Miyato's initialization (:func:`cggan.models.init.sngan_init`). D returns raw logits of
-shape (N,).
+with Miyato's initialization (:func:`cggan.models.init.sngan_init`). D returns raw
+logits of shape (N,).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class _GenBlock(nn.Module):
 
 
 class _DiscBlock(nn.Module):
-    """Miyato's D block; ``optimized`` is the first block (no leading ReLU, pool first on
-    the shortcut)."""
+    """Miyato's D block; ``optimized`` is the first block (no leading ReLU, pool first
+    on the shortcut)."""
 
     def __init__(
         self, in_ch: int, out_ch: int, *, downsample: bool, optimized: bool = False

@@ -84,7 +84,8 @@ def metrics_without_timing(run_dir) -> str:
 def write_stats(root, out, *, split="train", preprocessing=None):
     """Reference statistics of digits16 through cggan.metrics, with an untrained
     classifier (the mechanics of the run, not the quality of the extractor, are under
-    test)."""
+    test). ``preprocessing`` None: a protocol without the key, as statistics written
+    before it existed (they count as ``fixed``)."""
     from cggan.data import load_dataset
     from cggan.metrics import features, fid
 
@@ -99,7 +100,7 @@ def write_stats(root, out, *, split="train", preprocessing=None):
     data = load_dataset("digits", root=root, split="train", image_size=16)
     x = data.x
     if preprocessing == "minmax":  # real images as the released code saved them too
-        from cggan.train.evaluation import minmax_per_image
+        from cggan.metrics.preprocessing import minmax_per_image
 
         x = minmax_per_image(x)
     feats = features.extract_features(extractor, x, len(x), 500)
@@ -111,9 +112,10 @@ def write_stats(root, out, *, split="train", preprocessing=None):
         image_size=16,
         channels=1,
         extractor=extractor,
+        preprocessing=preprocessing or "fixed",
     )
-    if preprocessing is not None:  # the key the statistics' protocol gains for it
-        protocol["preprocessing"] = preprocessing
+    if preprocessing is None:  # as written before the key existed (means fixed)
+        del protocol["preprocessing"]
     fid.save_reference_stats(out, mu, sigma, protocol, kid_features=feats[:200])
     return out
 

@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
 import torch
 
 from cggan.metrics.features import quantize_png8
+from cggan.metrics.preprocessing import minmax_per_image
 from cggan.train import run
-from cggan.train.evaluation import minmax_per_image
 
 from .conftest import digits_spec, read_rows, write_stats
 
@@ -51,6 +52,12 @@ def test_minmax_equals_save_image_normalize_per_image(shape):
     assert scored[1].min() == 0 and scored[1].max() == 1
 
 
+def test_minmax_per_image_is_still_importable_from_train_evaluation():
+    from cggan.train import evaluation
+
+    assert evaluation.minmax_per_image is minmax_per_image
+
+
 def test_minmax_leaves_non_finite_images_to_the_evaluator():
     x = _images()
     x[0, 0, 0, 0] = float("nan")
@@ -85,6 +92,14 @@ def test_minmax_run_against_minmax_statistics(
     # same generator and noise, other images scored: other FIDs, same losses
     assert [r["fid"] for r in a] != [r["fid"] for r in b]
     assert [r["loss_g"] for r in a] == [r["loss_g"] for r in b]
+
+
+def test_fixed_run_accepts_statistics_that_record_fixed(tmp_path, data_root):
+    path = write_stats(data_root, tmp_path / "fixed.npz", preprocessing="fixed")
+    protocol = json.loads(path.with_suffix(".json").read_text())["protocol"]
+    assert protocol["preprocessing"] == "fixed"
+    summary = run(_spec(data_root, "fixed"), tmp_path / "run", fid_stats=path)
+    assert summary["status"] == "finished"
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--inception-weights", default=None)
-    p.add_argument("--preprocessing", choices=("fixed", "minmax"), default="fixed",
-                   help="the experiment's eval.preprocessing (default fixed)")
+    p.add_argument(
+        "--preprocessing",
+        choices=("fixed", "minmax"),
+        default="fixed",
+        help="the experiment's eval.preprocessing (default fixed)",
+    )
     p.add_argument("--out", type=Path, required=True, help="calibration JSON to write")
     args = p.parse_args(argv)
     from cggan.io import atomic_write_json

@@ -30,20 +30,39 @@ def _no_weights(monkeypatch, tmp_path):
     monkeypatch.delenv("CGGAN_INCEPTION_SHA256", raising=False)
 
 
-
 def digits_args(tmp_path, extractor, *extra, data_root=None):
     """The CLI arguments every test shares: digits 16x16, one extractor, ``extra``."""
     root = data_root if data_root is not None else tmp_path / "data"
-    return ["--dataset", "digits", "--data-root", str(root), "--image-size", "16",
-            "--extractor", extractor, *extra]
+    return [
+        "--dataset",
+        "digits",
+        "--data-root",
+        str(root),
+        "--image-size",
+        "16",
+        "--extractor",
+        extractor,
+        *extra,
+    ]
+
 
 def test_classifier_files_and_protocol(tmp_path):
     from cggan.metrics.fid import load_reference_stats
 
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        digits_args(tmp_path, "classifier",
-            "--epochs", "2", "--min-accuracy", "0.5", "--n", "300", "--out", str(out))
+        digits_args(
+            tmp_path,
+            "classifier",
+            "--epochs",
+            "2",
+            "--min-accuracy",
+            "0.5",
+            "--n",
+            "300",
+            "--out",
+            str(out),
+        )
     )
     assert rc == 0
     meta = json.loads(out.with_suffix(".json").read_text())
@@ -58,8 +77,16 @@ def test_classifier_files_and_protocol(tmp_path):
 def test_low_accuracy_fails_without_writing(tmp_path, capsys):
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        digits_args(tmp_path, "classifier",
-            "--epochs", "1", "--min-accuracy", "1.01", "--out", str(out))
+        digits_args(
+            tmp_path,
+            "classifier",
+            "--epochs",
+            "1",
+            "--min-accuracy",
+            "1.01",
+            "--out",
+            str(out),
+        )
     )
     assert rc == 2 and "accuracy" in capsys.readouterr().err and not out.exists()
 
@@ -76,9 +103,7 @@ def test_classifier_stats_for_digits(tmp_path):
         / "fid_stats"
         / stats_filename("digits", 16, "train", "classifier", 128, 1437)
     )
-    rc = load_cli().main(
-        digits_args(tmp_path, "classifier", "--out", str(out))
-    )
+    rc = load_cli().main(digits_args(tmp_path, "classifier", "--out", str(out)))
     assert rc == 0
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["extra"]["classifier_test_accuracy"] >= 0.95
@@ -109,8 +134,9 @@ def test_classifier_stats_for_digits(tmp_path):
 
 def test_n_larger_than_split_is_refused(tmp_path, capsys):
     rc = load_cli().main(
-        digits_args(tmp_path, "inception",
-            "--n", "5000", "--out", str(tmp_path / "s.npz"))
+        digits_args(
+            tmp_path, "inception", "--n", "5000", "--out", str(tmp_path / "s.npz")
+        )
     )
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("error: ") and "5000" in err and "1437" in err
@@ -119,8 +145,9 @@ def test_n_larger_than_split_is_refused(tmp_path, capsys):
 def test_missing_inception_weights_fail_fast(tmp_path, capsys):
     start = time.perf_counter()
     rc = load_cli().main(
-        digits_args(tmp_path, "inception",
-            "--dims", "64", "--out", str(tmp_path / "s.npz"))
+        digits_args(
+            tmp_path, "inception", "--dims", "64", "--out", str(tmp_path / "s.npz")
+        )
     )
     err = capsys.readouterr().err
     assert (
@@ -134,8 +161,13 @@ def test_missing_inception_weights_fail_fast(tmp_path, capsys):
 
 def test_bad_out_suffix(tmp_path, capsys):
     rc = load_cli().main(
-        digits_args(tmp_path, "classifier",
-            "--out", str(tmp_path / "s.txt"), data_root=str(tmp_path))
+        digits_args(
+            tmp_path,
+            "classifier",
+            "--out",
+            str(tmp_path / "s.txt"),
+            data_root=str(tmp_path),
+        )
     )
     assert rc == 2 and "Invalid out" in capsys.readouterr().err
 
@@ -163,9 +195,18 @@ def test_inception_stats_with_fixture_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("CGGAN_INCEPTION_SHA256", sha)
     out = tmp_path / "s.npz"
     rc = load_cli().main(
-        digits_args(tmp_path, "inception",
-            "--inception-weights", str(weights), "--dims", "64", "--n", "40",
-            "--out", str(out))
+        digits_args(
+            tmp_path,
+            "inception",
+            "--inception-weights",
+            str(weights),
+            "--dims",
+            "64",
+            "--n",
+            "40",
+            "--out",
+            str(out),
+        )
     )
     assert rc == 0
     ref = load_reference_stats(

@@ -133,4 +133,3 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
         }
 
     return evaluate_fid
-

@@ -1,4 +1,5 @@
-"""Calibration: held-out real images score far below pixel noise on the same features."""
+"""Calibration: held-out real images score far below pixel noise on the same
+features."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def stats(tmp_path_factory):
     sys.path.insert(0, str(ROOT / "tests"))
-    from train.conftest import write_stats  # an untrained classifier: fast, deterministic
+    # an untrained classifier: fast, deterministic
+    from train.conftest import write_stats
 
     root = tmp_path_factory.mktemp("data")
     out = write_stats(root, tmp_path_factory.mktemp("stats") / "digits16.npz")
@@ -65,3 +67,69 @@ def test_cli_writes_the_json(stats, tmp_path):
          "--reference-split", "train", "--n", "1", "--out", str(out)],
         capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error: Invalid n: 1")
+
+
+@pytest.fixture(scope="module")
+def minmax_stats(stats, tmp_path_factory):
+    from train.conftest import write_stats
+
+    root, _ = stats
+    out = tmp_path_factory.mktemp("minmax") / "digits16-minmax.npz"
+    return root, write_stats(root, out, preprocessing="minmax")
+
+
+def test_minmax_stretches_the_real_and_the_noise_images(minmax_stats):
+    from cggan.data import load_dataset
+    from cggan.metrics.fid import FIDEvaluator
+    from cggan.metrics.preprocessing import minmax_per_image
+
+    root, path = minmax_stats
+    record = calibrate(path, dataset="digits", image_size=16, data_root=root,
+                       reference_split="train", n=100, batch_size=50,
+                       preprocessing="minmax")  # fmt: skip
+    assert record["preprocessing"] == "minmax" and record["n"] == 100
+
+    def load(split):
+        return load_dataset("digits", root=root, split=split, image_size=16).x
+
+    def fid_of(images):
+        evaluator = FIDEvaluator.from_stats(path, n_samples=100, batch_size=50)
+        batches = iter(images.split(50))
+        return evaluator(lambda b: next(batches))["fid"]
+
+    assert record["real_floor"] == fid_of(minmax_per_image(load("test")[:100]))
+    noise = minmax_per_image(noise_like(load("train"), 100, 0))
+    assert record["noise_ceiling"] == fid_of(noise)
+    assert record["real_floor"] < record["noise_ceiling"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "asked", "found"),
+    [("stats", "minmax", "fixed"), ("minmax_stats", "fixed", "minmax")],
+)
+def test_statistics_of_another_preprocessing_are_refused(
+    request, fixture, asked, found
+):
+    root, path = request.getfixturevalue(fixture)
+    with pytest.raises(ValueError) as info:
+        calibrate(path, dataset="digits", image_size=16, data_root=root,
+                  reference_split="train", n=10, preprocessing=asked)  # fmt: skip
+    assert str(info.value) == (
+        f"Reference statistics protocol mismatch in {path.with_suffix('.json')}: "
+        f"key 'preprocessing' expected {asked!r}, found {found!r}"
+    )
+
+
+def test_cli_preprocessing_flag(minmax_stats, tmp_path):
+    root, path = minmax_stats
+    out = tmp_path / "cal.json"
+    args = [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
+            "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
+            "--reference-split", "train", "--n", "50", "--out", str(out)]  # fmt: skip
+    proc = subprocess.run([*args, "--preprocessing", "minmax"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["preprocessing"] == "minmax"
+    bad = subprocess.run([*args, "--preprocessing", "clip"], capture_output=True,
+                         text=True)  # fmt: skip
+    assert bad.returncode == 2 and "invalid choice: 'clip'" in bad.stderr

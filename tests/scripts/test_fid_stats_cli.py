@@ -72,6 +72,30 @@ def test_classifier_files_and_protocol(tmp_path):
         out, expected_protocol={"n": 300, "split": "train", "seed": 0}
     )
     assert ref.kid_features.shape == (300, 128)
+    assert ref.protocol["preprocessing"] == "fixed"
+
+
+def test_minmax_statistics_stretch_each_real_image(tmp_path, capsys):
+    import numpy as np
+
+    from cggan.data import load_dataset
+    from cggan.metrics import features as feat
+    from cggan.metrics.fid import classifier_path_for, load_reference_stats
+    from cggan.metrics.preprocessing import minmax_per_image
+
+    out = tmp_path / "s-minmax.npz"
+    args = digits_args(tmp_path, "classifier", "--epochs", "1", "--min-accuracy", "0",
+                       "--out", str(out))  # fmt: skip
+    assert load_cli().main([*args, "--preprocessing", "minmax"]) == 0
+    ref = load_reference_stats(out, expected_protocol={"preprocessing": "minmax"})
+    net = feat.build_extractor("classifier", weights=classifier_path_for(out))
+    x = load_dataset("digits", root=tmp_path / "data", split="train", image_size=16).x
+    stretched = feat.extract_features(net, minmax_per_image(x), len(x))
+    np.testing.assert_allclose(ref.mu, stretched.mean(0), rtol=1e-10, atol=1e-12)
+    assert not np.allclose(ref.mu, feat.extract_features(net, x, len(x)).mean(0))
+    with pytest.raises(SystemExit) as info:
+        load_cli().main([*args, "--preprocessing", "clip"])
+    assert info.value.code == 2 and "invalid choice: 'clip'" in capsys.readouterr().err
 
 
 def test_low_accuracy_fails_without_writing(tmp_path, capsys):

@@ -35,6 +35,8 @@ def calibration_args(wc):
         "--batch-size",
         str(ev["batch_size"]),
     ]
+    if ev["preprocessing"] != "fixed":  # the default keeps older command lines valid
+        args += ["--preprocessing", ev["preprocessing"]]
     if ev["extractor"] == "inception" and config["fid"]["inception_weights"]:
         args += ["--inception-weights", config["fid"]["inception_weights"]]
     return " ".join(shlex.quote(a) for a in args)

@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         "--started", type=float, required=True, help="unix time of the start"
     )
     p.add_argument("--cores", type=int, required=True, help="snakemake --cores")
+    p.add_argument("--git-revision", default=None,
+                   help="the code's revision when not run in a git checkout")
     args = p.parse_args(argv)
     import yaml
     from snakemake.utils import validate
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         wall_time_s=time.time() - args.started,
         command=f"make laptop CONFIG={args.config}",
     )
+    record["git_revision"] = args.git_revision or record["git_revision"]
     record["files"] = copied
     atomic_write_json(args.dest / "provenance.json", record)
     print(f"published {len(copied)} files to {args.dest}")

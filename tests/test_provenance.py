@@ -1,0 +1,34 @@
+"""Publishing a study's outputs: tables, plots and metrics.json, never run directories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from cggan.provenance import provenance, publish_outputs
+
+
+def test_publish_copies_outputs_but_not_runs(tmp_path):
+    out = tmp_path / "results"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables" / "claims.md").write_text("claims")
+    (out / "plots" / "data").mkdir(parents=True)
+    (out / "plots" / "data" / "curves_x.csv").write_text("a,b\n")
+    (out / "runs" / "s").mkdir(parents=True)
+    (out / "runs" / "s" / "summary.json").write_text("{}")
+    (out / "metrics.json").write_text(json.dumps({"x": 1}))
+    dest = tmp_path / "docs" / "results"
+    (dest / "tables").mkdir(parents=True)
+    (dest / "tables" / "stale.md").write_text("from an older run")
+    copied = publish_outputs(out, dest)
+    assert sorted(copied) == ["metrics.json", "plots/data/curves_x.csv", "tables/claims.md"]
+    assert not (dest / "runs").exists() and not (dest / "tables" / "stale.md").exists()
+
+
+def test_provenance_records_config_hash_machine_and_time(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("study: x\n")
+    record = provenance(config, cores=2, wall_time_s=12.34, command="make laptop")
+    assert record["config_sha256"] == hashlib.sha256(b"study: x\n").hexdigest()
+    assert record["cores_used"] == 2 and record["wall_time_s"] == 12.3
+    assert record["cpu"] and record["versions"]["torch"]

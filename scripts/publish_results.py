@@ -23,8 +23,11 @@ def main(argv: list[str] | None = None) -> int:
         "--started", type=float, required=True, help="unix time of the start"
     )
     p.add_argument("--cores", type=int, required=True, help="snakemake --cores")
-    p.add_argument("--git-revision", default=None,
-                   help="the code's revision when not run in a git checkout")
+    p.add_argument(
+        "--git-revision",
+        default=None,
+        help="the code's revision when not run in a git checkout",
+    )
     args = p.parse_args(argv)
     import yaml
     from snakemake.utils import validate

@@ -1,4 +1,5 @@
-"""Publishing a study's outputs: tables, plots and metrics.json, never run directories."""
+"""Publishing a study's outputs: tables, plots and metrics.json, never run
+directories."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ def test_publish_copies_outputs_but_not_runs(tmp_path):
     (dest / "tables").mkdir(parents=True)
     (dest / "tables" / "stale.md").write_text("from an older run")
     copied = publish_outputs(out, dest)
-    assert sorted(copied) == ["metrics.json", "plots/data/curves_x.csv", "tables/claims.md"]
+    assert sorted(copied) == [
+        "metrics.json",
+        "plots/data/curves_x.csv",
+        "tables/claims.md",
+    ]
     assert not (dest / "runs").exists() and not (dest / "tables" / "stale.md").exists()
 
 

@@ -17,7 +17,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cpu_model", "git_revision", "provenance", "publish_outputs"]
+__all__ = [
+    "cpu_model",
+    "git_revision",
+    "provenance",
+    "publish_outputs",
+    "publish_study",
+]
 
 
 def git_revision(root: str | os.PathLike = ".") -> str | None:
@@ -94,4 +100,46 @@ def publish_outputs(out_dir: str | os.PathLike, dest: str | os.PathLike) -> list
     if (out_dir / "metrics.json").is_file():
         shutil.copy2(out_dir / "metrics.json", dest / "metrics.json")
         copied.append("metrics.json")
+    return copied
+
+
+def publish_study(
+    config_path: str | os.PathLike,
+    dest: str | os.PathLike,
+    *,
+    started: float,
+    finished: float,
+    cores: int,
+    command: str,
+    git_revision: str | None = None,
+    note: str | None = None,
+) -> list[str]:
+    """Copy a finished study's outputs to ``dest`` and write ``dest/provenance.json``.
+
+    Raises:
+        ValueError: the config is invalid, or the study wrote nothing to publish.
+    """
+    import yaml
+    from snakemake.utils import validate
+
+    from cggan.io import atomic_write_json
+    from cggan.study import Study
+
+    config = yaml.safe_load(Path(config_path).read_text())
+    validate(
+        config, str(Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml")
+    )
+    study = Study(config)
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    copied = publish_outputs(study.out_dir, dest)
+    if not copied:
+        raise ValueError(f"Invalid study: nothing to publish under {study.out_dir}")
+    record = provenance(
+        config_path, cores=cores, wall_time_s=finished - started, command=command
+    )
+    record["git_revision"] = git_revision or record["git_revision"]
+    if note:
+        record["note"] = note
+    record["files"] = copied
+    atomic_write_json(Path(dest) / "provenance.json", record)
     return copied

@@ -192,7 +192,8 @@ def _write_plots(
         if not draw:
             continue
         paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
-        figures.plot_curves(curves, experiment, mode, paths["curves"])
+        scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
+        figures.plot_curves(curves, experiment, mode, paths["curves"], scale)
         figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
         figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())

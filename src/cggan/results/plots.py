@@ -2,7 +2,9 @@
 
 One PNG per kind and experiment, ``plots/<kind>_<experiment>.png`` (:data:`PLOT_KINDS`),
 written atomically, and ``plots/beta_<experiment>.png`` for an experiment with CG runs.
-Diverged and failed runs are counted on the figures, never hidden.
+Diverged and failed runs are counted on the figures, never hidden. The curves of an FID
+experiment with a measured calibration carry its real floor and noise ceiling as grey
+reference lines.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ import seaborn as sns
 from matplotlib import transforms
 
 from cggan.io import atomic_open
+from cggan.results.calibration import CEILING, FLOOR
 from cggan.results.runs import ordered_methods, ordered_rules
 from cggan.results.stats import metric_info, rank_column
 from cggan.results.tables import direction_text, metric_label, num
@@ -84,10 +88,53 @@ def _curve_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
     )  # fmt: skip
 
 
+# grey reference lines of the FID calibration (cggan.results.calibration)
+_REFERENCE_STYLE = {FLOOR: ":", CEILING: "--"}
+
+
+def _references(
+    references: Sequence[Mapping[str, Any]], log: bool
+) -> list[tuple[str, float, str]]:
+    """``(label, value, linestyle)`` of the measured references the axis can show."""
+    out = []
+    for ref in references:
+        value = float(ref.get("value", math.nan))
+        if math.isfinite(value) and (value > 0 or not log):
+            out.append((ref["label"], value, _REFERENCE_STYLE.get(ref["label"], "-.")))
+    return out
+
+
+def _draw_references(ax, references: list[tuple[str, float, str]]) -> None:
+    # axhline takes part in autoscaling: the y range holds both lines (log or linear)
+    for label, value, style in references:
+        ax.axhline(value, color="grey", linestyle=style, linewidth=1.2, label=label,
+                   zorder=1.5)  # fmt: skip
+        ax.annotate(f"{label}: {num(value)}", xy=(1.0, value), xytext=(-3, 2),
+                    xycoords=ax.get_yaxis_transform(), textcoords="offset points",
+                    ha="right", va="bottom", fontsize=7, color="dimgrey")  # fmt: skip
+
+
 def plot_curves(
-    curves: pd.DataFrame, experiment: str, mode: str, path: str | os.PathLike
-) -> None:
-    """Metric vs iteration, mean ± sd band over seeds, one panel per rule."""
+    curves: pd.DataFrame,
+    experiment: str,
+    mode: str,
+    path: str | os.PathLike,
+    references: Sequence[Mapping[str, Any]] = (),
+) -> plt.Figure:
+    """Metric vs iteration, mean ± sd band over seeds, one panel per rule.
+
+    Args:
+        curves: :func:`cggan.results.runs.read_curves` of the confirmed runs.
+        experiment: the experiment drawn.
+        mode: ``"min"`` or ``"max"``, the metric's direction.
+        path: the PNG written.
+        references: ``{"label", "value"}`` horizontal lines on every panel, e.g. the
+            FID calibration (:func:`cggan.results.calibration.calibration_rows`); a
+            NaN value (not measured) draws nothing.
+
+    Returns:
+        The saved (closed) figure, for inspection.
+    """
     data = curves[curves["experiment"] == experiment]
     rules = ordered_rules(data["lr_rule"]) or ["(none)"]
     methods = ordered_methods(data["method"])
@@ -103,14 +150,20 @@ def plot_curves(
         ax.set_title(f"{rule} rule (≤{n_seeds} seeds per method)", fontsize=10)
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"{metric_label(metric)} ({direction_text(mode)})")
-    if _use_log(data["value"].to_numpy(dtype=float), mode):
+    log = _use_log(data["value"].to_numpy(dtype=float), mode)
+    if log:
         for ax in axes[0]:
             ax.set_yscale("log")
+    lines = _references(references, log)
+    for ax in axes[0]:
+        _draw_references(ax, lines)
     handles = [
         plt.Line2D([], [], color=palette[m], linewidth=1.6,
                    dashes=dashes[m] or (None, None), label=m)
         for m in methods
     ]  # fmt: skip
+    handles += [plt.Line2D([], [], color="grey", linestyle=style, linewidth=1.2,
+                           label=label) for label, _, style in lines]  # fmt: skip
     if handles:
         fig.legend(handles=handles, title="method", loc="center left",
                    bbox_to_anchor=(1.0, 0.5), frameon=False)  # fmt: skip
@@ -120,6 +173,7 @@ def plot_curves(
     )
     fig.tight_layout()
     _save(fig, path)
+    return fig
 
 
 def _sweep_points(ax, panel: pd.DataFrame, column: str, methods, palette) -> None:

@@ -202,7 +202,8 @@ def figures(n: int, m: int, measured: dict, parts: dict) -> dict:
     fig = {
         "bare": measured["bare"] * scale,
         "ours": measured["ours"] if n == m else measured["bare"] * scale + rest,
-        "released": parts["png"] + released["model"]
+        "released": parts["png"]
+        + released["model"]
         + (released["real"] + released["fake"]) * scale
         + parts["frechet pytorch-fid"],
         "frechet ours": parts["frechet ours"],

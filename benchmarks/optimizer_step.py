@@ -173,10 +173,14 @@ def _report(rows: dict) -> None:
 
     ``rows`` maps (model, rule, scope, foreach) to the median CG/Adam ratio.
     """
-    print("\nPasses over the parameters per step (one pass reads or writes every "
-          "parameter-sized tensor once). floor: the least any implementation moves;")
-    print("timed: what the timed implementation moves from memory; kernels: what "
-          "its kernels stream, cache hits included; CG/Adam: worst measured ratio.")
+    print(
+        "\nPasses over the parameters per step (one pass reads or writes every "
+        "parameter-sized tensor once). floor: the least any implementation moves;"
+    )
+    print(
+        "timed: what the timed implementation moves from memory; kernels: what "
+        "its kernels stream, cache hits included; CG/Adam: worst measured ratio."
+    )
     print(f"{'optimizer':<15}{'floor':>6}{'timed':>7}{'kernels':>9}"
           f"{'CG/Adam tensor':>16}{'player':>8}")  # fmt: skip
     for name, (floor, timed) in floor_table().items():
@@ -188,12 +192,16 @@ def _report(rows: dict) -> None:
                      default=float("nan")) for s in ("tensor", "player")]  # fmt: skip
         print(f"{name:<15}{floor:>6}{timed:>7}{kernels(rule):>9}"
               f"{worst[0]:>16.2f}{worst[1]:>8.2f}")  # fmt: skip
-    print("Adam moves 18/7 = 2.6x its floor; every CG rule moves its floor from memory "
-          "(products chunk by chunk in cache) and streams kernels/floor = 1.2-2x it.")
+    print(
+        "Adam moves 18/7 = 2.6x its floor; every CG rule moves its floor from memory "
+        "(products chunk by chunk in cache) and streams kernels/floor = 1.2-2x it."
+    )
     worst = max(rows.values())
     verdict = "met" if worst <= 0.95 else "NOT met"
-    print(f"target CG/Adam <= 0.95 for every rule in both scopes: {verdict} "
-          f"(worst {worst:.2f}, median {statistics.median(rows.values()):.2f})")
+    print(
+        f"target CG/Adam <= 0.95 for every rule in both scopes: {verdict} "
+        f"(worst {worst:.2f}, median {statistics.median(rows.values()):.2f})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,8 +42,15 @@ def test_held_out_split_is_the_one_the_reference_did_not_use():
 
 def test_the_real_floor_is_far_below_the_noise_ceiling(stats):
     root, path = stats
-    record = calibrate(path, dataset="digits", image_size=16, data_root=root,
-                       reference_split="train", n=5000, batch_size=100)
+    record = calibrate(
+        path,
+        dataset="digits",
+        image_size=16,
+        data_root=root,
+        reference_split="train",
+        n=5000,
+        batch_size=100,
+    )
     assert record["n"] == 360  # capped by the held-out test split
     assert record["real_split"] == "test"
     assert record["real_floor_status"] == record["noise_ceiling_status"] == "ok"
@@ -54,18 +61,52 @@ def test_cli_writes_the_json(stats, tmp_path):
     root, path = stats
     out = tmp_path / "cal.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
-         "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
-         "--reference-split", "train", "--n", "100", "--out", str(out)],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            str(ROOT / "scripts/calibrate.py"),
+            "--stats",
+            str(path),
+            "--dataset",
+            "digits",
+            "--image-size",
+            "16",
+            "--data-root",
+            str(root),
+            "--reference-split",
+            "train",
+            "--n",
+            "100",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     record = json.loads(out.read_text())
     assert record["n"] == 100 and record["real_floor"] < record["noise_ceiling"]
     bad = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
-         "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
-         "--reference-split", "train", "--n", "1", "--out", str(out)],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            str(ROOT / "scripts/calibrate.py"),
+            "--stats",
+            str(path),
+            "--dataset",
+            "digits",
+            "--image-size",
+            "16",
+            "--data-root",
+            str(root),
+            "--reference-split",
+            "train",
+            "--n",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("error: Invalid n: 1")
 
 

@@ -21,7 +21,12 @@ PREPROCESSING = ("fixed", "minmax")
 
 
 def stats_filename(
-    dataset: str, image_size: int, split: str, extractor: str, dims: int, n: int,
+    dataset: str,
+    image_size: int,
+    split: str,
+    extractor: str,
+    dims: int,
+    n: int,
     preprocessing: str = "fixed",
 ) -> str:
     """Canonical reference-statistics file name, e.g.

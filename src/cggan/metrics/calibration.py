@@ -49,7 +49,7 @@ def _sampler(images: torch.Tensor) -> Callable[[int], torch.Tensor]:
 
     def sample(b: int) -> torch.Tensor:
         nonlocal cursor
-        batch = images[cursor:cursor + b]
+        batch = images[cursor : cursor + b]
         cursor += b
         return batch
 
@@ -103,9 +103,13 @@ def calibrate(
     train = load_dataset(
         dataset, root=data_root, split="train", image_size=image_size
     ).x
-    evaluator = FIDEvaluator.from_stats(stats_path, n_samples=n,
-                                        batch_size=min(batch_size, n), device=device,
-                                        inception_weights=inception_weights)
+    evaluator = FIDEvaluator.from_stats(
+        stats_path,
+        n_samples=n,
+        batch_size=min(batch_size, n),
+        device=device,
+        inception_weights=inception_weights,
+    )
     check_reference_preprocessing(evaluator.reference, preprocessing)
     floor = evaluator(_sampler(preprocess(preprocessing, real[:n])))
     noise = preprocess(preprocessing, noise_like(train, n, seed))

@@ -44,9 +44,9 @@ def kernel_inception_distance(
 ) -> tuple[float, float]:
     """KID mean and standard deviation over random subsets.
 
-    The same estimate as torch-fidelity's subset loop, computed without re-evaluating the
-    kernel per subset: the three kernel matrices are computed once and each subset's sums
-    are indicator-vector products (sum over S×S of K = 1_Sᵀ K 1_S).
+    The same estimate as torch-fidelity's subset loop, computed without re-evaluating
+    the kernel per subset: the three kernel matrices are computed once and each subset's
+    sums are indicator-vector products (sum over S×S of K = 1_Sᵀ K 1_S).
 
     Args:
         features_1: N₁×d features (e.g. generated).
@@ -55,11 +55,12 @@ def kernel_inception_distance(
         subset_size: rows drawn without replacement from each set per subset; clipped to
             min(N₁, N₂) (then with one subset the estimate uses every row).
         seed: subset sampling seed.
-        kernel_2: optional precomputed ``polynomial_kernel(features_2, features_2)`` (the
-            real features do not change between evaluations).
+        kernel_2: optional precomputed ``polynomial_kernel(features_2, features_2)``
+            (the real features do not change between evaluations).
 
     Returns:
-        ``(kid_mean, kid_std)``. The estimate is unbiased, so it can be slightly negative.
+        ``(kid_mean, kid_std)``. The estimate is unbiased, so it can
+        be slightly negative.
     """
     f1, f2 = np.asarray(features_1, np.float64), np.asarray(features_2, np.float64)
     if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1]:

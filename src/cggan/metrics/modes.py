@@ -3,11 +3,11 @@
 Definitions (Metz et al. 2017, Unrolled GAN; Srivastava et al. 2017, VEEGAN; Lin et al.
 2018, PacGAN): a sample is *high quality* when it lies within ``threshold_sigmas``
 standard deviations (Euclidean distance, isotropic std) of its nearest mode mean; it is
-then *registered* to that mode. A mode is *captured* when at least ``min_fraction`` × N of
-the N samples are registered to it. PacGAN's rule is the default: a mode is lost when it
-receives fewer than 20 % of the samples it would get under a uniform mixture, i.e.
-``min_fraction = 0.2 / K`` (20 of 2,500 samples for 25 modes). ``min_fraction = 0`` gives
-VEEGAN's rule (at least one high-quality sample).
+then *registered* to that mode. A mode is *captured* when at least ``min_fraction`` × N
+of the N samples are registered to it. PacGAN's rule is the default: a mode is lost when
+it receives fewer than 20 % of the samples it would get under a uniform mixture, i.e.
+``min_fraction = 0.2 / K`` (20 of 2,500 samples for 25 modes). ``min_fraction = 0``
+gives VEEGAN's rule (at least one high-quality sample).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ def mode_coverage(
     """Number of modes captured and fraction of high-quality samples.
 
     Args:
-        samples: N×2 generated points (tensor or array); non-finite rows count as low quality.
+        samples: N×2 generated points (tensor or array); non-finite rows
+            count as low quality.
         means: K×2 mode means.
         std: the modes' standard deviation (same units as the samples).
-        threshold_sigmas: a sample within this many std of its nearest mean is high quality.
+        threshold_sigmas: a sample within this many std of its nearest
+            mean is high quality.
         min_fraction: share of all N samples a mode needs to count as captured; default
             0.2 / K (PacGAN). Counts are compared with max(1, ceil(min_fraction · N)).
 
@@ -46,7 +48,8 @@ def mode_coverage(
     mu = np.asarray(means, np.float64)
     if x.ndim != 2 or mu.ndim != 2 or x.shape[1] != mu.shape[1] or len(x) == 0:
         raise ValueError(
-            f"Invalid samples/means: shapes {x.shape} and {mu.shape} (expected N×D and K×D, N >= 1)"
+            f"Invalid samples/means: shapes {x.shape} and {mu.shape} "
+            "(expected N×D and K×D, N >= 1)"
         )
     if not std > 0:
         raise ValueError(f"Invalid std: {std} (must be > 0)")

@@ -52,8 +52,20 @@ def _images(dataset: str, data_root: Any, split: str, image_size: int,
     return data, data.x[torch.randperm(n_total, generator=gen)[:n]]
 
 
-def _classifier(out: Path, data, *, dataset, data_root, split, dims, image_size, seed,
-                epochs, min_accuracy, device) -> tuple[feat.FeatureExtractor, dict]:
+def _classifier(
+    out: Path,
+    data,
+    *,
+    dataset,
+    data_root,
+    split,
+    dims,
+    image_size,
+    seed,
+    epochs,
+    min_accuracy,
+    device,
+) -> tuple[feat.FeatureExtractor, dict]:
     """Train the domain classifier, check its test accuracy, save it beside ``out``."""
     from cggan.data import load_dataset
 
@@ -130,8 +142,12 @@ def compute_reference_stats(
             split=split, dims=dims, image_size=image_size, seed=seed, epochs=epochs,
             min_accuracy=min_accuracy, device=device)  # fmt: skip
     else:
-        net, extra = feat.build_extractor(extractor, weights=inception_weights,
-                                          dims=dims or 2048, device=device), {}
+        net, extra = (
+            feat.build_extractor(
+                extractor, weights=inception_weights, dims=dims or 2048, device=device
+            ),
+            {},
+        )
     feats = feat.extract_features(net, preprocess(preprocessing, images),
                                   len(images), batch_size)  # fmt: skip
     protocol = reference_protocol(

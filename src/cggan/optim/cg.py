@@ -44,6 +44,7 @@ from cggan.optim.cg_rules import (
 
 __all__ = ["BETA_RULES", "VARIANTS", "ConjugateGradient"]
 
+
 class ConjugateGradient(PlayerOptimizer):
     r"""Implements nonlinear conjugate-gradient descent (CG) with bounded β.
 

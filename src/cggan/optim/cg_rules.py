@@ -69,9 +69,7 @@ CHUNK_BYTES = 1 << 21
 CACHE_BATCH_NUMEL = 1 << 20
 
 
-def cache_batches(
-    sizes: Sequence[int], limit: int = CACHE_BATCH_NUMEL
-) -> list[range]:
+def cache_batches(sizes: Sequence[int], limit: int = CACHE_BATCH_NUMEL) -> list[range]:
     """Consecutive index ranges whose sizes add up to about ``limit`` (>= 1 each)."""
     batches, start, total = [], 0, 0
     for index, size in enumerate(sizes):

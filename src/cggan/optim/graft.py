@@ -142,13 +142,7 @@ class Graft(PlayerOptimizer):
         mag_norms = [torch.linalg.vector_norm(s) for s in magnitude]
         dir_norms = [torch.linalg.vector_norm(s) for s in direction]
         if group["scope"] == "player":
-            mag_norms = [torch.linalg.vector_norm(torch.stack(mag_norms))] * len(
-                params
-            )
-            dir_norms = [torch.linalg.vector_norm(torch.stack(dir_norms))] * len(
-                params
-            )
-        for param, delta, mag, dnorm in zip(
-            params, direction, mag_norms, dir_norms
-        ):
+            mag_norms = [torch.linalg.vector_norm(torch.stack(mag_norms))] * len(params)
+            dir_norms = [torch.linalg.vector_norm(torch.stack(dir_norms))] * len(params)
+        for param, delta, mag, dnorm in zip(params, direction, mag_norms, dir_norms):
             param.sub_(delta.mul_(safe_div(mag, dnorm)))

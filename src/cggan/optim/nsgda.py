@@ -105,8 +105,6 @@ class NormalizedSGD(PlayerOptimizer):
                     state["momentum_buffer"] = torch.zeros_like(
                         param, memory_format=torch.preserve_format
                     )
-                update = (
-                    state["momentum_buffer"].mul_(group["momentum"]).add_(update)
-                )
+                update = state["momentum_buffer"].mul_(group["momentum"]).add_(update)
             param.add_(update, alpha=-group["lr"])
             state["step"].add_(1)

@@ -49,6 +49,7 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check workflow
 
 test: $(STAMP)
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

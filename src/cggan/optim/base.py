@@ -1,8 +1,9 @@
 """Shared pieces of the optimizers: argument validation, host-sync-free tensor helpers.
 
 Every optimizer in :mod:`cggan.optim` validates its hyperparameters with the
-functions below so that bad input always raises ``ValueError("Invalid <name>: <value>
-(allowed: ...)")``, the convention of ``torch.optim`` and of this project. The tensor
+validators of :mod:`cggan.checks` (re-exported here), so that bad input always raises
+``ValueError("Invalid <name>: <value> (allowed: ...)")``, the convention of
+``torch.optim`` and of this project. The tensor
 helpers never convert a tensor to a Python number, so an optimizer step that uses them
 issues no device-to-host synchronisation.
 """
@@ -14,6 +15,13 @@ from typing import Any
 
 import torch
 from torch import Tensor
+
+from cggan.checks import (  # the project's one validators module (re-exported)
+    check_choice,
+    check_interval,
+    check_lr,
+    check_non_negative,
+)
 
 __all__ = [
     "SCOPES",
@@ -32,44 +40,6 @@ __all__ = [
 #: parameter tensor ("tensor", the released CG code and layer-wise nSGDA/grafting) or
 #: one value per param group, i.e. per player ("player", the papers' analyses).
 SCOPES = ("tensor", "player")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def check_lr(lr: Any) -> None:
-    """Raise unless ``lr`` is a non-negative Python number (schedulers set floats)."""
-    if not _is_number(lr) or not lr >= 0.0:
-        raise ValueError(f"Invalid learning rate: {lr!r} (allowed: lr >= 0)")
-
-
-def check_non_negative(name: str, value: Any) -> None:
-    """Raise unless ``value`` is a number ``>= 0``."""
-    if not _is_number(value) or not value >= 0.0:
-        raise ValueError(f"Invalid {name}: {value!r} (allowed: {name} >= 0)")
-
-
-def check_interval(
-    name: str, value: Any, low: float, high: float, *, closed_high: bool = False
-) -> None:
-    """Raise unless ``low <= value < high`` (``<= high`` when ``closed_high``)."""
-    inside = (
-        _is_number(value)
-        and low <= value
-        and (value <= high if closed_high else value < high)
-    )
-    if not inside:
-        bracket = "]" if closed_high else ")"
-        raise ValueError(
-            f"Invalid {name}: {value!r} (allowed: [{low:g}, {high:g}{bracket})"
-        )
-
-
-def check_choice(name: str, value: Any, allowed: Sequence[str]) -> None:
-    """Raise unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
-        raise ValueError(f"Invalid {name}: {value!r} (allowed: {', '.join(allowed)})")
 
 
 def resolve_foreach(foreach: bool | None, tensors: Iterable[torch.Tensor]) -> bool:

@@ -13,13 +13,13 @@ train networks must refuse them.
 from __future__ import annotations
 
 import importlib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch.optim import Optimizer
 
+from cggan.checks import check_lr
 from cggan.games import Game, UpdateScheme, build_scheme
 
 __all__ = ["MethodSpec", "Method", "METHODS", "build_method", "method_hparams"]
@@ -268,10 +268,7 @@ def method_hparams(name: str, scheme: str | None = None) -> dict[str, Any]:
 
 
 def _check_lr(name: str, lr: float) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
-        raise ValueError(f"Invalid {name}: {lr!r} (allowed: a number >= 0)")
-    if not (lr >= 0 and math.isfinite(lr)):
-        raise ValueError(f"Invalid {name}: {lr} (allowed: finite {name} >= 0)")
+    check_lr(lr, name)  # cggan.checks: a finite number >= 0 (schedulers may decay to 0)
     return float(lr)
 
 

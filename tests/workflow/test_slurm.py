@@ -182,6 +182,13 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(
         "config/ci.yaml",
         "--set-resources",
         "train:gpu=0",
+        "fid_stats:gpu=0",
+        "calibrate:gpu=0",
+        # one thread per job, as the local run: thread count changes float reductions
+        "--set-threads",
+        "train=1",
+        "fid_stats=1",
+        "calibrate=1",
         "--slurm-keep-successful-logs",
     ]
     proc = subprocess.run(

@@ -384,6 +384,10 @@ def _bad(mutate):
             ),
             "lr_rules.step_authors.kwargs.step_size",
         ),
+        (
+            lambda c: c["methods"]["momentum"].update(momentum=[0.25, 0.5, 0.9, 1.0]),
+            "methods.momentum.momentum",
+        ),
         (lambda c: c.update(study=".."), "study"),
         (lambda c: c.update(study="."), "study"),
         (lambda c: c.update(study="a/b"), "study"),
@@ -509,7 +513,7 @@ def test_load_study_reads_json_text_or_a_file(tmp_path):
     path = tmp_path / "study.json"
     path.write_text(json.dumps(config))
     assert cs.load_study(path).name == "t"
-    with pytest.raises(ValueError, match="Invalid study config"):
+    with pytest.raises(ValueError, match="--study-config: invalid JSON"):
         cs.load_study("{not json")
 
 

@@ -9,11 +9,15 @@ style. Torch-free.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from cggan.checks import check_interval
 from cggan.checks import invalid as _invalid
 from cggan.data import DATASETS as DATASET_SPECS
 from cggan.lr_rules import lr_factor
@@ -32,6 +36,7 @@ from cggan.registry import (
 )
 
 __all__ = [
+    "read_study_config",
     "SELECTION_BY",
     "STUDY_NAME",
     "check_lrs",
@@ -189,6 +194,9 @@ def _check_method(name: str, method_cfg: Mapping[str, Any]) -> None:
             raise _invalid(
                 f"methods.{name}.{key}", values, "a non-empty list of values"
             )
+        if key == "momentum":  # heavy-ball (and nSGDA) momentum: a contraction
+            for value in values:
+                check_interval(f"methods.{name}.momentum", value, 0.0, 1.0)
 
 
 def _check_rule(rule: str, rule_cfg: Mapping[str, Any]) -> None:
@@ -347,3 +355,26 @@ def _describe(schema: Mapping[str, Any], missing: list[str]) -> str:
     if missing and missing[0] in props:
         return props[missing[0]].get("description", "required key").rstrip(".")
     return "required key"
+
+
+def read_study_config(file_or_json: str | os.PathLike) -> dict[str, Any]:
+    """The resolved study config, from JSON text (``{...}``) or a JSON file's path.
+
+    Raises:
+        ValueError: unreadable file, invalid JSON or not a JSON object (one line naming
+            the file, or ``--study-config`` for JSON text).
+    """
+    text, where = str(file_or_json), "--study-config"
+    if not text.lstrip().startswith("{"):
+        where = text
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{where}: unreadable ({exc})") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: invalid JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: not a JSON object")
+    return config

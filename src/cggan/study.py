@@ -35,10 +35,8 @@ The names a config may use (methods, rules, datasets, models) come from
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from cggan.checks import invalid as _invalid
@@ -46,6 +44,7 @@ from cggan.config_checks import (
     SELECTION_BY,
     format_schema_error,
     matched_momentum_values,
+    read_study_config,
     validate_study_config,
 )
 from cggan.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir, setting_id
@@ -83,6 +82,7 @@ __all__ = [
     "set_aside_unreadable",
     "format_schema_error",
     "load_study",
+    "read_study_config",
     "matched_momentum_values",
     "parse_run_dir",
     "select_experiment",
@@ -437,19 +437,7 @@ def load_study(config: str | os.PathLike, results: str = "results") -> Study:
     Raises:
         ValueError: unreadable JSON, or a configuration :class:`Study` refuses.
     """
-    text = str(config)
-    if not text.lstrip().startswith("{"):
-        try:
-            text = Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValueError(f"Invalid study config: {config} ({exc})") from None
-    try:
-        cfg = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"Invalid study config: not JSON ({exc})") from None
-    if not isinstance(cfg, dict):
-        raise ValueError("Invalid study config: not a JSON object")
-    return Study(cfg, results=results)
+    return Study(read_study_config(config), results=results)
 
 
 # Re-exported (defined in their own modules, which import this one): the workflow and

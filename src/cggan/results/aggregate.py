@@ -23,7 +23,6 @@ module does not import torch.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -44,7 +43,7 @@ from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
 from cggan.results.published import published_experiments, write_published_tables
 from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
-from cggan.study import Study
+from cggan.study import Study, read_study_config  # read_study_config: re-exported
 
 __all__ = [
     "AggregateResult",
@@ -272,28 +271,6 @@ def aggregate(
     _write_tables(result, out_dir)
     _write_plots(result, out_dir, frames, rank_by, plots)
     return result
-
-
-def read_study_config(file_or_json: str) -> dict[str, Any]:
-    """The resolved study config, from JSON text (``{...}``) or a JSON file's path.
-
-    Raises:
-        ValueError: unreadable file, invalid JSON or not a JSON object (one line).
-    """
-    text, where = file_or_json, "--study-config"
-    if not file_or_json.lstrip().startswith("{"):
-        where = file_or_json
-        try:
-            text = Path(file_or_json).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{where}: unreadable ({exc})") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: invalid JSON ({exc})") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{where}: not a JSON object")  # noqa: TRY004 (bad input)
-    return config
 
 
 def aggregate_study(

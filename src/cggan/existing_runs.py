@@ -1,14 +1,23 @@
 """Existing run directories of a study, checked before its DAG is planned.
 
 A run produced by a different config is refused (one line: the directory and the first
-differing key); a run whose ``summary.json`` cannot be read, or whose ``metrics.csv`` no
-longer matches the checksum the summary recorded, is set aside so that the workflow
-trains it again. Torch-free.
+differing key); a run whose ``summary.json`` cannot be read, whose ``metrics.csv`` no
+longer matches the checksum the summary recorded, or whose summary numbers
+(``final_metric``, ``best_metric``, ``best_iteration``) are not the ones its
+``metrics.csv`` gives (a hand-edited summary) is set aside so that the workflow trains
+it again. A run made by other training code (its code fingerprint,
+:mod:`cggan.fingerprint`, differs from the current one, or it has none) is *stale*:
+reported in one line per study naming the changed modules, and set aside and retrained
+(config ``stale_runs: retrain``, the default) or kept (``stale_runs: keep``).
+Torch-free.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import json
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,10 +30,13 @@ if TYPE_CHECKING:
     from cggan.study import Study
 
 __all__ = [
+    "STALE_FILES",
+    "STALE_SUFFIX",
     "UNREADABLE_SUFFIX",
     "RunCheck",
     "first_difference",
     "check_existing_runs",
+    "handle_stale_runs",
     "read_summary",
     "set_aside_unreadable",
 ]
@@ -43,6 +55,18 @@ def first_difference(a: Any, b: Any, prefix: str = "") -> str | None:
 
 
 UNREADABLE_SUFFIX = ".unreadable"
+STALE_SUFFIX = ".stale"
+#: What a stale run sets aside (``<name>.stale``): its summary, so that the run is
+#: planned again, and its checkpoints, so that it is not resumed from the old code's.
+STALE_FILES = (
+    "summary.json",
+    "checkpoint.pt",
+    "checkpoint.prev.pt",
+    "checkpoint.sha256",
+)
+#: Whether lower or higher is better, per metric (``cggan.train.outputs.METRIC_MODE``,
+#: which imports torch).
+_METRIC_MODE = {"fid": "min", "modes": "max"}
 
 
 @dataclass
@@ -53,10 +77,19 @@ class RunCheck:
         checked: run directories whose stored spec equals the configured one.
         unreadable: ``(summary path, reason)`` of runs whose summary.json cannot be read
             or whose metrics.csv no longer matches the checksum the summary recorded.
+        stale: ``(run directory, changes)`` of runs made by other training code
+            (:func:`cggan.fingerprint.changed_modules`).
+        restored: run directories set aside as stale before and put back because the
+            study now keeps stale runs.
+        study: the study's name; policy: its ``stale_runs`` (``retrain`` or ``keep``).
     """
 
     checked: int = 0
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    stale: list[tuple[str, list[str]]] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    study: str = ""
+    policy: str = "retrain"
 
 
 def read_summary(path: str | os.PathLike) -> dict[str, Any]:
@@ -85,7 +118,56 @@ def read_summary(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(
                 f"{target}: checksum differs from {path.name} (edited or truncated)"
             )
+    if "metrics.csv" in (summary.get("files") or {}):
+        _verify_numbers(path, summary)
     return summary
+
+
+def _cell(value: str | None) -> float | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _verify_numbers(path: Path, summary: dict[str, Any]) -> None:
+    """The summary's numbers must be the ones its (checksummed) metrics.csv gives.
+
+    ``final_metric`` is the last row's metric (finished runs; else null),
+    ``best_metric``/``best_iteration`` the first best finite value and its iteration,
+    exactly as :class:`cggan.train.Trainer` computes them: a summary whose numbers were
+    edited by hand cannot pass. Only the keys the summary has are checked.
+    """
+    metrics = path.parent / "metrics.csv"
+    spec = summary.get("spec") if isinstance(summary.get("spec"), dict) else {}
+    metric = summary.get("metric_name") or (spec.get("eval") or {}).get("metric")
+    mode = summary.get("metric_mode") or _METRIC_MODE.get(metric)
+    try:
+        with open(metrics, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{metrics}: unreadable run file ({exc})") from None
+    values = [(_cell(row.get("iteration")), _cell(row.get(metric))) for row in rows]
+    expected: dict[str, Any] = {"final_metric": None}
+    if summary.get("status") == "finished" and values and values[-1][1] is not None:
+        last = values[-1][1]
+        expected["final_metric"] = last if math.isfinite(last) else None
+    best = best_at = None
+    for at, value in values:
+        if value is None or not math.isfinite(value):
+            continue
+        if best is None or (value < best if mode == "min" else value > best):
+            best, best_at = value, at
+    expected["best_metric"] = best
+    expected["best_iteration"] = None if best_at is None else int(best_at)
+    for key, value in expected.items():
+        if key in summary and summary[key] != value:
+            raise ValueError(
+                f"{path}: {key} {json.dumps(summary[key])} is not the "
+                f"{json.dumps(value)} of its metrics.csv (edited by hand?)"
+            )
 
 
 def check_existing_runs(
@@ -98,26 +180,39 @@ def check_existing_runs(
     left alone (it is not part of this study's DAG).
 
     Returns:
-        The runs checked and the unreadable ones (see :func:`set_aside_unreadable`).
+        The runs checked, the unreadable ones (see :func:`set_aside_unreadable`) and
+        the stale ones (see :func:`handle_stale_runs`). With ``stale_runs: keep``, a
+        run set aside as stale by an earlier planning (``summary.json.stale``) and not
+        retrained since is put back first.
 
     Raises:
         ValueError: one line with the run directory and the first differing key, when a
             run was produced by a different config.
     """
+    from cggan.fingerprint import changed_modules, code_fingerprint
+
     root = Path(study.runs_root())
-    result = RunCheck()
+    policy = study.config.get("stale_runs", "retrain")
+    result = RunCheck(study=study.name, policy=policy)
     if not root.is_dir():
         return result
+    current = code_fingerprint()
     seeds = set(seeds if seeds is not None else [study.sweep_seed, *study.seeds])
     for dirpath, dirnames, filenames in os.walk(root):
-        if "summary.json" not in filenames:
+        set_aside = "summary.json" + STALE_SUFFIX in filenames
+        if "summary.json" not in filenames and not (policy == "keep" and set_aside):
             continue
         dirnames.clear()
         where = _configured_run(study, dirpath, seeds)
         if where is None:
             continue
+        if "summary.json" not in filenames:
+            if not _restore_stale(Path(dirpath)):
+                continue
+            result.restored.append(dirpath)
         try:
-            stored = read_summary(Path(dirpath) / "summary.json").get("spec")
+            summary = read_summary(Path(dirpath) / "summary.json")
+            stored = summary.get("spec")
         except ValueError as exc:
             result.unreadable.append((str(Path(dirpath) / "summary.json"), str(exc)))
             continue
@@ -138,7 +233,54 @@ def check_existing_runs(
                 f"different config ({diff}) (allowed: the same config, "
                 "a new `study` name, or delete the run)"
             )
+        changes = changed_modules(summary.get("code"), current)
+        if changes:
+            result.stale.append((dirpath, changes))
     return result
+
+
+def _restore_stale(run_dir: Path) -> bool:
+    """Put back a run set aside as stale, unless retraining it has begun since."""
+    if any((run_dir / name).exists() for name in STALE_FILES):
+        return False
+    for name in STALE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(run_dir / (name + STALE_SUFFIX), run_dir / name)
+    return True
+
+
+def handle_stale_runs(check: RunCheck) -> str | None:
+    """Apply the study's ``stale_runs`` policy to the stale runs; one line for the user.
+
+    ``retrain`` (the default) renames each stale run's :data:`STALE_FILES` to
+    ``<name>.stale`` (kept for inspection), so that the workflow plans the run again
+    and trains it from scratch with the current code; ``keep`` leaves them in place
+    (the study's tables then mix code versions; ``cggan.provenance`` records the
+    policy).
+
+    Returns:
+        None when no run is stale; else one line naming the study, the number of
+        stale runs, the changed modules and what is done.
+    """
+    if not check.stale:
+        return None
+    changes = sorted({c for _, cs in check.stale for c in cs})
+    from cggan.fingerprint import describe_change
+
+    head = (
+        f"study {check.study!r}: {len(check.stale)} run(s) were made by other training "
+        f"code (changed: {describe_change(changes)})"
+    )
+    if check.policy == "keep":
+        return f"{head}: kept (stale_runs: keep); the tables mix code versions"
+    for run_dir, _ in check.stale:
+        for name in STALE_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(Path(run_dir) / name, Path(run_dir) / (name + STALE_SUFFIX))
+    return (
+        f"{head}: set aside as *{STALE_SUFFIX}, retraining "
+        "(stale_runs: keep keeps them)"
+    )
 
 
 def _configured_run(
@@ -150,11 +292,8 @@ def _configured_run(
         where = parse_run_dir(dirpath)
     except ValueError:
         return None
-    key = (where["experiment"], where["method"], where["lr_rule"])
-    if (
-        key not in study._settings
-        or where["setting"] not in study._settings[key]
-        or where["seed"] not in seeds
+    if where["seed"] not in seeds or not study.has_setting(
+        where["experiment"], where["method"], where["lr_rule"], where["setting"]
     ):
         return None
     return where

@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from cggan import study as cgstudy
+from cggan.existing_runs import handle_stale_runs
 
 # `configfile: config/config.yaml` in the Snakefile is the default study. Snakemake merges a
 # --configfile into it key by key, which would add the default study's experiments and methods
@@ -37,10 +38,16 @@ try:
     _run_check = cgstudy.check_existing_runs(STUDY)
 except ValueError as _err:
     raise WorkflowError(str(_err)) from None
-# A run whose summary.json (or the metrics.csv it checksums) cannot be read is incomplete:
-# its summary is set aside, so the DAG below plans the run again.
+# A run whose summary.json (or the metrics.csv it checksums) cannot be read, or whose
+# numbers are not its metrics.csv's, is incomplete: its summary is set aside, so the DAG
+# below plans the run again.
 for _line in cgstudy.set_aside_unreadable(_run_check.unreadable):
     print(f"cggan: {_line}", file=sys.stderr)
+# Runs made by other training code (cggan.fingerprint): one line naming the changed
+# modules; set aside and retrained (stale_runs: retrain, the default) or kept (keep).
+_stale_line = handle_stale_runs(_run_check)
+if _stale_line:
+    print(f"cggan: {_stale_line}", file=sys.stderr)
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
 PYTHON = sys.executable

@@ -13,7 +13,10 @@ A checkpoint whose bytes do not match a recorded digest (flipped bits, a truncat
 copy) is refused with one line naming it, and the run falls back to
 ``checkpoint.prev.pt`` when that one is intact; resuming is exact, so the fallback
 only costs the iterations in between. With no intact checkpoint the run stops
-(:class:`CheckpointError`) and ``--fresh`` starts it over.
+(:class:`CheckpointError`) and ``--fresh`` starts it over. A checkpoint (or a finished
+summary) of another spec, or made by other training code (its code fingerprint,
+:mod:`cggan.fingerprint`, differs from the current one), is refused the same way: a
+resumed run is always made by one code from its first iteration to its last.
 
 Saving never leaves a moment without an intact, listed checkpoint on disk: the digest
 list is written first (the new digest and the digest of the checkpoint that is kept),
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import torch
 
+from cggan.fingerprint import changed_modules, code_fingerprint, describe_change
 from cggan.io import atomic_write_bytes, atomic_write_text
 from cggan.runtime import get_rng_state
 from cggan.spec import RunSpec, spec_difference
@@ -96,6 +100,12 @@ def read_finished_summary(run_dir: Path, spec: RunSpec) -> dict | None:
         raise CheckpointError(
             f"Invalid run directory {run_dir}: it holds a {status} run of another "
             f"spec (differs in {diff}); pass --fresh to replace it"
+        )
+    changed = _code_difference(summary.get("code"))
+    if changed:
+        raise CheckpointError(
+            f"Invalid run directory {run_dir}: it holds a {status} run made by other "
+            f"code (changed: {changed}); pass --fresh to replace it"
         )
     return summary
 
@@ -242,6 +252,23 @@ def _check_compatible(path: Path, ckpt, spec: RunSpec) -> None:
             f"Invalid checkpoint {path}: written for another spec (differs in "
             f"{diff}); {_FRESH}"
         )
+    try:
+        code = json.loads(ckpt["code"])
+    except (KeyError, TypeError, ValueError):
+        code = None
+    changed = _code_difference(code)
+    if changed:
+        raise CheckpointError(
+            f"Invalid checkpoint {path}: written by other code (changed: {changed}); "
+            f"{_FRESH}"
+        )
+
+
+def _code_difference(stored) -> str | None:
+    """The modules (and torch/numpy versions) in which the code that wrote a record
+    differs from the current code (:mod:`cggan.fingerprint`); None if it is the same."""
+    changes = changed_modules(stored, code_fingerprint())
+    return describe_change(changes) if changes else None
 
 
 def capture(trainer) -> dict:
@@ -252,6 +279,7 @@ def capture(trainer) -> dict:
     return {
         "format": CHECKPOINT_FORMAT,
         "spec": trainer.spec.to_json(),
+        "code": json.dumps(code_fingerprint(), sort_keys=True),
         "iteration": trainer.iteration,
         "generator": trainer.G.state_dict(),
         "discriminator": trainer.D.state_dict(),

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
 from cggan.train.diagnostics import BETA_COLUMNS, beta_summary
 from cggan.train.streams import preserved_rng
@@ -231,6 +232,7 @@ def build_summary(
         "device": str(trainer.device),
         "threads": trainer.threads,
         "spec": trainer.spec.to_dict(),
+        "code": code_fingerprint(),  # cggan.fingerprint: which code made the run
     }
 
 

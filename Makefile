@@ -28,11 +28,14 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 	@$(MAKE) --no-print-directory report
 
-# The HTML report is rebuilt only when the aggregated results changed since the last one.
+# The HTML report of the study of $(CONFIG), in that study's out dir (results/ for the
+# default study, results/studies/<study>/ otherwise), is rebuilt only when that study's
+# aggregated results changed since its last report.
 report: $(STAMP)
-	@if [ ! -f results/report.html ] || [ results/metrics.json -nt results/report.html ]; then \
-		$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report results/report.html; \
-	else echo "results/report.html is up to date"; fi
+	@out=$$($(BIN)/python scripts/study_out_dir.py $(CONFIG)) || exit 2; \
+	if [ ! -f "$$out/report.html" ] || [ "$$out/metrics.json" -nt "$$out/report.html" ]; then \
+		$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report "$$out/report.html"; \
+	else echo "$$out/report.html is up to date"; fi
 
 # The paper's protocol at laptop scale (config/laptop.yaml, <= 90 min on 2 cores); its
 # tables, plots and metrics.json are copied to docs/results/laptop/ with provenance.json.

@@ -268,8 +268,8 @@ def handle_stale_runs(check: RunCheck) -> str | None:
     from cggan.fingerprint import describe_change
 
     head = (
-        f"study {check.study!r}: {len(check.stale)} run(s) were made by other training "
-        f"code (changed: {describe_change(changes)})"
+        f"study {check.study!r}: {len(check.stale)} of {check.checked} run(s) were "
+        f"made by other training code (changed: {describe_change(changes)})"
     )
     if check.policy == "keep":
         return f"{head}: kept (stale_runs: keep); the tables mix code versions"

@@ -47,6 +47,7 @@ __all__ = [
     "describe_change",
     "module_files",
     "normalised_source",
+    "source_fingerprint",
 ]
 
 #: Packages (every module below them) and modules whose code a training run executes.
@@ -197,3 +198,20 @@ def describe_change(changes: list[str], limit: int = 6) -> str:
     """``cggan.optim.cg, cggan.train.loop``: at most ``limit`` names, then +N more."""
     shown = ", ".join(changes[:limit])
     return shown + (f" +{len(changes) - limit} more" if len(changes) > limit else "")
+
+
+def source_fingerprint(*extra: str | Path, root: str | Path | None = None) -> str:
+    """SHA-256 (hex) of the normalised source of the whole ``cggan`` package and of
+    ``extra`` files (scripts).
+
+    The workflow gives it to its cheap jobs that run library code outside training
+    (aggregation, toy games) as a param, so that Snakemake reruns them when that code
+    changes (a change of a comment or docstring does not count).
+    """
+    root = Path(root) if root is not None else _PACKAGE_ROOT
+    files = {str(p.relative_to(root)): p for p in sorted(root.rglob("*.py"))}
+    files.update((str(p), Path(p)) for p in extra)
+    digest = hashlib.sha256()
+    for name, path in files.items():
+        digest.update(f"{name}:{_module_hash(path)}\n".encode())
+    return digest.hexdigest()

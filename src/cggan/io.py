@@ -4,21 +4,27 @@ under its final name.
 Every writer goes through a temporary file in the destination's directory (same file
 system, so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when
 complete; the directory is fsynced after the rename, so the new name
-survives a power cut too.
+survives a power cut too. :func:`atomic_file_set` writes a whole set of files (a
+study's tables and plots) so that none of them changes before all of the new ones are
+complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "FileSet",
+    "atomic_file_set",
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_json",
@@ -117,3 +123,57 @@ def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk_size), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class FileSet:
+    """The staging directory (``dir``) of :func:`atomic_file_set` and its target."""
+
+    def __init__(self, staging: Path, out_dir: Path) -> None:
+        self.dir = staging
+        self.out_dir = out_dir
+
+    def final(self, path: str | os.PathLike) -> Path:
+        """Where a file written under :attr:`dir` lands once the set is complete."""
+        return self.out_dir / Path(path).relative_to(self.dir)
+
+
+@contextlib.contextmanager
+def atomic_file_set(out_dir: str | os.PathLike, name: str = "set") -> Iterator[FileSet]:
+    """Write a set of files under ``out_dir`` as one.
+
+    The block writes its files under ``FileSet.dir`` (a hidden staging directory
+    ``out_dir/.<name>.<random>.tmp``) at the paths they will have below ``out_dir``.
+    Only when the block completes is each file renamed into place (``os.replace``: the
+    old version of every file is kept until the whole new set is complete; the renames
+    take milliseconds); then the staging directory is removed. If the block raises,
+    nothing under ``out_dir`` changes. Temporaries left by a killed earlier write (a
+    staging directory of the same ``name``, ``.<file>.*.tmp`` beside a file of the set)
+    are removed on success; git and DVC ignore ``*.tmp``.
+
+    Yields:
+        The :class:`FileSet`; ``FileSet.final(path)`` maps a staged path to its place.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir))
+    try:
+        yield FileSet(staging, out_dir)
+        staged = sorted(p for p in staging.rglob("*") if p.is_file())
+        folders = set()
+        for path in staged:
+            target = out_dir / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            folders.add(target.parent)
+        for folder in sorted(folders):
+            _fsync_dir(folder)
+        for path in staged:  # leftovers of a killed write of one of these files
+            target = out_dir / path.relative_to(staging)
+            for stray in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                    stray.unlink()
+        for stray in out_dir.glob(f".{glob.escape(name)}.*.tmp"):
+            if stray != staging:
+                shutil.rmtree(stray, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -48,8 +48,11 @@ def dvc_repo(ci_study, tmp_path_factory):
     root = tmp_path_factory.mktemp("dvc") / "repo"
     copy_repo(root, with_src=True)
     shutil.copytree(src / ".snakemake", root / ".snakemake", symlinks=True)
-    for name in ("results/data", "results/fid_stats", "results/toy"):
+    for name in ("results/data", "results/fid_stats"):
         shutil.copytree(src / name, root / name, symlinks=True)
+    # each study has its own toy games; the ci study's become the default study's
+    toy = src / "results/studies/ci/toy"
+    shutil.copytree(toy, root / "results/toy", symlinks=True)
     config = (
         (root / "config/ci.yaml").read_text().replace("study: ci", "study: default")
     )

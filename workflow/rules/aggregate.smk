@@ -118,6 +118,8 @@ rule aggregate:
         f"{LOGS}/aggregate/{STUDY.name}.log",
     params:
         study=STUDY_JSON,
+        # the library and script code it runs: a change re-aggregates (never retrains)
+        code=source_fingerprint("scripts/aggregate.py"),
         selection=SELECTION,
         top_k=config["aggregate"]["top_k"],
         confidence=config["aggregate"]["confidence"],

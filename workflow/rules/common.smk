@@ -13,6 +13,7 @@ from snakemake.utils import validate
 
 from cggan import study as cgstudy
 from cggan.existing_runs import handle_stale_runs
+from cggan.fingerprint import source_fingerprint
 
 # `configfile: config/config.yaml` in the Snakefile is the default study. Snakemake merges a
 # --configfile into it key by key, which would add the default study's experiments and methods

@@ -8,10 +8,15 @@
 # The run list is torch-free (cggan.toy.toy_relpaths) and only built when
 # toy.enabled is true.
 
-TOY = f"{RESULTS}/toy"
+# Each study has its own toy results under its out dir: results/toy for the default study,
+# results/studies/<study>/toy otherwise (switching study never reruns another's games).
+TOY = f"{OUT}/toy"
+TOY_LOGS = f"{LOGS}/toy/{STUDY.name}"
 # What the toy jobs rebuild their run list from: the toy section only, so that a
 # change elsewhere in the study reruns no toy job (a change of the section reruns them).
 TOY_JSON = json.dumps(config["toy"], sort_keys=True, separators=(",", ":"))
+# The toy jobs' code param (cggan.fingerprint.source_fingerprint): a change of the library
+# or of their script reruns them (milliseconds of games), a comment does not.
 
 
 def _toy_relpaths():
@@ -47,9 +52,10 @@ rule toy_games:
     output:
         toy_trajectories(),
     log:
-        f"{LOGS}/toy/games.log",
+        f"{TOY_LOGS}/games.log",
     params:
         toy=TOY_JSON,
+        code=source_fingerprint("scripts/toy.py"),
     shell:
         "{PYTHON:q} scripts/toy.py --toy-config {params.toy:q} --out-dir {TOY:q}"
         " > {log:q} 2>&1"
@@ -73,9 +79,10 @@ rule toy_report:
             labels={"figure": "CG paper game"},
         ),
     log:
-        f"{LOGS}/toy/report.log",
+        f"{TOY_LOGS}/report.log",
     params:
         toy=TOY_JSON,
+        code=source_fingerprint("scripts/toy_report.py"),
     shell:
         "{PYTHON:q} scripts/toy_report.py --toy-dir {TOY:q} --toy-config {params.toy:q}"
         " --out-table {output.table_md:q} --out-table-csv {output.table_csv:q}"

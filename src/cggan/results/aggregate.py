@@ -17,7 +17,8 @@ summary, calibration, cg_vs_momentum (:mod:`cggan.results.pairs`) and claims
 experiment with CG runs),
 ``plots/data/curves_<exp>.csv``, ``plots/data/beta_<exp>.csv`` (experiments with CG
 runs) and ``metrics.json``. :func:`aggregate_study` reads each FID experiment's
-calibration (``Study.calibration_path``). Every file is written atomically. This
+calibration (``Study.calibration_path``). Every file is written atomically, and the
+study's files as one set (:func:`cggan.io.atomic_file_set`). This
 module does not import torch.
 """
 
@@ -32,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.io import atomic_write_json, atomic_write_text
+from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
@@ -267,9 +268,10 @@ def aggregate(
               "beta": read_beta_curves(confirmed)}  # fmt: skip
     options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     result = _tables(frames, selections, calibration, options)
-    out_dir = Path(out_dir)
-    _write_tables(result, out_dir)
-    _write_plots(result, out_dir, frames, rank_by, plots)
+    with atomic_file_set(out_dir, "aggregate") as staged:  # one set, or the old one
+        _write_tables(result, staged.dir)
+        _write_plots(result, staged.dir, frames, rank_by, plots)
+    result.paths = [staged.final(p) for p in result.paths]
     return result
 
 
@@ -314,10 +316,12 @@ def aggregate_study(
     }
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
-    result = aggregate(run_dirs, selections, out_dir, plots=plots,
-                       calibration=calibration, **chosen)  # fmt: skip
-    result.paths += write_published_tables(result.paper, published,
-                                           Path(out_dir) / "tables")  # fmt: skip
+    with atomic_file_set(out_dir, "aggregate_study") as staged:
+        result = aggregate(run_dirs, selections, staged.dir, plots=plots,
+                           calibration=calibration, **chosen)  # fmt: skip
+        result.paths += write_published_tables(result.paper, published,
+                                               staged.dir / "tables")  # fmt: skip
+    result.paths = [staged.final(p) for p in result.paths]
     return result
 
 

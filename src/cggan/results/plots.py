@@ -40,7 +40,9 @@ DPI = 120
 
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
     with atomic_open(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight")
+        # no "Software" entry: the bytes do not depend on matplotlib's version
+        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight",
+                    metadata={"Software": None})  # fmt: skip
     plt.close(fig)
 
 
@@ -187,7 +189,14 @@ def _sweep_points(ax, panel: pd.DataFrame, column: str, methods, palette) -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=DeprecationWarning)
         sns.boxplot(**common, showfliers=False, width=0.6, boxprops={"alpha": 0.35})
-    sns.stripplot(**common, size=5, jitter=0.15, edgecolor="black", linewidth=0.5)
+    # seaborn's jitter draws from numpy's global RNG: seeded here (and the caller's
+    # state put back), so that two runs of a study draw byte-identical PNGs
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        sns.stripplot(**common, size=5, jitter=0.15, edgecolor="black", linewidth=0.5)
+    finally:
+        np.random.set_state(state)
 
 
 def _status_marks(runs: pd.DataFrame, column: str) -> list[str]:

@@ -1,0 +1,53 @@
+"""Print the out dir of a config's study: ``python scripts/study_out_dir.py CONFIG``.
+
+``results`` for the study named ``default``, ``results/studies/<study>`` otherwise
+(``cggan.study.Study.out_dir``); ``make report`` writes the study's report there and
+compares it with that study's ``metrics.json``. Reads only the ``study`` key (the
+schema's default is ``default``); an unreadable file or an invalid name is one
+``error:`` line, exit 2.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+#: The schema's pattern of a study name (one path component).
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def out_dir(config: str, results: str = "results") -> str:
+    """The out dir of the study named in ``config`` (a YAML file)."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    from cggan.study import DEFAULT_STUDY, Study
+
+    try:
+        data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{config}: unreadable config ({exc})") from None
+    name = data.get("study", DEFAULT_STUDY) if isinstance(data, dict) else None
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"{config}: invalid study name {name!r}")
+    # Study.out_dir's own rule, without validating the whole config
+    return Study.out_dir.fget(SimpleNamespace(name=name, results=results))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python scripts/study_out_dir.py CONFIG", file=sys.stderr)
+        return 2
+    try:
+        print(out_dir(args[0]))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

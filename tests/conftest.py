@@ -7,6 +7,14 @@ import pytest
 from workflow.conftest import copy_repo, snakemake  # tests/ is on sys.path (rootdir)
 
 
+def pytest_configure(config):
+    # Registered here (pyproject.toml lists the others): `pytest -m cuda` runs the GPU
+    # checks (benchmarks/gpu_check.py); without CUDA they skip.
+    config.addinivalue_line(
+        "markers", "cuda: needs a CUDA device (run by benchmarks/gpu_check.py)"
+    )
+
+
 @pytest.fixture(scope="session")
 def ci_study(tmp_path_factory):
     """config/ci.yaml run once with 2 cores in a temporary copy;

@@ -223,6 +223,7 @@ def test_recorded_2048_values_are_pytorch_fid():
         assert live == pytest.approx(PYTORCH_FID_2048[name], rel=1e-9), name
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_path_equals_numpy_path():
     from cggan.metrics.fid import _reference_root

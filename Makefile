@@ -64,6 +64,12 @@ dryrun: $(STAMP)
 bench: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The GPU check (issue 18; docs/cluster.md): on a GPU node, <= 8 min on one H100; writes
+# docs/results/gpu/. Without CUDA it runs the quick CPU check into a temporary directory.
+.PHONY: gpu-check
+gpu-check: $(STAMP)
+	$(BIN)/python benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
+
 lock: $(STAMP)
 	( head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^cggan' ) > constraints.txt.new
 	mv constraints.txt.new constraints.txt

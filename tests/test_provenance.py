@@ -37,3 +37,24 @@ def test_provenance_records_config_hash_machine_and_time(tmp_path):
     assert record["config_sha256"] == hashlib.sha256(b"study: x\n").hexdigest()
     assert record["cores_used"] == 2 and record["wall_time_s"] == 12.3
     assert record["cpu"] and record["versions"]["torch"]
+
+
+def test_published_provenance_records_the_code_and_the_stale_run_policy(
+    tmp_path, monkeypatch
+):
+    from pathlib import Path
+
+    from cggan.fingerprint import code_fingerprint
+    from cggan.provenance import publish_study
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tmp_path / "ci.yaml"
+    config.write_text((repo / "config/ci.yaml").read_text() + "\nstale_runs: keep\n")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results/studies/ci").mkdir(parents=True)
+    (tmp_path / "results/studies/ci/metrics.json").write_text("{}")
+    publish_study(config, tmp_path / "dest", started=0.0, finished=1.0, cores=1,
+                  command="test")  # fmt: skip
+    record = json.loads((tmp_path / "dest/provenance.json").read_text())
+    assert record["stale_runs"] == "keep"
+    assert record["code_fingerprint"] == code_fingerprint()["fingerprint"]

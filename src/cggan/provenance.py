@@ -138,6 +138,11 @@ def publish_study(
         config_path, cores=cores, wall_time_s=finished - started, command=command
     )
     record["git_revision"] = git_revision or record["git_revision"]
+    # which training code the runs should come from, and whether stale runs were kept
+    from cggan.fingerprint import code_fingerprint
+
+    record["code_fingerprint"] = code_fingerprint()["fingerprint"]
+    record["stale_runs"] = config.get("stale_runs", "retrain")
     if note:
         record["note"] = note
     record["files"] = copied

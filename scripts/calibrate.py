@@ -1,4 +1,4 @@
-"""Measure an FID experiment's scale: real floor and noise ceiling (one JSON).
+"""Measure an FID experiment's scale: real floor and noise reference (one JSON).
 
 Thin CLI over ``cggan.metrics.calibration.calibrate``::
 

@@ -587,6 +587,21 @@ def test_selection_direction_max_and_deterministic_ties():
         cs.select_settings(records, by="median")
 
 
+def test_selection_is_per_pool_so_each_hyperparameter_value_is_confirmed():
+    """momentum 0.9 and 0.5 are two pools: each keeps its own best setting."""
+    records = [
+        _rec("momentum", "constant", f"lr_d~{lr}_lr_g~{lr}_momentum~{m}", "finished", v)
+        for lr, m, v in ((0.01, 0.9, 500.0), (0.03, 0.9, 400.0), (0.01, 0.5, 300.0),
+                         (0.03, 0.5, 350.0))
+    ]  # fmt: skip
+    groups = cs.select_settings(records)
+    chosen = {g["pool"]: g["selected"]["setting"] for g in groups}
+    assert chosen == {
+        "momentum~0.5": "lr_d~0.01_lr_g~0.01_momentum~0.5",
+        "momentum~0.9": "lr_d~0.03_lr_g~0.03_momentum~0.9",
+    }
+
+
 def test_selection_record_lists_only_groups_with_a_choice():
     groups = cs.select_settings(
         [
@@ -608,6 +623,7 @@ def test_selection_record_lists_only_groups_with_a_choice():
         {
             "method": "sgd",
             "lr_rule": "constant",
+            "pool": "lr grid",
             "setting": "a",
             "lr_d": 1e-3,
             "lr_g": 1e-3,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cggan.spec import with_added_keys
+from cggan.spec import identity, with_added_keys
 
 if TYPE_CHECKING:
     from cggan.study import Study
@@ -224,8 +224,11 @@ def check_existing_runs(
             where["seed"],
         )
         wanted = json.loads(json.dumps(wanted))
-        # a run written before keys were added to the spec format is still this config's
-        diff = first_difference(with_added_keys(stored, wanted), wanted)
+        # a run written before keys were added to the spec format is still this config's;
+        # where the data cache lives is not part of a run's identity (spec.identity)
+        diff = first_difference(
+            identity(with_added_keys(stored, wanted)), identity(wanted)
+        )
         result.checked += 1
         if diff:
             raise ValueError(

@@ -9,6 +9,7 @@ parts back. :class:`cggan.study.Study` is the only writer of these paths.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,15 @@ from typing import Any
 
 from cggan.checks import invalid as _invalid
 
-__all__ = ["RUN_DIR_LAYOUT", "Setting", "parse_run_dir", "setting_id"]
+__all__ = [
+    "LR_GRID",
+    "RUN_DIR_LAYOUT",
+    "Setting",
+    "parse_run_dir",
+    "pool_id",
+    "pool_of_setting",
+    "setting_id",
+]
 
 #: A run's directory under ``results/runs/<study>/`` (parse_run_dir reads it back).
 RUN_DIR_LAYOUT = "{experiment}/{method}/{lr_rule}/{setting}/seed{seed}"
@@ -54,6 +63,38 @@ def setting_id(lr_d: float, lr_g: float, method_kwargs: Mapping[str, Any]) -> st
     return "_".join(parts)
 
 
+#: The pool of a method that sweeps no hyperparameter besides the learning rates.
+LR_GRID = "lr grid"
+
+
+def pool_id(method_kwargs: Mapping[str, Any]) -> str:
+    """The pool of a setting: its swept hyperparameters as the setting ids spell them
+    (``momentum~0.9``), or :data:`LR_GRID` for none.
+
+    A pool is one value (one combination) of a method's swept hyperparameters with the
+    whole learning-rate grid: selection, grid extension and the claims work per pool.
+    """
+    if not method_kwargs:
+        return LR_GRID
+    return "_".join(
+        f"{k}~{_format_value(method_kwargs[k])}" for k in sorted(method_kwargs)
+    )
+
+
+_SETTING_ID = re.compile(r"^lr_d~[^_]+_lr_g~[^_]+(?:_(?P<hparams>.+))?$")
+
+
+def pool_of_setting(setting: str, default: str | None = None) -> str:
+    """The pool a setting id belongs to (the part after its learning rates); an id
+    outside the layout is ``default`` when one is given, else an error."""
+    match = _SETTING_ID.match(str(setting))
+    if not match and default is not None:
+        return default
+    if not match:
+        raise _invalid("setting id", setting, "lr_d~<lr>_lr_g~<lr>[_<name>~<value>...]")
+    return match.group("hparams") or LR_GRID
+
+
 @dataclass(frozen=True)
 class Setting:
     """One point of a sweep: learning rates and the method's swept hyperparameters."""
@@ -65,6 +106,10 @@ class Setting:
     @property
     def id(self) -> str:
         return setting_id(self.lr_d, self.lr_g, self.method_kwargs)
+
+    @property
+    def pool(self) -> str:
+        return pool_id(self.method_kwargs)
 
 
 def parse_run_dir(path: str | os.PathLike) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Setting selection: per experiment x method x rule, the best finished sweep setting.
+"""Setting selection: per experiment x method x rule x pool, the best finished sweep
+setting (a pool: one value of the method's swept hyperparameters, with the whole
+learning-rate grid; :func:`cggan.layout.pool_id`). Every pool is confirmed with fresh
+seeds, so that e.g. momentum 0.9 (the paper's baseline) and momentum 0.5 (CG's matched
+control) each have their own confirmed setting.
 
 One selection algorithm for the workflow (``scripts/select_settings.py``) and the tables
 (:mod:`cggan.results`). Torch-free.
@@ -14,12 +18,20 @@ from typing import TYPE_CHECKING, Any
 from cggan.checks import invalid as _invalid
 from cggan.config_checks import SELECTION_BY
 from cggan.existing_runs import read_summary
+from cggan.grid_extension import edges, extend
+from cggan.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
 from cggan.registry import METRIC_DIRECTION
 
 if TYPE_CHECKING:
     from cggan.study import Study
 
-__all__ = ["RUN_STATUSES", "select_experiment", "select_settings", "selection_record"]
+__all__ = [
+    "RUN_STATUSES",
+    "extension_round",
+    "select_experiment",
+    "select_settings",
+    "selection_record",
+]
 
 RUN_STATUSES = ("finished", "diverged", "failed")
 
@@ -33,20 +45,29 @@ def _metric_value(summary: Mapping[str, Any], by: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _pool(rec: Mapping[str, Any]) -> str:
+    """A record's pool: given, else read from its setting id (an id outside the
+    layout, e.g. a hand-made record, is one pool: the learning-rate grid)."""
+    if rec.get("pool"):
+        return str(rec["pool"])
+    return pool_of_setting(rec["setting"], LR_GRID)
+
+
 def select_settings(
     records: Iterable[Mapping[str, Any]], *, by: str = "final", direction: str = "min"
 ) -> list[dict[str, Any]]:
-    """Choose, per method x rule, the best finished setting of a sweep.
+    """Choose, per method x rule x pool, the best finished setting of a sweep.
 
     Args:
         records: one per sweep run: ``method``, ``lr_rule``, ``setting`` and ``summary``
-            (the run's summary.json as a dict).
+            (the run's summary.json as a dict); the pool is read from the setting id.
         by: ``"final"`` (the metric at the last evaluation) or ``"best"``
             (best over the run).
         direction: ``"min"`` (FID) or ``"max"`` (modes covered).
 
     Returns:
-        One dict per (method, lr_rule), sorted: counts of runs by status (``n_runs``,
+        One dict per (method, lr_rule, pool), sorted: counts of runs by status
+        (``n_runs``,
         ``n_finished``, ``n_diverged``, ``n_failed``, ``n_no_metric``) and ``selected``:
         the chosen ``setting`` id with its ``lr_d``, ``lr_g``, ``method_kwargs`` and
         ``value``, or None when no run finished with a finite metric. Diverged and
@@ -59,12 +80,13 @@ def select_settings(
         raise _invalid("direction", direction, "min, max")
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in records:
-        key = (rec["method"], rec["lr_rule"])
+        key = (rec["method"], rec["lr_rule"], _pool(rec))
         g = groups.setdefault(
             key,
             {
                 "method": key[0],
                 "lr_rule": key[1],
+                "pool": key[2],
                 "n_runs": 0,
                 "n_finished": 0,
                 "n_diverged": 0,
@@ -136,36 +158,69 @@ def selection_record(
         "sweep_seed": int(sweep_seed),
         "seeds": [int(s) for s in seeds],
         "selected": [
-            {"method": g["method"], "lr_rule": g["lr_rule"], **g["selected"]}
+            {
+                "method": g["method"],
+                "lr_rule": g["lr_rule"],
+                "pool": g["pool"],
+                **g["selected"],
+            }
             for g in groups
             if g["selected"]
-        ],
+        ],  # fmt: skip
         "groups": groups,
     }
 
 
-def select_experiment(study: Study, exp: str) -> dict[str, Any]:
-    """The selection record of one experiment, from its configured sweep runs.
-
-    Reads exactly the sweep runs the study names (never a glob of the directory), each
-    through :func:`read_summary`.
-
-    Raises:
-        ValueError: one line naming a missing or unreadable summary.json.
-    """
-    from cggan.study import parse_run_dir  # here: cggan.study re-exports this module
-
+def _sweep_records(study: Study, exp: str, rounds: int | None) -> list[dict[str, Any]]:
+    """The sweep runs of an experiment through extension round ``rounds``, each with
+    its summary (read through :func:`read_summary`: verified against its metrics)."""
     records = []
-    for run_dir in study.sweep_run_dirs(exp):
+    for run_dir in study.sweep_run_dirs(exp, rounds=rounds):
         path = Path(run_dir) / "summary.json"
         if not path.is_file():
             raise ValueError(f"{path}: missing run summary (run the sweep first)")
         records.append({**parse_run_dir(run_dir), "summary": read_summary(path)})
+    return records
+
+
+def _pool_grid(study: Study, exp: str, group: Mapping[str, Any], rounds: int | None):
+    """The settings of a selection group's pool, and its selected setting."""
+    settings = [
+        s
+        for s in study.settings(exp, group["method"], group["lr_rule"], rounds).values()
+        if s.pool == group["pool"]
+    ]
+    sel = group["selected"]
+    chosen = Setting(float(sel["lr_d"]), float(sel["lr_g"]), sel["method_kwargs"])
+    return settings, chosen
+
+
+def select_experiment(study: Study, exp: str) -> dict[str, Any]:
+    """The selection record of one experiment, from its sweep runs (the configured
+    grid and every extension round).
+
+    Reads exactly the sweep runs the study names (never a glob of the directory), each
+    through :func:`read_summary`. Each selected setting records ``edges``: the edges of
+    its pool's final grid it lies on (empty = bracketed; see
+    :mod:`cggan.grid_extension`), and ``round``: the extension round that added it.
+
+    Raises:
+        ValueError: one line naming a missing or unreadable summary.json.
+    """
+    records = _sweep_records(study, exp, None)
     metric = study.metric(exp)
     direction = METRIC_DIRECTION[metric]
     by = study.config["selection"]["by"]
     groups = select_settings(records, by=by, direction=direction)
-    return selection_record(
+    for g in groups:
+        if g["selected"]:
+            settings, chosen = _pool_grid(study, exp, g, None)
+            shape = study.grid_shape(exp, g["lr_rule"])
+            g["selected"]["edges"] = edges(settings, chosen, shape)
+            g["selected"]["round"] = study.setting_round(
+                exp, g["method"], g["lr_rule"], g["selected"]["setting"]
+            )
+    record = selection_record(
         study=study.name,
         experiment=exp,
         metric=metric,
@@ -175,3 +230,71 @@ def select_experiment(study: Study, exp: str) -> dict[str, Any]:
         sweep_seed=study.sweep_seed,
         seeds=study.seeds,
     )
+    record["max_grid_extensions"] = study.max_grid_extensions
+    return record
+
+
+def _tied(records, entry: Mapping[str, Any], best: float, by: str) -> bool:
+    """Whether more than one finished setting of the pool has the best value."""
+    hits = 0
+    for rec in records:
+        if (rec["method"], rec["lr_rule"]) != (entry["method"], entry["lr_rule"]):
+            continue
+        if _pool(rec) != entry["pool"]:
+            continue
+        summary = rec["summary"]
+        if summary.get("status") == "finished" and _metric_value(summary, by) == best:
+            hits += 1
+    return hits > 1
+
+
+def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
+    """Extension round ``round_`` (1, 2, ...) of an experiment's grids: the settings
+    that step one past the edge each pool's current selection lies on.
+
+    The selection is made over the sweep runs through round ``round_ - 1`` (configured
+    grid = round 0) exactly as :func:`select_experiment` makes it; a pool whose
+    selection is inside its grid, that has no finished run, or whose best value is
+    shared by another setting (``tied``: no sign the optimum lies past the edge) adds
+    nothing.
+
+    Returns:
+        ``{"study", "experiment", "round", "added": [{method, lr_rule, pool, setting,
+        lr_d, lr_g, method_kwargs}], "pools": [{method, lr_rule, pool, selected,
+        edges}]}``.
+    """
+    if round_ < 1 or round_ > study.max_grid_extensions:
+        raise _invalid(
+            "extension round", round_, f"1..{study.max_grid_extensions} (config "
+            "selection.max_grid_extensions)",
+        )  # fmt: skip
+    records = _sweep_records(study, exp, round_ - 1)
+    direction = METRIC_DIRECTION[study.metric(exp)]
+    by = study.config["selection"]["by"]
+    added, pools = [], []
+    for g in select_settings(records, by=by, direction=direction):
+        entry = {k: g[k] for k in ("method", "lr_rule", "pool")}
+        if not g["selected"]:
+            pools.append({**entry, "selected": None, "edges": []})
+            continue
+        settings, chosen = _pool_grid(study, exp, g, round_ - 1)
+        shape = study.grid_shape(exp, g["lr_rule"])
+        on = edges(settings, chosen, shape)
+        pools.append({**entry, "selected": chosen.id, "edges": on})
+        if _tied(records, entry, g["selected"]["value"], by):
+            # another setting scores the same: no sign that the optimum lies past
+            # this edge (e.g. every run of a short study at 0 modes)
+            pools[-1]["tied"] = True
+            continue
+        added += [
+            {**entry, "setting": s.id, "lr_d": s.lr_d, "lr_g": s.lr_g,
+             "method_kwargs": dict(s.method_kwargs)}
+            for s in extend(settings, chosen, shape)
+        ]  # fmt: skip
+    return {
+        "study": study.name,
+        "experiment": exp,
+        "round": round_,
+        "added": added,
+        "pools": pools,
+    }

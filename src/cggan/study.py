@@ -47,6 +47,7 @@ from cggan.config_checks import (
     read_study_config,
     validate_study_config,
 )
+from cggan.grid_extension import read_extension
 from cggan.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir, setting_id
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
 from cggan.registry import (  # re-exported for the Snakefile (see __all__)
@@ -164,16 +165,88 @@ class Study:
         rule_cfg.update((self.experiment(exp).get("lr_grid") or {}).get(rule) or {})
         lr_d = method_cfg.pop("lr_d", None) or rule_cfg["lr_d"]
         lr_g = method_cfg.pop("lr_g", None) or rule_cfg["lr_g"]
+        shape = self.grid_shape(exp, rule)
+        if shape == "paired" and len(lr_d) != len(lr_g):
+            raise _invalid(
+                f"lr_d / lr_g of {method} under {rule}",
+                f"{len(lr_d)} / {len(lr_g)} values",
+                "lists of equal length (the rule's grid shape is 'paired')",
+            )
+        pairs = zip(lr_d, lr_g) if shape == "paired" else itertools.product(lr_d, lr_g)
         names = sorted(method_cfg)
         out = []
-        for ld, lg in itertools.product(lr_d, lr_g):
+        for ld, lg in pairs:
             for values in itertools.product(*(method_cfg[n] for n in names)):
                 out.append(Setting(float(ld), float(lg), dict(zip(names, values))))
         return out
 
-    def settings(self, exp: str, method: str, rule: str) -> dict[str, Setting]:
-        """The sweep settings of one experiment x method x rule, keyed by setting id."""
-        return self._settings[(exp, method, rule)]
+    def grid_shape(self, exp: str, rule: str) -> str:
+        """``product`` (every lr_D with every lr_G) or ``paired`` (the i-th with the
+        i-th: one line in log space); see :mod:`cggan.grid_extension`."""
+        grid = (self.experiment(exp).get("lr_grid") or {}).get(rule) or {}
+        return grid.get("shape") or self.config["lr_rules"][rule].get(
+            "shape", "product"
+        )
+
+    # -- grid extension (cggan.grid_extension) ---------------------------------------
+    @property
+    def max_grid_extensions(self) -> int:
+        return int(self.config["selection"].get("max_grid_extensions", 0))
+
+    def extension_path(self, exp: str, round_: int) -> str:
+        """The settings that extension round ``round_`` (1, 2, ...) added to an
+        experiment's grids (written by the ``extend_grid`` checkpoint)."""
+        return f"{self.results}/selection/{self.name}/{exp}/extension{round_}.json"
+
+    def extension_settings(
+        self, exp: str, rounds: int | None = None
+    ) -> dict[tuple[str, str], dict[str, tuple[int, Setting]]]:
+        """The settings added by the extension rounds on disk, up to ``rounds`` (all
+        configured rounds when None): ``{(method, rule): {setting id: (round,
+        Setting)}}``. Rounds are read in order and stop at the first missing file."""
+        limit = self.max_grid_extensions if rounds is None else rounds
+        out: dict[tuple[str, str], dict[str, tuple[int, Setting]]] = {}
+        for round_ in range(1, min(limit, self.max_grid_extensions) + 1):
+            path = self.extension_path(exp, round_)
+            if not os.path.isfile(path):
+                break
+            for item in read_extension(path):
+                setting = Setting(
+                    float(item["lr_d"]), float(item["lr_g"]), item["method_kwargs"]
+                )
+                out.setdefault((item["method"], item["lr_rule"]), {})[setting.id] = (
+                    round_,
+                    setting,
+                )
+        return out
+
+    def settings(
+        self, exp: str, method: str, rule: str, rounds: int | None = None
+    ) -> dict[str, Setting]:
+        """The sweep settings of one experiment x method x rule, keyed by setting id:
+        the configured grid, then the settings extension rounds added (those on disk, up
+        to ``rounds``; 0 = the configured grid only)."""
+        out = dict(self._settings[(exp, method, rule)])
+        if rounds == 0 or not self.max_grid_extensions:
+            return out
+        added = self.extension_settings(exp, rounds).get((method, rule), {})
+        for sid, (_, setting) in added.items():
+            out.setdefault(sid, setting)
+        return out
+
+    def has_setting(self, exp: str, method: str, rule: str, setting: str) -> bool:
+        """Whether the study's grid (configured or extended on disk) has a setting."""
+        if (exp, method, rule) not in self._settings:
+            return False
+        return setting in self.settings(exp, method, rule)
+
+    def setting_round(self, exp: str, method: str, rule: str, setting: str) -> int:
+        """0 for a setting of the configured grid, else the extension round that added
+        it (-1 when it is neither)."""
+        if setting in self._settings[(exp, method, rule)]:
+            return 0
+        added = self.extension_settings(exp).get((method, rule), {})
+        return added[setting][0] if setting in added else -1
 
     def groups(self, exp: str) -> list[tuple[str, str]]:
         """The (method, lr_rule) pairs of an experiment."""
@@ -181,6 +254,7 @@ class Study:
 
     @property
     def n_sweep_runs(self) -> int:
+        """Runs of the configured grid (extension rounds not counted)."""
         return sum(len(s) for s in self._settings.values())
 
     @property
@@ -227,13 +301,17 @@ class Study:
 
         return f"{self.runs_root()}/" + RUN_DIR_LAYOUT.format_map(_Keep(fixed))
 
-    def sweep_run_dirs(self, exp: str | None = None) -> list[str]:
+    def sweep_run_dirs(
+        self, exp: str | None = None, rounds: int | None = None
+    ) -> list[str]:
+        """The sweep runs: the configured grid and the extension rounds on disk (up to
+        ``rounds``; 0 = the configured grid only)."""
         exps = [exp] if exp else self.experiments
         return [
             self.run_dir(e, m, r, sid, self.sweep_seed)
             for e in exps
             for (m, r) in self.groups(e)
-            for sid in self.settings(e, m, r)
+            for sid in self.settings(e, m, r, rounds)
         ]
 
     def sweep_chunks(self, size: int) -> list[tuple[str, list[str]]]:
@@ -250,7 +328,7 @@ class Study:
             for method, rule in self.groups(exp):
                 dirs = [
                     self.run_dir(exp, method, rule, sid, self.sweep_seed)
-                    for sid in self.settings(exp, method, rule)
+                    for sid in self.settings(exp, method, rule, rounds=0)
                 ]
                 chunks += [(exp, dirs[i : i + size]) for i in range(0, len(dirs), size)]
         return chunks
@@ -338,7 +416,7 @@ class Study:
         """The calibration of an FID experiment's scale (None for other metrics).
 
         JSON with ``real_floor`` (held-out real images against the reference
-        statistics), ``noise_ceiling`` (pixel noise matched to the data's per-channel
+        statistics), ``noise_reference`` (pixel noise matched to the data's per-channel
         mean and std) and ``n`` (images of each; the experiment's ``eval.n_samples``
         where the held-out split has that many). Keyed like the reference statistics
         plus the sample count.

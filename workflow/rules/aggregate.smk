@@ -28,7 +28,7 @@ def aggregate_outputs():
 
 rule aggregate:
     input:
-        sweep=[f"{d}/summary.json" for d in STUDY.sweep_run_dirs()],
+        sweep=all_sweep_summaries,
         selection=[STUDY.selection_path(e) for e in STUDY.experiments],
         confirmation=confirmation_summaries,
         calibration=calibration_outputs(),
@@ -61,7 +61,7 @@ rule aggregate:
             f"{TABLES}/calibration.csv",
             caption="../report/calibration.rst",
             category="Tables",
-            labels={"table": "calibration (real floor, noise ceiling)"},
+            labels={"table": "calibration (real floor, noise reference)"},
         ),
         claims_md=f"{TABLES}/claims.md",
         claims_csv=report(
@@ -69,6 +69,12 @@ rule aggregate:
             caption="../report/claims.rst",
             category="1. Claims",
             labels={"table": "claims check"},
+        ),
+        runs_csv=report(
+            f"{TABLES}/runs.csv",
+            caption="../report/runs.rst",
+            category="Tables",
+            labels={"table": "runs (one row per run)"},
         ),
         pairs_md=f"{TABLES}/cg_vs_momentum.md",
         pairs_csv=report(

@@ -12,8 +12,19 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from cggan import study as cgstudy
+from cggan.config_checks import check_run_specs
+from cggan.io import load_yaml
+from cggan.locks import record_holder
 from cggan.existing_runs import handle_stale_runs
 from cggan.fingerprint import source_fingerprint
+
+# Snakemake's own YAML loader keeps the last of two equal keys silently: the config files
+# are read again with the project's loader, which refuses them (one line).
+for _path in workflow.config_settings.configfiles or workflow.configfiles:
+    try:
+        load_yaml(_path)
+    except ValueError as _err:
+        raise WorkflowError(str(_err)) from None
 
 # `configfile: config/config.yaml` in the Snakefile is the default study. Snakemake merges a
 # --configfile into it key by key, which would add the default study's experiments and methods
@@ -36,6 +47,7 @@ except WorkflowError as _err:
 
 try:
     STUDY = cgstudy.Study(config)
+    check_run_specs(STUDY)  # every planned run's RunSpec: what a job would refuse
     _run_check = cgstudy.check_existing_runs(STUDY)
 except ValueError as _err:
     raise WorkflowError(str(_err)) from None
@@ -82,8 +94,8 @@ wildcard_constraints:
     method=_alternatives(cgstudy.METHODS),
     lr_rule=_alternatives(cgstudy.LR_RULE_KWARGS),
     setting=r"lr_d~[A-Za-z0-9_.~+,-]+",
-    # with sweep chunks, the sweep seed's runs come from the chunk rules only
-    seed=(rf"(?!{STUDY.sweep_seed}(?!\d))\d+" if config["sweep_chunk"] > 1 else r"\d+"),
+    seed=r"\d+",
+    round=r"[1-9]\d*",
 
 
 # Execution defaults per job, never in the science config: one thread per job (one thread
@@ -94,3 +106,9 @@ wildcard_constraints:
 TRAIN_RESOURCES = {"mem_mb": 2000, "runtime": 60, "gpu": 0}
 JOB_RESOURCES = {"mem_mb": 2000, "runtime": 30, "gpu": 0}
 DEVICE = config["device"]
+
+
+# The lock's holder (host, pid, start time), recorded once Snakemake holds the lock (never
+# for -n or --unlock): `make run` releases a lock only when that holder is provably dead.
+onstart:
+    record_holder()

@@ -1,10 +1,13 @@
-# Training runs: sweep -> selection -> confirmation.
+# Training runs: sweep -> grid extension -> selection -> confirmation.
 #   1. sweep: every setting (lr_d x lr_g x swept hyperparameters) of every experiment x method
 #      x rule at sweep_seed;
-#   2. select_settings (a checkpoint per experiment): the best finished setting per method x
-#      rule by the experiment's metric (final or best, config selection.by);
-#   3. confirmation: the selected settings with every seed in `seeds`. The sweep run is reused
-#      when sweep_seed is among them (same spec -> same run directory).
+#   2. extend_grid (a checkpoint per experiment and round 1..selection.max_grid_extensions):
+#      every pool whose best setting so far lies on an edge of its lr grid gets the settings
+#      one step past that edge (cggan.grid_extension), trained at sweep_seed by `train`;
+#   3. select_settings (a checkpoint per experiment): the best finished setting per method x
+#      rule x pool by the experiment's metric (final or best, config selection.by), over the
+#      configured grid and every extension round;
+#   4. confirmation: the selected settings with every seed in `seeds`.
 # One job per run; a failed run writes summary.json with status "failed" and exits 0
 # (--failure-exit-code 0) so that the rest of the grid goes on and the tables show it.
 
@@ -129,6 +132,9 @@ def _chunk_runs(run_dirs):
 
 
 for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
+    # the configured grid's sweep runs come from their chunk; `train` makes the rest
+    # (other seeds, and the settings grid extension adds at the sweep seed)
+    workflow.ruleorder(f"train_sweep_{_index}", "train")
 
     rule:
         name:
@@ -154,8 +160,49 @@ for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
             " --failure-exit-code 0 > {log:q} 2>&1"
 
 
+def grid_round_summaries(wc):
+    """The sweep runs extension round `round` selects from: rounds 0..round-1."""
+    previous = int(wc.round) - 1
+    if previous >= 1:
+        checkpoints.extend_grid.get(experiment=wc.experiment, round=previous)
+    return [
+        f"{d}/summary.json"
+        for d in STUDY.sweep_run_dirs(wc.experiment, rounds=previous)
+    ]
+
+
+checkpoint extend_grid:
+    input:
+        grid_round_summaries,
+    output:
+        STUDY.extension_path("{experiment}", "{round}"),
+    log:
+        f"{LOGS}/select/{STUDY.name}/{{experiment}}-extension{{round}}.log",
+    params:
+        study=STUDY_JSON,
+    shell:
+        "{PYTHON:q} scripts/extend_grid.py --study-config {params.study:q}"
+        " --experiment {wildcards.experiment} --round {wildcards.round}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+def experiment_sweep_summaries(experiment):
+    """Every sweep run the selection ranks: the configured grid and every extension."""
+    rounds = STUDY.max_grid_extensions
+    if rounds:
+        checkpoints.extend_grid.get(experiment=experiment, round=rounds)
+    return [
+        f"{d}/summary.json" for d in STUDY.sweep_run_dirs(experiment, rounds=rounds)
+    ]
+
+
 def sweep_summaries(wc):
-    return [f"{d}/summary.json" for d in STUDY.sweep_run_dirs(wc.experiment)]
+    return experiment_sweep_summaries(wc.experiment)
+
+
+def all_sweep_summaries(wc=None):
+    """The sweep runs of every experiment, extension rounds included."""
+    return [s for e in STUDY.experiments for s in experiment_sweep_summaries(e)]
 
 
 checkpoint select_settings:
@@ -185,7 +232,7 @@ def confirmation_summaries(wc=None, experiments=None):
 
 rule all_sweeps:
     input:
-        [f"{d}/summary.json" for d in STUDY.sweep_run_dirs()],
+        all_sweep_summaries,
 
 
 rule all_runs:

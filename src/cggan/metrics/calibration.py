@@ -1,4 +1,4 @@
-"""The scale of an FID experiment: a real floor and a noise ceiling on the same
+"""The scale of an FID experiment: a real floor and a noise reference on the same
 features.
 
 An FID number means little alone: on a 128-d domain classifier, real digits score ~20
@@ -7,13 +7,14 @@ statistics, extractor, number of images and image preprocessing as its training 
 
 * the **real floor**: held-out real images (the split the reference statistics did not
   use, e.g. the test split), i.e. what a perfect generator would score at this N;
-* the **noise ceiling**: Gaussian pixel noise with the training data's per-channel mean
-  and standard deviation, clipped to [-1, 1], i.e. what a generator that learned only
-  the first two moments of the pixels scores.
+* the **noise reference**: Gaussian pixel noise with the training data's per-channel
+  mean and standard deviation, clipped to [-1, 1], i.e. what a generator that learned
+  only the first two moments of the pixels scores.
 
 Both sets go through the experiment's preprocessing (``minmax``: each image stretched by
 its own min and max, :mod:`cggan.metrics.preprocessing`) before scoring, as generated
-images do. A method whose FID is near the ceiling has learned nothing an FID can see;
+images do. A method whose FID is near the noise reference has learned little an FID
+can see (a reference, not a ceiling: an untrained generator can score above it);
 the tables set both rows beside every FID table (``cggan.results``).
 """
 
@@ -70,7 +71,7 @@ def calibrate(
     seed: int = 0,
     preprocessing: str = "fixed",
 ) -> dict[str, Any]:
-    """Real floor and noise ceiling of one FID protocol.
+    """Real floor and noise reference of one FID protocol.
 
     Args:
         stats_path: the experiment's reference statistics (npz).
@@ -84,8 +85,8 @@ def calibrate(
             otherwise; statistics without the key count as ``fixed``).
 
     Returns:
-        ``{"real_floor", "real_floor_status", "noise_ceiling", "noise_ceiling_status",
-        "n", "real_split", "stats", "preprocessing"}``.
+        ``{"real_floor", "real_floor_status", "noise_reference",
+        "noise_reference_status", "n", "real_split", "stats", "preprocessing"}``.
     """
     from cggan.data import load_dataset
     from cggan.metrics.fid import FIDEvaluator
@@ -115,7 +116,7 @@ def calibrate(
     noise = preprocess(preprocessing, noise_like(train, n, seed))
     ceiling = evaluator(_sampler(noise))
     return {"real_floor": floor["fid"], "real_floor_status": floor["fid_status"],
-            "noise_ceiling": ceiling["fid"],
-            "noise_ceiling_status": ceiling["fid_status"],
+            "noise_reference": ceiling["fid"],
+            "noise_reference_status": ceiling["fid_status"],
             "n": int(n), "real_split": split, "stats": os.path.basename(stats_path),
             "preprocessing": preprocessing}  # fmt: skip

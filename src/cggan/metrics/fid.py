@@ -115,8 +115,9 @@ class FIDEvaluator:
             sample counts); seed: KID subset sampling seed (fixed: repeatable numbers).
 
     Call it with ``sample_fn(b) -> b images in [-1, 1]`` (put G in eval mode first). It
-    returns ``{"fid", "fid_status", "kid", "kid_std"}``; generated images that are not
-    finite give fid = kid = nan with fid_status "nonfinite".
+    returns ``{"fid", "fid_status", "kid", "kid_std", "confident", "class_entropy"}``
+    (the last two from a classifier extractor only, else NaN); generated images that
+    are not finite give fid = kid = nan with fid_status "nonfinite".
 
     The Fréchet distance takes the fast path with the reference's R = Σ_r^½ (read from
     the statistics file, or computed here once for files written before R was cached),
@@ -213,6 +214,7 @@ class FIDEvaluator:
                 "fid_status": "nonfinite",
                 "kid": math.nan,
                 "kid_std": math.nan,
+                **self._sample_quality(None),
             }
         mu, sigma = compute_statistics(feats)
         fid, status = frechet_distance(
@@ -235,7 +237,23 @@ class FIDEvaluator:
                 subset_size=self.kid_subset_size,
                 seed=self.seed,
             )
-        return {"fid": fid, "fid_status": status, "kid": kid, "kid_std": kid_std}
+        return {
+            "fid": fid,
+            "fid_status": status,
+            "kid": kid,
+            "kid_std": kid_std,
+            **self._sample_quality(feats),
+        }
+
+    def _sample_quality(self, feats: np.ndarray | None) -> dict[str, float]:
+        """The classifier's ``confident`` share and ``class_entropy`` of the samples
+        (:func:`cggan.metrics.classifier.sample_quality`); NaN for an extractor that
+        is not a classifier (Inception) and for non-finite samples."""
+        if feats is None or not hasattr(self.extractor, "class_probabilities"):
+            return {"confident": math.nan, "class_entropy": math.nan}
+        from cggan.metrics.classifier import sample_quality
+
+        return sample_quality(self.extractor.class_probabilities(feats))
 
 
 def _check_evaluator_args(

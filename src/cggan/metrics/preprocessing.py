@@ -10,7 +10,7 @@ What happens to images in [-1, 1] before the FID protocol's fixed map (x + 1) / 
 
 The same preprocessing applies to the real images of the reference statistics
 (:func:`cggan.metrics.fid.compute_reference_stats`), to the generated images of a run
-(:mod:`cggan.train.evaluation`) and to the calibration's real floor and noise ceiling
+(:mod:`cggan.train.evaluation`) and to the calibration's real floor and noise reference
 (:mod:`cggan.metrics.calibration`). The statistics' JSON protocol records it at its top
 level; a file without the key was written before it existed and means ``fixed``.
 """

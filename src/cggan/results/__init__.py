@@ -9,7 +9,7 @@ Modules (none imports torch):
 - :mod:`~cggan.results.intervals`: percentile-bootstrap seed intervals inside the
   metric's range.
 - :mod:`~cggan.results.calibration`: each FID experiment's real floor and noise
-  ceiling.
+  reference.
 - :mod:`~cggan.results.beta`: the CG methods' β diagnostics (seed means, curves).
 - :mod:`~cggan.results.tables`, :mod:`~cggan.results.paper_render`: Markdown, LaTeX
   and CSV of those tables; :mod:`~cggan.results.metrics_file`: ``metrics.json``.

@@ -24,6 +24,7 @@ module does not import torch.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -34,15 +35,22 @@ from typing import Any
 import pandas as pd
 
 from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
+from cggan.layout import parse_run_dir
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
 from cggan.results.beta import is_cg, read_beta_curves
-from cggan.results.claims import claims_table, render_claims
+from cggan.results.claims import (
+    analysis_plan,
+    claims_table,
+    plan_sha256,
+    render_claims,
+)
 from cggan.results.metrics_file import metrics_json
 from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
 from cggan.results.published import published_experiments, write_published_tables
+from cggan.results.run_table import read_runs_csv, runs_csv_text, runs_table
 from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
 from cggan.study import Study, read_study_config  # read_study_config: re-exported
 
@@ -68,6 +76,8 @@ class AggregateResult:
     calibration: pd.DataFrame | None = None
     cg_vs_momentum: pd.DataFrame | None = None
     claims: pd.DataFrame | None = None
+    runs_csv: str | None = None
+    plan: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
 
 
@@ -142,8 +152,9 @@ def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
     files["calibration.csv"] = tables.calibration_csv(cal)
     files["cg_vs_momentum.md"] = render_cg_vs_momentum(result.cg_vs_momentum)
     files["cg_vs_momentum.csv"] = result.cg_vs_momentum
-    files["claims.md"] = render_claims(result.claims)
+    files["claims.md"] = render_claims(result.claims, result.plan)
     files["claims.csv"] = result.claims
+    files["runs.csv"] = result.runs_csv
     return files
 
 
@@ -207,7 +218,10 @@ def _tables(
     """Every table of the study, from what :func:`aggregate` read."""
     runs, confirmed = frames["runs"], frames["confirmed"]
     result = AggregateResult()
-    result.calibration = calib.calibration_table(runs, calibration)
+    curves = frames["curves"]
+    start = curves[curves["iteration"] == 0]
+    untrained = start.groupby("experiment")["value"].median().to_dict()
+    result.calibration = calib.calibration_table(runs, calibration, untrained)
     paper = stats.paper_table(runs, selections, top_k=options["top_k"],
                               rank_by=options["rank_by"])  # fmt: skip
     seeds = stats.seed_table(confirmed, confidence=options["confidence"])
@@ -217,9 +231,20 @@ def _tables(
         for t in (paper, seeds, summary)
     )
     result.cg_vs_momentum = cg_vs_momentum_table(runs)
-    result.claims = claims_table(runs, result.paper, result.seeds, result.calibration,
-                                 selections=selections)  # fmt: skip
+    # the claims read runs.csv as written (6 significant digits), so that the
+    # committed claims.csv is recomputed from the committed runs.csv byte for byte
+    plan = result.plan = options["plan"]
+    table = runs_table(
+        runs,
+        selections,
+        tolerance=plan["convergence_tolerance"],
+        rounds=options["rounds"],
+        calibration=result.calibration,
+    )
+    result.runs_csv = runs_csv_text(table)
+    result.claims = claims_table(read_runs_csv(io.StringIO(result.runs_csv)), plan)
     result.metrics = metrics_json(result.paper, result.seeds, result.calibration)
+    result.metrics["analysis_plan_sha256"] = plan_sha256(plan)
     return result
 
 
@@ -233,6 +258,8 @@ def aggregate(
     rank_by: str = "final",
     plots: bool = True,
     calibration: calib.Calibration | None = None,
+    plan: Mapping[str, Any] | None = None,
+    rounds: Mapping[tuple[str, str, str, str], int] | None = None,
 ) -> AggregateResult:
     """Write every table, plot and ``metrics.json`` of one study.
 
@@ -246,9 +273,13 @@ def aggregate(
         rank_by: ``"final"`` (default: end-of-training metric) or ``"best"`` (best seen
             during training).
         plots: draw the PNG figures (the CSV plot data is always written).
-        calibration: ``{experiment: {"real_floor", "noise_ceiling", "n"} or None}``
+        calibration: ``{experiment: {"real_floor", "noise_reference", "n"} or None}``
             (:func:`cggan.results.calibration.study_calibration`); an FID experiment
             without one is "not measured".
+        plan: the analysis plan (:func:`cggan.results.claims.analysis_plan`); None:
+            the defaults with ``rank_by``.
+        rounds: ``(experiment, method, rule, setting) -> grid extension round`` for
+            runs.csv (empty cells where unknown).
 
     Returns:
         The written paths and the tables.
@@ -266,7 +297,10 @@ def aggregate(
     frames = {"runs": runs, "confirmed": confirmed, "curves": read_curves(confirmed),
               "sweep": stats.sweep_runs(runs, selections),
               "beta": read_beta_curves(confirmed)}  # fmt: skip
-    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
+    if plan is None:
+        plan = analysis_plan({"selection": {"by": rank_by}})
+    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by,
+               "plan": dict(plan), "rounds": rounds or {}}  # fmt: skip
     result = _tables(frames, selections, calibration, options)
     with atomic_file_set(out_dir, "aggregate") as staged:  # one set, or the old one
         _write_tables(result, staged.dir)
@@ -318,11 +352,24 @@ def aggregate_study(
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
     with atomic_file_set(out_dir, "aggregate_study") as staged:
         result = aggregate(run_dirs, selections, staged.dir, plots=plots,
-                           calibration=calibration, **chosen)  # fmt: skip
+                           calibration=calibration, plan=analysis_plan(config),
+                           rounds=_rounds(config, run_dirs, results),
+                           **chosen)  # fmt: skip
         result.paths += write_published_tables(result.paper, published,
                                                staged.dir / "tables")  # fmt: skip
     result.paths = [staged.final(p) for p in result.paths]
     return result
+
+
+def _rounds(config, run_dirs, results: str) -> dict[tuple[str, str, str, str], int]:
+    """The grid extension round of every run's setting (runs.csv's ``round``)."""
+    study = Study(config, results=results)
+    out = {}
+    for run_dir in run_dirs:
+        w = parse_run_dir(run_dir)
+        key = (w["experiment"], w["method"], w["lr_rule"], w["setting"])
+        out[key] = study.setting_round(*key)
+    return out
 
 
 def _cli_run(

@@ -1,4 +1,4 @@
-"""The FID scale of each experiment: a real floor and a noise ceiling.
+"""The FID scale of each experiment: a real floor and a noise reference.
 
 An FID has no scale of its own: its value depends on the features, the sample count N
 and the reference statistics. For every FID experiment another job measures, with the
@@ -6,16 +6,19 @@ same N and reference statistics as the runs, the FID of
 
 * held-out **real** images (the test split where there is one): the **floor**, what a
   perfect generator scores at this N, and
-* **pixel noise** matched to the data's per-channel mean and std: the **ceiling**, what
+* **pixel noise** matched to the data's per-channel mean and std: the **noise
+  reference**, what
   a generator that learnt nothing the features see scores,
 
-into ``Study.calibration_path(experiment)``: JSON ``{"real_floor", "noise_ceiling",
+into ``Study.calibration_path(experiment)``: JSON ``{"real_floor", "noise_reference",
 "n", "real_split"}``. This module reads those files (a missing one = "not measured", an
 unreadable or invalid one = a one-line error naming it), writes
 ``tables/calibration.{md,csv}`` (columns ``experiment, metric, real_floor,
-noise_ceiling, n``; empty cells = not measured) and gives the other FID tables their two
+noise_reference, n, untrained, classifier_accuracy``; empty cells = not measured) and
+gives the other FID tables their two
 calibration rows. In the paper, seeds and summary CSVs the calibration is two columns,
-``real_floor`` and ``noise_ceiling``, on every row of an FID experiment (empty for other
+``real_floor`` and ``noise_reference``, on every row of an FID experiment (empty for
+other
 metrics), so that every CSV row stays one method × rule.
 """
 
@@ -35,7 +38,7 @@ from cggan.results.stats import metric_info
 
 __all__ = [
     "CALIBRATION_COLUMNS",
-    "CEILING",
+    "NOISE_REF",
     "FLOOR",
     "NOT_MEASURED",
     "add_calibration_columns",
@@ -45,8 +48,9 @@ __all__ = [
     "study_calibration",
 ]
 
-CALIBRATION_COLUMNS = ["experiment", "metric", "real_floor", "noise_ceiling", "n"]
-FLOOR, CEILING = "real data (floor)", "pixel noise (ceiling)"
+CALIBRATION_COLUMNS = ["experiment", "metric", "real_floor", "noise_reference", "n",
+                       "untrained", "classifier_accuracy"]  # fmt: skip
+FLOOR, NOISE_REF = "real data (floor)", "pixel noise (reference)"
 NOT_MEASURED = "not measured"
 Calibration = Mapping[str, Mapping[str, Any] | None]
 
@@ -62,7 +66,8 @@ def read_calibration(path: str | os.PathLike) -> dict[str, Any] | None:
 
     Raises:
         ValueError: ``"<path>: ..."`` (one line) for a file that cannot be read, is not
-            a JSON object, or lacks a finite ``real_floor``/``noise_ceiling`` ≥ 0 or an
+            a JSON object, or lacks a finite ``real_floor``/``noise_reference`` ≥ 0 or
+            an
             integer ``n`` ≥ 1.
     """
     path = Path(path)
@@ -77,8 +82,11 @@ def read_calibration(path: str | os.PathLike) -> dict[str, Any] | None:
         reason = "not a JSON object"
         raise ValueError(f"{path}: unreadable calibration ({reason})")  # noqa: TRY004
     out: dict[str, Any] = {}
-    for key in ("real_floor", "noise_ceiling"):
-        value = data.get(key)
+    for key in ("real_floor", "noise_reference"):
+        # "noise_ceiling": the name calibrate.py wrote before it was called a reference
+        value = data.get(
+            key, data.get("noise_ceiling") if key == "noise_reference" else None
+        )
         if isinstance(value, bool) or not finite_or_nan(value) >= 0:
             raise _invalid(path, key, value, "a finite number >= 0")
         out[key] = float(value)
@@ -99,14 +107,39 @@ def study_calibration(study: Any) -> dict[str, dict[str, Any] | None]:
     for experiment in study.experiments:
         path = study.calibration_path(experiment)
         if path is not None:
-            out[experiment] = read_calibration(path)
+            record = read_calibration(path)
+            if record is not None:
+                accuracy = classifier_accuracy(study.fid_stats_path(experiment))
+                record = {**record, "classifier_accuracy": accuracy}
+            out[experiment] = record
     return out
 
 
+def classifier_accuracy(stats_path: str | os.PathLike | None) -> float:
+    """The test accuracy of the digits classifier whose features an FID experiment
+    uses (recorded beside its reference statistics); NaN for other extractors."""
+    if stats_path is None:
+        return math.nan
+    sidecar = Path(stats_path).with_suffix(".json")
+    try:
+        extra = json.loads(sidecar.read_text(encoding="utf-8")).get("extra") or {}
+    except (OSError, ValueError, AttributeError):
+        return math.nan
+    return finite_or_nan(extra.get("classifier_test_accuracy"))
+
+
 def calibration_table(
-    runs: pd.DataFrame, calibration: Calibration | None = None
+    runs: pd.DataFrame,
+    calibration: Calibration | None = None,
+    untrained: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """A row per FID experiment (of ``calibration`` or the runs); NaN: not measured."""
+    """A row per FID experiment (of ``calibration`` or the runs); NaN: not measured.
+
+    ``untrained``: per experiment, the FID of the untrained generators (the median over
+    the runs of their evaluation at iteration 0); ``classifier_accuracy`` comes from
+    the calibration record (:func:`study_calibration`).
+    """
+    untrained = untrained or {}
     calibration = calibration or {}
     experiments = set(calibration)
     for experiment in runs["experiment"].unique():
@@ -118,8 +151,10 @@ def calibration_table(
         rows.append(
             {"experiment": experiment, "metric": "fid",
              "real_floor": record.get("real_floor", math.nan),
-             "noise_ceiling": record.get("noise_ceiling", math.nan),
-             "n": record.get("n"), "real_split": record.get("real_split")}
+             "noise_reference": record.get("noise_reference", math.nan),
+             "n": record.get("n"), "real_split": record.get("real_split"),
+             "untrained": untrained.get(experiment, math.nan),
+             "classifier_accuracy": record.get("classifier_accuracy", math.nan)}
         )  # fmt: skip
     table = pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "real_split"])
     table["n"] = table["n"].astype("Int64")
@@ -127,10 +162,10 @@ def calibration_table(
 
 
 def add_calibration_columns(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``real_floor`` and ``noise_ceiling`` of its experiment's row."""
-    values = table.set_index("experiment")[["real_floor", "noise_ceiling"]]
+    """``frame`` with ``real_floor`` and ``noise_reference`` of its experiment's row."""
+    values = table.set_index("experiment")[["real_floor", "noise_reference"]]
     out = frame.copy()
-    for column in ("real_floor", "noise_ceiling"):
+    for column in ("real_floor", "noise_reference"):
         out[column] = out["experiment"].map(values[column]).astype(float)
     return out
 
@@ -147,5 +182,5 @@ def calibration_rows(table: pd.DataFrame, experiment: str) -> list[dict[str, Any
     n = None if pd.isna(row["n"]) else int(row["n"])
     return [
         {"label": FLOOR, "value": finite_or_nan(row["real_floor"]), "n": n},
-        {"label": CEILING, "value": finite_or_nan(row["noise_ceiling"]), "n": n},
+        {"label": NOISE_REF, "value": finite_or_nan(row["noise_reference"]), "n": n},
     ]

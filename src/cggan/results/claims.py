@@ -1,399 +1,502 @@
-"""The claims check: the seed papers' claims confronted with what the study measured.
+"""The claims check: the seed papers' claims tested on the data that answers them.
 
 Claims (CG: Naganuma & Iiduka, AISTATS 2023; nSGDA, grafting: Jelassi et al. 2022),
-per experiment × lr rule (CG claims per arm, ``cg_<rule>`` or ``cg_<rule>_authors``)
-where both sides have runs. A *pool*: the finished sweep runs of one method × rule ×
-value of its swept hyperparameters (one lr grid each: pools of equal size), valued by
-the paper table's ``rank_by`` metric; its *Top-k pool*: its k best values. A method's
-best pool has the best Top-1 (ties: Top-k mean); "CG" is the arm's best CG pool. Tests
-and verdict rules: :data:`CLAIMS`; ``holds`` when the claim's one-sided p < α,
-``contradicted`` when the opposite one-sided p < α, else ``inconclusive`` — also with
-< 3 finished runs (pairs) a side, or every compared value worse than or within 10 % of
-the noise ceiling ("at noise level").
+per experiment x lr rule, computed from ``runs.csv`` alone
+(:mod:`cggan.results.run_table`) and the study's analysis plan (config ``analysis``,
+declared before any run; its sha256 is recorded with the results):
+
+``beats`` claims (a, b, e, h: "CG beats X in best FID")
+    The fresh-seed confirmation runs of each side's selected setting. Effect: the
+    difference of means (CG - X) with Welch's 95 % interval, and the Hodges–Lehmann
+    shift with its distribution-free interval. Test: Welch's two-sided t; the
+    one-sided Mann–Whitney U (CG better) is printed beside it as a check. ``holds``
+    when the Holm-adjusted p < alpha and CG is better, ``contradicted`` when adjusted
+    p < alpha and CG is worse, else ``inconclusive``.
+``c`` ("CG beats Adam on average over the lr grid")
+    Every sweep run of the two pools (configured grid and extensions; a run that did
+    not finish counts as the worst value). Effect: the difference of the grid medians,
+    with a seeded percentile-bootstrap interval and bootstrap p; verdicts as above.
+``d`` ("CG is more robust to the learning rate than Adam")
+    The share of each pool's grid cells within ``near_best_factor`` of the pool's best
+    (FID <= factor x best), difference with a bootstrap interval and p.
+``matches`` claims (f, g: "nSGDA / grafting matches Adam")
+    Fresh seeds; TOST (two one-sided Welch tests) against +-``equivalence_margin`` x
+    Adam's mean: ``equivalent`` when its adjusted p < alpha; otherwise ``better`` or
+    ``worse`` when Welch's two-sided test of a difference rejects (adjusted), else
+    ``inconclusive``. Never "contradicted" for a method that is better.
+
+Every row states n per side, the effect with its interval, raw and Holm-adjusted p
+(Holm over the declared family: the primary rows of the study; the other CG methods'
+rows form a secondary family of their own), and the minimum detectable difference at
+80 % power from the observed seed spread. A row is ``inconclusive`` whatever its p,
+with the reason, when a side has fewer than :data:`MIN_RUNS` finished runs, when most
+compared runs did not converge, or when every compared value is at the noise
+reference's level; a selected setting on the edge of its grid is named in the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cggan.results import pairs as cgp
-from cggan.results.runs import ordered_rules
-from cggan.results.stats import metric_info, rank_column, sweep_runs
+from cggan.layout import LR_GRID
+from cggan.results import inference as inf
+from cggan.results.pairs import md_table
 from cggan.results.tables import DASH
 
-__all__ = ["CLAIMS", "CLAIM_COLUMNS", "claims_table", "render_claims"]
+__all__ = [
+    "CLAIMS",
+    "CLAIM_COLUMNS",
+    "DEFAULT_PLAN",
+    "analysis_plan",
+    "claims_table",
+    "plan_sha256",
+    "render_claims",
+]
 
-CLAIM_COLUMNS = ["experiment", "claim", "compared", "statistic", "p_value", "verdict",
-                 "reason"]  # fmt: skip
-_MWU = "one-sided Mann–Whitney U"
-#: Each claim and its exact test: ``{letter: (claim, test)}``.
+#: ``{letter: (statement, kind)}``; kind: beats (fresh seeds), grid (c), robust (d),
+#: matches (f, g).
 CLAIMS = {
-    "a": ("CG beats SGD in best metric",
-          f"{_MWU} (scipy.stats.mannwhitneyu), CG's best pool vs SGD's"),
-    "b": ("CG beats momentum SGD (0.9) in best metric",
-          f"{_MWU}, CG's best pool vs momentum 0.9's best pool"),
-    "c": ("CG beats Adam on average over the lr grid",
-          (f"{_MWU} over all sweep runs of the arm's CG methods vs all of Adam's, "
-          "diverged and failed runs ranked worst (missing runs left out)")),
-    "d": ("CG is more robust to the lr than Adam (smaller Top-k spread)",
-          ("Brown–Forsythe test (scipy.stats.levene, center='median') of the Top-k "
-          "pools of CG and Adam (best pools), one-sided by the sign of the std "
-          "difference (p/2 when CG's std is smaller, else 1 − p/2)")),
-    "e": ("with a diminishing rule CG is best on Top-1 and Top-k",
-          (f"{_MWU} of CG's Top-k pool vs that of the best non-CG pool by Top-k mean; "
-          "holds only if CG's Top-1 and Top-k mean are also the best of all pools "
-          "(rules sqrt, power, step, step_authors)")),
-    "f": ("nSGDA matches Adam",
-          ("holds if a two-sided Mann–Whitney U of the Top-k pools of nSGDA and Adam "
-          "(best pools) does not reject and |Δ Top-k mean| ≤ 10 % of Adam's, else "
-          "contradicted")),
-    "g": ("Adam-magnitude grafting (graft_adam_sgd) matches Adam",
-          "as f, for graft_adam_sgd"),
-    "h": ("CG beats heavy-ball momentum at the matched cap",
-          ("one-sided Wilcoxon signed-rank test (scipy.stats.wilcoxon) of the "
-          "advantages of CG's best method over its momentum twins (momentum = "
-          "c·β_max, same lr rule, lr_D, lr_G and seed; all seeds; pairs with an "
-          "unfinished side left out; cggan.results.pairs)")),
-}  # fmt: skip
-MIN_RUNS = 3
-TOLERANCE = 0.10
-NOISE_BAND = 0.10
+    "a": ("CG beats SGD in best FID", "beats"),
+    "b": ("CG beats momentum SGD (0.9) in best FID", "beats"),
+    "c": ("CG beats Adam on average over the lr grid", "grid"),
+    "d": ("CG is more robust to the learning rate than Adam", "robust"),
+    "e": ("with a diminishing rule CG beats every other method in best FID", "beats"),
+    "f": ("nSGDA matches Adam", "matches"),
+    "g": ("Adam-magnitude grafting (graft_adam_sgd) matches Adam", "matches"),
+    "h": ("CG beats heavy-ball momentum at the matched cap in best FID", "beats"),
+}
+#: Claims about "CG" that the other CG methods repeat as secondary rows.
+CG_CLAIMS = ("a", "b", "c", "d", "e", "h")
 DIMINISHING = ("sqrt", "power", "step", "step_authors")
-Pool = tuple[str, str, np.ndarray]  # (method, hyperparameters as JSON, values)
+MIN_RUNS = 3
+NOISE_BAND = 0.10
+BETA_MAX = 0.5  # CG's cap: the matched momentum of a CG pool is beta_coeff x 1/2
+BASELINE_MOMENTUM = 0.9
+#: The analysis plan's defaults (the config schema holds the same; a test keeps them).
+DEFAULT_PLAN = {
+    "claims": list(CLAIMS),
+    "cg_method": "cg_fr",
+    "alpha": 0.05,
+    "equivalence_margin": 0.10,
+    "near_best_factor": 1.25,
+    "bootstrap": 10000,
+    "rank_by": "final",
+    "convergence_tolerance": 0.05,
+}
+CLAIM_COLUMNS = [
+    "experiment", "lr_rule", "claim", "role", "statement", "side_a", "side_b", "data",
+    "test", "n_a", "n_b", "value_a", "value_b", "effect", "ci_low", "ci_high",
+    "hl_shift", "hl_low", "hl_high", "p_value", "p_adjusted", "p_mwu",
+    "p_difference", "p_difference_adjusted", "mdd80", "converged_a", "converged_b",
+    "verdict", "reason",
+]  # fmt: skip
 
 
-@dataclass
-class _Ctx:
-    experiment: str
-    sign: float  # +1: higher is better ("max"), -1: lower is better ("min")
-    column: str
-    k: int
-    sweep: pd.DataFrame
-    seeds: pd.DataFrame
-    pairs: pd.DataFrame
-    alpha: float
+def analysis_plan(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The analysis plan of a study config: ``analysis`` with the selection's
+    ``by`` and the convergence tolerance (what the verdicts depend on)."""
+    plan = dict(DEFAULT_PLAN)
+    plan.update(config.get("analysis") or {})
+    plan["rank_by"] = (config.get("selection") or {}).get("by", "final")
+    tolerance = (config.get("convergence") or {}).get("tolerance")
+    if tolerance is not None:
+        plan["convergence_tolerance"] = tolerance
+    plan["claims"] = list(plan["claims"])
+    return plan
 
 
-def _fmt(value: float) -> str:
-    return DASH if not math.isfinite(value) else f"{value:.4g}"
+def plan_sha256(plan: Mapping[str, Any]) -> str:
+    """The sha256 of the plan's canonical JSON (recorded with the results)."""
+    text = json.dumps(dict(plan), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _label(pool: Pool) -> str:
-    return pool[0] + "".join(f" {k}={v}" for k, v in json.loads(pool[1]).items())
-
-
-def _pools(ctx: _Ctx, methods, rule: str, *, worst: bool = False) -> list[Pool]:
-    """Pools of ``methods`` × ``rule``; ``worst``: per method, unfinished = worst."""
-    runs = ctx.sweep[ctx.sweep["method"].isin(list(methods))
-                     & (ctx.sweep["lr_rule"] == rule)]  # fmt: skip
-    keys = ["method"] if worst else ["method", "_pool"]
-    out = []
-    for key, group in runs.groupby(keys, sort=False):
-        values = group[ctx.column].astype(float).where(group["status"] == "finished")
-        if worst:
-            values = values[group["status"] != "missing"].fillna(-ctx.sign * math.inf)
-        else:
-            values = values[np.isfinite(values)]
-        out.append((key[0], "{}" if worst else key[1], values.to_numpy()))
+# --- sides -----------------------------------------------------------------------
+def _parse_pool(pool: str) -> dict[str, float | str]:
+    out: dict[str, float | str] = {}
+    if pool == LR_GRID:
+        return out
+    # names may hold underscores (beta_coeff), values never do
+    for name, value in re.findall(r"([A-Za-z][A-Za-z0-9_]*)~([^_]+)(?:_|$)", pool):
+        try:
+            out[name] = float(value)
+        except ValueError:
+            out[name] = value
     return out
 
 
-def _top(ctx: _Ctx, values: np.ndarray) -> np.ndarray:
-    return values[np.argsort(-ctx.sign * values, kind="stable")][: ctx.k]
+class _Experiment:
+    """The runs of one experiment x rule and the values that rank them."""
+
+    def __init__(self, runs: pd.DataFrame, plan: Mapping[str, Any]):
+        self.runs = runs
+        self.plan = plan
+        mode = runs["metric_mode"].dropna()
+        self.sign = 1.0 if (len(mode) and mode.iloc[0] == "max") else -1.0
+        self.column = "best_metric" if plan["rank_by"] == "best" else "final_metric"
+        noise = runs["noise_reference"].dropna()
+        self.noise = float(noise.iloc[0]) if len(noise) else math.nan
+
+    def pools(self, method: str) -> list[str]:
+        return sorted(set(self.runs.loc[self.runs["method"] == method, "pool"]))
+
+    def sweep(self, method: str, pool: str) -> pd.DataFrame:
+        r = self.runs
+        return r[
+            (r["method"] == method) & (r["pool"] == pool) & (r["phase"] == "sweep")
+        ]
+
+    def confirm(self, method: str, pool: str) -> pd.DataFrame:
+        r = self.runs
+        return r[
+            (r["method"] == method) & (r["pool"] == pool) & (r["phase"] == "confirm")
+        ]
+
+    def selected_value(self, method: str, pool: str) -> float:
+        """The sweep value of a pool's selected setting (what the selection saw)."""
+        sweep = self.sweep(method, pool)
+        chosen = sweep[sweep["selected"] == True]  # noqa: E712 (object column)
+        values = chosen[self.column].astype(float).dropna()
+        return float(values.iloc[0]) if len(values) else math.nan
+
+    def side(self, method: str, pool: str | None = None) -> tuple[str, str] | None:
+        """``(method, pool)``: the given pool, else the method's pool whose selected
+        setting ranked best in the sweep (the sweep decides, never the fresh seeds)."""
+        pools = self.pools(method)
+        if pool is not None:
+            return (method, pool) if pool in pools else None
+        ranked = [(self.sign * -self.selected_value(method, p), p) for p in pools]
+        ranked = [(v, p) for v, p in ranked if math.isfinite(v)]
+        return (method, min(ranked)[1]) if ranked else None
+
+    def values(self, frame: pd.DataFrame) -> np.ndarray:
+        finished = frame[frame["status"] == "finished"]
+        values = finished[self.column].astype(float)
+        return values[np.isfinite(values)].to_numpy()
+
+    def grid_values(self, frame: pd.DataFrame) -> np.ndarray:
+        """Every grid cell, a run that did not finish counted as the worst value."""
+        values = frame[self.column].astype(float).where(frame["status"] == "finished")
+        return values.fillna(-self.sign * math.inf).to_numpy()
 
 
-def _best(ctx: _Ctx, pools: list[Pool], by: str = "top1") -> Pool | None:
-    """The pool with the best Top-1 (ties: Top-k mean), or by ``"topk"`` mean."""
-
-    def key(pool: Pool) -> tuple[float, float]:
-        top = _top(ctx, pool[2])
-        if not len(top):
-            return (math.inf, math.inf)
-        top1, mean = -ctx.sign * top[0], -ctx.sign * float(top.mean())
-        return (top1, mean) if by == "top1" else (mean, top1)
-
-    return min(pools, key=key) if pools else None
+def _label(side: tuple[str, str]) -> str:
+    method, pool = side
+    return method if pool == LR_GRID else f"{method} ({pool})"
 
 
-def _mwu(ctx: _Ctx, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """``(U, p that a is better, p that b is better)``, one-sided Mann–Whitney U."""
-    sa, sb = ctx.sign * a, ctx.sign * b
-    test = stats.mannwhitneyu(sa, sb, alternative="greater")
-    reverse = stats.mannwhitneyu(sa, sb, alternative="less").pvalue
-    return float(test.statistic), float(test.pvalue), float(reverse)
+def _converged_share(frame: pd.DataFrame) -> float:
+    finished = frame[frame["status"] == "finished"]
+    known = finished["converged"].dropna()
+    if not len(finished):
+        return math.nan
+    return float((known == True).sum()) / len(finished)  # noqa: E712
 
 
-def _row(ctx, claim, compared, statistic, p, verdict, reason=None, values=()):
-    return {"experiment": ctx.experiment, "claim": f"{claim}. {CLAIMS[claim][0]}",
-            "compared": compared, "statistic": statistic, "p_value": p,
-            "verdict": verdict, "reason": reason, "_values": list(values)}  # fmt: skip
-
-
-def _too_few(ctx, claim, compared, sizes: tuple[int, int], reason: str = ""):
-    reason = reason or (f"too few finished runs: n={sizes[0]} vs {sizes[1]} "
-                        f"(need ≥ {MIN_RUNS} per side)")  # fmt: skip
-    return _row(ctx, claim, compared, DASH, math.nan, "inconclusive", reason)
-
-
-def _decide(ctx: _Ctx, p: float, p_rev: float) -> tuple[str, str | None]:
-    if p < ctx.alpha:
-        return "holds", None
-    if p_rev < ctx.alpha:
-        return "contradicted", f"the opposite one-sided test rejects (p={p_rev:.3g})"
-    return "inconclusive", f"no significant difference at α={ctx.alpha:g}"
-
-
-def _confirmed(ctx: _Ctx, methods: list[str], rule: str) -> str:
-    """The confirmed seed means of ``methods`` (seed table), as text."""
-    rows = ctx.seeds[ctx.seeds["method"].isin(methods) & (ctx.seeds["lr_rule"] == rule)]
-    text = [f"{r.method} {_fmt(float(r.final_mean))}" for r in rows.itertuples()]
-    return f"; confirmed means: {', '.join(text)}" if text else ""
-
-
-def _beats(ctx: _Ctx, claim: str, cg: Pool, base: str, rule: str) -> dict[str, Any]:
-    """Claims a, b: Mann–Whitney U of CG's best pool vs the baseline's best pool
-    (``momentum``: of its pools at 0.9 only)."""
-    pools = [p for p in _pools(ctx, [base], rule) if base != "momentum"
-             or math.isclose(json.loads(p[1]).get("momentum", 0.9), 0.9)]  # fmt: skip
-    other = _best(ctx, pools) or (base, '{"momentum": 0.9}', np.empty(0))
-    a, b = cg[2], other[2]
-    compared = f"{_label(cg)} vs {_label(other)} ({rule}; sweep pools)"
-    if min(len(a), len(b)) < MIN_RUNS:
-        return _too_few(ctx, claim, compared, (len(a), len(b)))
-    u, p, p_rev = _mwu(ctx, a, b)
-    top1 = (_top(ctx, a)[0], _top(ctx, b)[0])
-    text = (f"U={u:g}, n={len(a)} vs {len(b)}; Top-1 {_fmt(top1[0])} vs "
-            f"{_fmt(top1[1])}{_confirmed(ctx, [cg[0], base], rule)}")  # fmt: skip
-    return _row(ctx, claim, compared, text, p, *_decide(ctx, p, p_rev), values=top1)
-
-
-def _on_average(ctx: _Ctx, rule: str, arm: str) -> dict[str, Any] | None:
-    """Claim c: all sweep runs of the arm's CG methods vs Adam's, unfinished = worst."""
-    cg = _pools(ctx, cgp.cg_methods(arm), rule, worst=True)
-    a = np.concatenate([p[2] for p in cg]) if cg else np.empty(0)
-    b = np.concatenate([p[2] for p in _pools(ctx, ["adam"], rule, worst=True)])
-    compared = (f"{'cg_*' if arm == 'paper' else 'cg_*_authors'} ({len(cg)} CG "
-                f"method(s)) vs adam ({rule}; all sweep runs)")  # fmt: skip
-    n_fin = (int(np.isfinite(a).sum()), int(np.isfinite(b).sum()))
-    if min(n_fin) < MIN_RUNS:
-        return _too_few(ctx, "c", compared, n_fin)
-    u, p, p_rev = _mwu(ctx, a, b)
-    med = (float(np.median(a)), float(np.median(b)))
-    text = (f"U={u:g}, n={len(a)} vs {len(b)} ({len(a) - n_fin[0]} vs "
-            f"{len(b) - n_fin[1]} unfinished, ranked worst); medians {_fmt(med[0])} "
-            f"vs {_fmt(med[1])}")  # fmt: skip
-    return _row(ctx, "c", compared, text, p, *_decide(ctx, p, p_rev), values=med)
-
-
-def _robust(ctx: _Ctx, cg: Pool, rule: str) -> dict[str, Any]:
-    """Claim d: Brown–Forsythe test of the Top-k pools, one-sided by the sign."""
-    adam = _best(ctx, _pools(ctx, ["adam"], rule))
-    a, b = _top(ctx, cg[2]), _top(ctx, adam[2])
-    compared = f"{_label(cg)} vs {_label(adam)} ({rule}; Top-{ctx.k} pools)"
-    if min(len(a), len(b)) < MIN_RUNS:
-        return _too_few(ctx, "d", compared, (len(a), len(b)))
-    sd = (float(np.std(a, ddof=1)), float(np.std(b, ddof=1)))
-    w, p2 = stats.levene(a, b, center="median") if max(sd) > 0 else (math.nan,) * 2
-    text = f"W={w:.3g}; Top-{ctx.k} std {_fmt(sd[0])} vs {_fmt(sd[1])}"
-    if not math.isfinite(p2):
-        return _row(ctx, "d", compared, text, math.nan, "inconclusive",
-                    "no spread in either pool: the test is undefined")  # fmt: skip
-    p = p2 / 2 if sd[0] < sd[1] else 1 - p2 / 2
-    values = (float(np.mean(a)), float(np.mean(b)))
-    return _row(ctx, "d", compared, text, p, *_decide(ctx, p, 1 - p), values=values)
-
-
-def _best_on_diminishing(ctx: _Ctx, cg: Pool, rule: str) -> dict[str, Any] | None:
-    """Claim e: Mann–Whitney U vs the best other Top-k pool; CG's Top-1/Top-k best."""
-    others = [m for m in ctx.sweep["method"].unique() if m not in cgp.cg_methods()]
-    pools = [p for p in _pools(ctx, others, rule) if len(p[2])]
-    if not pools:
+def _edges(frame: pd.DataFrame, side: tuple[str, str]) -> str | None:
+    chosen = frame[(frame["selected"] == True) & (frame["edges"] != "")]  # noqa: E712
+    if chosen.empty:
         return None
-    by_mean, by_top1 = _best(ctx, pools, "topk"), _best(ctx, pools)
-    a, b = _top(ctx, cg[2]), _top(ctx, by_mean[2])
-    compared = f"{_label(cg)} vs {_label(by_mean)} ({rule}; Top-{ctx.k} pools)"
+    return f"{_label(side)} on its grid's edge ({chosen['edges'].iloc[0]})"
+
+
+# --- rows ------------------------------------------------------------------------
+def _row(ex: _Experiment, claim: str, role: str, a, b, data: str, test: str):
+    return {
+        "experiment": ex.runs["experiment"].iloc[0],
+        "lr_rule": ex.runs["lr_rule"].iloc[0],
+        "claim": claim, "role": role, "statement": CLAIMS[claim][0],
+        "side_a": _label(a), "side_b": _label(b), "data": data, "test": test,
+        **dict.fromkeys(CLAIM_COLUMNS[9:-2], math.nan), "verdict": None, "reason": None,
+        "_notes": [], "_kind": CLAIMS[claim][1],
+        # effect = a - b; a is better when effect * _sign > 0 (FID: a lower)
+        "_sign": ex.sign,
+    }  # fmt: skip
+
+
+def _two_sample(ex: _Experiment, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
+    a, b = ex.values(fa), ex.values(fb)
+    w = inf.welch(a, b)
+    shift, low, high = inf.hodges_lehmann(a, b)
+    a_lower = ex.sign < 0  # "a is better"
+    row.update(
+        n_a=len(a), n_b=len(b),
+        value_a=float(a.mean()) if len(a) else math.nan,
+        value_b=float(b.mean()) if len(b) else math.nan,
+        effect=w["diff"], ci_low=w["ci_low"], ci_high=w["ci_high"],
+        hl_shift=shift, hl_low=low, hl_high=high,
+        p_mwu=inf.mann_whitney_p(a, b, a_lower=a_lower),
+        mdd80=inf.minimum_detectable_difference(a, b, ex.plan["alpha"]),
+        converged_a=_converged_share(fa), converged_b=_converged_share(fb),
+    )  # fmt: skip
+    if row["_kind"] == "matches":
+        margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
+        row["p_value"] = inf.tost_p(a, b, margin)
+        row["p_difference"] = w["p"]
+        row["_notes"].append(f"margin ±{margin:.4g}")
+    else:
+        row["p_value"] = w["p"]
+    _preconditions(ex, row, fa, fb, a, b)
+
+
+def _preconditions(ex, row, fa, fb, a, b) -> None:
+    notes = row["_notes"]
     if min(len(a), len(b)) < MIN_RUNS:
-        return _too_few(ctx, "e", compared, (len(a), len(b)))
-    u, p, p_rev = _mwu(ctx, a, b)
-    mine, theirs = (a[0], a.mean()), (_top(ctx, by_top1[2])[0], b.mean())
-    text = (f"U={u:g}; Top-1 {_fmt(mine[0])} vs best other {_fmt(theirs[0])} "
-            f"({_label(by_top1)}); Top-{ctx.k} mean {_fmt(mine[1])} vs "
-            f"{_fmt(theirs[1])}")  # fmt: skip
-    verdict, reason = _decide(ctx, p, p_rev)
-    lost = [n for n, x, y in zip(("Top-1", "Top-k mean"), mine, theirs, strict=True)
-            if ctx.sign * (x - y) < 0]  # fmt: skip
-    if verdict == "holds" and lost:
-        verdict, reason = "inconclusive", f"CG not best on {' and '.join(lost)}"
-    return _row(ctx, "e", compared, text, p, verdict, reason, (*mine, theirs[1]))
-
-
-def _matches(ctx: _Ctx, claim: str, method: str, rule: str) -> dict[str, Any]:
-    """Claims f, g: two-sided Mann–Whitney U of the Top-k pools and a tolerance."""
-    pool = _best(ctx, _pools(ctx, [method], rule))
-    adam = _best(ctx, _pools(ctx, ["adam"], rule))
-    a, b = _top(ctx, pool[2]), _top(ctx, adam[2])
-    compared = f"{_label(pool)} vs {_label(adam)} ({rule}; Top-{ctx.k} pools)"
-    if min(len(a), len(b)) < MIN_RUNS:
-        return _too_few(ctx, claim, compared, (len(a), len(b)))
-    test = stats.mannwhitneyu(a, b, alternative="two-sided")
-    p, means = float(test.pvalue), (float(np.mean(a)), float(np.mean(b)))
-    gap, allowed = abs(means[0] - means[1]), TOLERANCE * abs(means[1])
-    better = "better" if ctx.sign * (means[0] - means[1]) > 0 else "worse"
-    text = (f"U={test.statistic:g}; Top-{ctx.k} mean {_fmt(means[0])} vs "
-            f"{_fmt(means[1])} (|Δ|={_fmt(gap)}, {better}; tolerance {TOLERANCE:.0%} "
-            f"of Adam's = {_fmt(allowed)})")  # fmt: skip
-    problems = [f"two-sided test rejects at α={ctx.alpha:g}"] * (p < ctx.alpha) + [
-        "difference beyond the tolerance"] * (gap > allowed)  # fmt: skip
-    verdict = "contradicted" if problems else "holds"
-    return _row(ctx, claim, compared, text, p, verdict, "; ".join(problems) or None,
-                means)  # fmt: skip
-
-
-def _vs_matched(ctx: _Ctx, cg: Pool, rule: str) -> dict[str, Any]:
-    """Claim h: one-sided Wilcoxon over the matched pairs of CG's best method."""
-    pairs = ctx.pairs[(ctx.pairs["method"] == cg[0]) & (ctx.pairs["lr_rule"] == rule)]
-    compared = f"{cg[0]} vs momentum c·β_max ({rule}; pairs of equal lr and seed)"
-    both = pairs[pairs["outcome"] == "both"]
-    if len(both) < MIN_RUNS:
-        reason = (f"too few pairs with both finished: n={len(both)} (need ≥ {MIN_RUNS})"
-                  if (pairs["outcome"] != "unmatched").any() else
-                  "no momentum run at the matched cap, lr and seed")  # fmt: skip
-        return _too_few(ctx, "h", compared, (0, 0), reason)
-    diffs = both["advantage"].to_numpy(dtype=float)
-    p, p_rev = cgp.wilcoxon_p(diffs, "greater"), cgp.wilcoxon_p(diffs, "less")
-    text = (f"mean advantage {_fmt(float(diffs.mean()))} (positive = CG better), "
-            f"CG wins {int((diffs > 0).sum())}/{len(diffs)} pairs")  # fmt: skip
-    if not math.isfinite(p):
-        return _row(ctx, "h", compared, text, p, "inconclusive", "all differences zero")
-    values = (float(both["cg_final"].mean()), float(both["momentum_final"].mean()))
-    return _row(ctx, "h", compared, text, p, *_decide(ctx, p, p_rev), values=values)
-
-
-def _experiment_rows(ctx: _Ctx) -> list[dict[str, Any]]:
-    has = set(zip(ctx.sweep["method"], ctx.sweep["lr_rule"], strict=True))
-    rows: list[dict[str, Any] | None] = []
-    for rule in ordered_rules(ctx.sweep["lr_rule"]):
-        for arm in ("paper", "authors"):
-            cg = _best(ctx, _pools(ctx, cgp.cg_methods(arm), rule))
-            if cg is None:
-                continue
-            for claim, base in (("a", "sgd"), ("b", "momentum")):
-                if (base, rule) in has:
-                    rows.append(_beats(ctx, claim, cg, base, rule))
-            if ("adam", rule) in has:
-                rows += [_on_average(ctx, rule, arm), _robust(ctx, cg, rule)]
-            if rule in DIMINISHING:
-                rows.append(_best_on_diminishing(ctx, cg, rule))
-            rows.append(_vs_matched(ctx, cg, rule))
-        for claim, method in (("f", "nsgda"), ("g", "graft_adam_sgd")):
-            if (method, rule) in has and ("adam", rule) in has:
-                rows.append(_matches(ctx, claim, method, rule))
-    return [r for r in rows if r is not None]
-
-
-def _apply_noise(rows, calibration: pd.DataFrame | None, experiment: str, sign: float):
-    """Inconclusive where every compared value is worse than, or within 10 % of, the
-    noise ceiling (``sign``: +1 for "max" metrics, −1 for "min")."""
-    hit = [] if calibration is None else calibration["experiment"] == experiment
-    ceiling = float(calibration["noise_ceiling"][hit].iloc[0]) if any(hit) else math.nan
-    if not math.isfinite(ceiling):
-        return rows
-    for row in rows:
-        gaps = [sign * (v - ceiling) for v in row["_values"]]
-        if gaps and all(g <= NOISE_BAND * abs(ceiling) for g in gaps):
-            row["reason"] = (f"at noise level: every compared value within "
-                             f"{NOISE_BAND:.0%} of the noise ceiling {_fmt(ceiling)} "
-                             f"or worse (test alone: {row['verdict']})")  # fmt: skip
+        row["verdict"] = "inconclusive"
+        notes.append(f"fewer than {MIN_RUNS} finished runs a side")
+    unconverged = [
+        name
+        for name, share in (("a", row["converged_a"]), ("b", row["converged_b"]))
+        if math.isfinite(share) and share < 0.5
+    ]
+    if unconverged:
+        row["verdict"] = "inconclusive"
+        notes.append(
+            "mostly unconverged (converged share a "
+            f"{row['converged_a']:.0%}, b {row['converged_b']:.0%})"
+        )
+    values = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)]])
+    if math.isfinite(ex.noise) and len(values) and ex.sign < 0:
+        if np.all(values >= ex.noise * (1 - NOISE_BAND)):
             row["verdict"] = "inconclusive"
+            notes.append("every compared value at the noise reference's level")
+
+
+def _beats(ex, claim, role, a, b) -> dict:
+    row = _row(
+        ex,
+        claim,
+        role,
+        a,
+        b,
+        "confirm",
+        "Welch two-sided t on the fresh seeds (HL shift, one-sided MWU beside)",
+    )
+    _two_sample(ex, row, ex.confirm(*a), ex.confirm(*b))  # fmt: skip
+    _note_edges(ex, row, a, b)
+    return row
+
+
+def _note_edges(ex, row, a, b) -> None:
+    """Name each side whose selected setting is on its grid's edge."""
+    for side in (a, b):
+        frame = pd.concat([ex.sweep(*side), ex.confirm(*side)])
+        edge = _edges(frame, side)
+        if edge and edge not in row["_notes"]:
+            row["_notes"].append(edge)
+
+
+def _matches(ex, claim, role, a, b) -> dict:
+    row = _row(
+        ex,
+        claim,
+        role,
+        a,
+        b,
+        "confirm",
+        "TOST (two one-sided Welch t) within the margin; Welch two-sided t",
+    )
+    _two_sample(ex, row, ex.confirm(*a), ex.confirm(*b))  # fmt: skip
+    _note_edges(ex, row, a, b)
+    return row
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """Per row: the median (an infinite value, a failed run, sorts last)."""
+    return np.median(values, axis=1)
+
+
+def _grid(ex, claim, role, a, b) -> dict:
+    kind = CLAIMS[claim][1]
+    fa, fb = ex.sweep(*a), ex.sweep(*b)
+    va, vb = ex.grid_values(fa), ex.grid_values(fb)
+    factor = ex.plan["near_best_factor"]
+    if kind == "grid":
+        test = "difference of grid medians, percentile bootstrap (unfinished = worst)"
+        statistic = _median
+    else:
+        test = (f"share of grid cells within {factor:g}x of the pool's best, "
+                "percentile bootstrap")  # fmt: skip
+
+        def statistic(values: np.ndarray) -> np.ndarray:
+            """Per row: the share of cells within ``factor`` of the row's best."""
+            if ex.sign < 0:
+                best = np.min(values, axis=1, keepdims=True)
+                near = values <= best * factor
+            else:
+                best = np.max(values, axis=1, keepdims=True)
+                near = values >= best / factor
+            return (near & np.isfinite(values)).mean(axis=1)
+
+    row = _row(ex, claim, role, a, b, "sweep", test)
+    effect, low, high, p = inf.bootstrap_difference(
+        va, vb, statistic, n=int(ex.plan["bootstrap"]), seed=0
+    )
+    value_a, value_b = (float(statistic(v[None, :])[0]) for v in (va, vb))
+    row.update(n_a=len(va), n_b=len(vb), value_a=value_a, value_b=value_b,
+               effect=effect, ci_low=low, ci_high=high, p_value=p,
+               converged_a=_converged_share(fa),
+               converged_b=_converged_share(fb))  # fmt: skip
+    if kind == "robust":
+        row["_sign"] = 1.0  # a larger share of near-best cells is better
+    _preconditions(ex, row, fa, fb, ex.values(fa), ex.values(fb))
+    _note_edges(ex, row, a, b)
+    return row
+
+
+def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[dict]:
+    rule = ex.runs["lr_rule"].iloc[0]
+    rows = []
+    sgd, adam = ex.side("sgd"), ex.side("adam")
+    mom9 = ex.side("momentum", f"momentum~{BASELINE_MOMENTUM!r}")
+    coeff = _parse_pool(cg[1]).get("beta_coeff", 1.0)
+    matched = ex.side("momentum", f"momentum~{float(coeff) * BETA_MAX!r}")
+    plan = {"a": sgd, "b": mom9, "c": adam, "d": adam, "h": matched}
+    for claim in ("a", "b", "c", "d", "h"):
+        if claim not in claims or plan[claim] is None:
+            continue
+        kind = CLAIMS[claim][1]
+        make = _beats if kind == "beats" else _grid
+        rows.append(make(ex, claim, role, cg, plan[claim]))
+    if "e" in claims and rule in DIMINISHING:
+        others = [ex.side(m) for m in sorted(set(ex.runs["method"]))
+                  if not m.startswith("cg_")]  # fmt: skip
+        others = [o for o in others if o is not None]
+        if others:
+            best = min(others, key=lambda s: -ex.sign * ex.selected_value(*s))
+            rows.append(_beats(ex, "e", role, cg, best))
     return rows
 
 
-def _check(paper: pd.DataFrame, calibration: pd.DataFrame | None, alpha: float):
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"Invalid alpha: {alpha} (allowed: 0 < alpha < 1)")
-    if missing := {"experiment", "k", "rank_by"} - set(paper.columns):
-        raise ValueError(f"Invalid paper table: missing columns {sorted(missing)}")
-    cols = {"experiment", "noise_ceiling"} if calibration is None else calibration
-    if missing := {"experiment", "noise_ceiling"} - set(cols):
-        raise ValueError(f"Invalid calibration: missing columns {sorted(missing)}")
+def _verdict(row: dict, alpha: float) -> str:
+    if row["verdict"]:
+        return row["verdict"]
+    p = row["p_adjusted"]
+    if row["_kind"] == "matches":
+        if math.isfinite(p) and p < alpha:
+            return "equivalent"
+        pd_ = row["p_difference_adjusted"]
+        if math.isfinite(pd_) and pd_ < alpha:
+            better = row["effect"] * row["_sign"] > 0
+            return "better" if better else "worse"
+        return "inconclusive"
+    if not math.isfinite(p) or p >= alpha:
+        return "inconclusive"
+    better = row["effect"] * row["_sign"] > 0
+    return "holds" if better else "contradicted"
 
 
-def claims_table(
-    runs: pd.DataFrame,
-    paper: pd.DataFrame,
-    seeds: pd.DataFrame | None,
-    calibration: pd.DataFrame | None = None,
-    *,
-    alpha: float = 0.05,
-    selections: Mapping[str, Mapping[str, Any]] | None = None,
-    beta_max: float = 0.5,
-) -> pd.DataFrame:
-    """The claims check, one row per claim × experiment (× lr rule × CG arm).
-
-    Args:
-        runs: :func:`cggan.results.runs.load_runs` rows; pools come from its sweep
-            (``sweep_runs(runs, selections)``), claim h's pairs from every seed.
-        paper: ``paper_table`` of the runs (its k and ``rank_by``; an experiment
-            without rows is skipped).
-        seeds: ``seed_table`` (confirmed means shown for claims a, b) or None.
-        calibration: rows ``experiment, real_floor, noise_ceiling`` or None.
-        alpha: significance level. selections: the workflow's (``sweep_seed``).
-        beta_max: the CG cap (claim h's twin has momentum ``c · beta_max``).
-
-    Returns:
-        :data:`CLAIM_COLUMNS` (the six asked for, then ``reason``); verdict ∈
-        {holds, contradicted, inconclusive}; tests: :data:`CLAIMS`.
-    """
-    _check(paper, calibration, alpha)
-    if seeds is None or "final_mean" not in seeds:
-        seeds = pd.DataFrame(columns=["experiment", "method", "lr_rule", "final_mean"])
-    seeds = seeds[np.isfinite(seeds["final_mean"].astype(float))]
-    pairs = cgp.match_pairs(runs, beta_max=beta_max)
-    sweep = sweep_runs(runs, selections)
-    sweep["_pool"] = [json.dumps(cgp.parse_kwargs(v), sort_keys=True)
-                      for v in sweep["method_kwargs"]]  # fmt: skip
-    out: list[dict[str, Any]] = []
-    for experiment in sorted(sweep["experiment"].unique()):
-        exp_paper = paper[paper["experiment"] == experiment]
-        if exp_paper.empty:
-            continue
-        sign = 1.0 if metric_info(runs, experiment)[1] == "max" else -1.0
-        of = {n: f[f["experiment"] == experiment] for n, f in
-              (("sweep", sweep), ("seeds", seeds), ("pairs", pairs))}  # fmt: skip
-        ctx = _Ctx(experiment, sign, rank_column(str(exp_paper["rank_by"].iloc[0])),
-                   int(exp_paper["k"].iloc[0]), alpha=alpha, **of)  # fmt: skip
-        rows = _apply_noise(_experiment_rows(ctx), calibration, experiment, sign)
-        out += sorted(rows, key=lambda r: r["claim"][0])
-    return pd.DataFrame(out, columns=CLAIM_COLUMNS)
+def _adjust(rows: list[dict]) -> None:
+    """Holm over each role's family: every row's p, and the matches' difference p."""
+    for role in ("primary", "secondary"):
+        family = [r for r in rows if r["role"] == role]
+        pvalues = [r["p_value"] for r in family]
+        pvalues += [r["p_difference"] for r in family if r["_kind"] == "matches"]
+        adjusted = inf.holm(pvalues)
+        for r, p in zip(family, adjusted):
+            r["p_adjusted"] = p
+        rest = iter(adjusted[len(family) :])
+        for r in family:
+            if r["_kind"] == "matches":
+                r["p_difference_adjusted"] = next(rest)
 
 
-def render_claims(table: pd.DataFrame, *, alpha: float = 0.05) -> str:
-    """The claims table as Markdown with a caption stating the tests and α."""
-    tests = "; ".join(f"{k} — {t}" for k, (_, t) in CLAIMS.items())
+def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
+    """The claims check from ``runs.csv``
+    (:func:`cggan.results.run_table.read_runs_csv`) and an analysis plan
+    (:func:`analysis_plan`); one row per claim x experiment x lr rule x role (see the
+    module doc). Columns: :data:`CLAIM_COLUMNS`."""
+    plan = {**DEFAULT_PLAN, **dict(plan)}
+    claims = set(plan["claims"])
+    rows: list[dict] = []
+    for (_, _), ex_runs in runs.groupby(["experiment", "lr_rule"], sort=True):
+        ex = _Experiment(ex_runs, plan)
+        cg = ex.side(plan["cg_method"])
+        if cg is not None:
+            rows += _cg_rows(ex, cg, "primary", claims)
+        for method in sorted(set(ex_runs["method"])):
+            if method.startswith("cg_") and method != plan["cg_method"]:
+                other = ex.side(method)
+                if other is not None:
+                    rows += _cg_rows(ex, other, "secondary", claims)
+        adam = ex.side("adam")
+        for claim, method in (("f", "nsgda"), ("g", "graft_adam_sgd")):
+            side = ex.side(method)
+            if claim in claims and side is not None and adam is not None:
+                rows.append(_matches(ex, claim, "primary", side, adam))
+    _adjust(rows)
+    for r in rows:
+        r["verdict"] = _verdict(r, plan["alpha"])
+        r["reason"] = "; ".join(r["_notes"]) or None
+    table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    return table.sort_values(["role", "experiment", "lr_rule", "claim", "side_a"],
+                             kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+# --- rendering -------------------------------------------------------------------
+def _f(value: Any, digits: str = ".4g") -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return DASH
+    return DASH if not math.isfinite(value) else format(value, digits)
+
+
+def _interval(row) -> str:
+    return f"{_f(row['effect'])} [{_f(row['ci_low'])}, {_f(row['ci_high'])}]"
+
+
+def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
+    """The claims as Markdown: the plan (and its sha256), then one row per claim."""
+    plan = {**DEFAULT_PLAN, **dict(plan)}
     caption = (
-        f"**Claims check** (α = {alpha:g}; a claim *holds* when its test's p < α, is "
-        "*contradicted* when the opposite one-sided p < α, else *inconclusive*; a "
-        "pool is one method's finished sweep runs at one hyperparameter value over "
-        f"the lr grid, CG's the best by Top-1). Tests: {tests}. Fewer than "
-        f"{MIN_RUNS} finished runs (pairs) a side, or every compared value within "
-        f"{NOISE_BAND:.0%} of the noise ceiling or worse: inconclusive, with the "
-        "reason.\n\n"
+        f"**Claims check** (analysis plan sha256 `{plan_sha256(plan)[:12]}`: "
+        f"CG = `{plan['cg_method']}`, α = {plan['alpha']:g} family-wise (Holm), "
+        f"equivalence margin ±{plan['equivalence_margin']:.0%} of Adam's mean, "
+        f"near-best factor {plan['near_best_factor']:g}, convergence tolerance "
+        f"{plan['convergence_tolerance']:g}, ranked by the {plan['rank_by']} value). "
+        "Best-FID claims use the fresh-seed confirmation runs of each side's selected "
+        "setting: effect = mean(a) − mean(b) with Welch's 95 % interval, HL = "
+        "Hodges–Lehmann shift with its interval, p = Welch two-sided (TOST for "
+        "'matches'), p_adj = Holm over the family (primary rows; the other CG methods "
+        "are a secondary family), MDD = the difference detectable at 80 % power. "
+        "Grid claims (c, d) use every sweep cell with a seeded bootstrap. See "
+        "docs/statistics.md.\n\n"
     )
     if table.empty:
         return caption + "_No claim applies to the runs of this study._\n"
-    header = ["experiment", "claim", "compared", "statistic", "p", "verdict", "reason"]
+    header = [
+        "role",
+        "experiment",
+        "rule",
+        "claim",
+        "a vs b",
+        "data",
+        "n",
+        "a, b",
+        "effect [95 % CI]",
+        "HL [CI]",
+        "p",
+        "p_adj",
+        "MDD",
+        "verdict",
+        "reason",
+    ]
     rows = [
-        [r["experiment"], r["claim"], r["compared"], r["statistic"],
-         DASH if not math.isfinite(float(r["p_value"])) else f"{r['p_value']:.3g}",
+        [r["role"], r["experiment"], r["lr_rule"], f"{r['claim']}. {r['statement']}",
+         f"{r['side_a']} vs {r['side_b']}", r["data"], f"{r['n_a']}, {r['n_b']}",
+         f"{_f(r['value_a'])}, {_f(r['value_b'])}", _interval(r),
+         f"{_f(r['hl_shift'])} [{_f(r['hl_low'])}, {_f(r['hl_high'])}]",
+         _f(r["p_value"], ".3g"), _f(r["p_adjusted"], ".3g"), _f(r["mdd80"]),
          f"**{r['verdict']}**", r["reason"] if isinstance(r["reason"], str) else ""]
         for _, r in table.iterrows()
     ]  # fmt: skip
-    return caption + cgp.md_table(header, rows, left=len(header))
+    return caption + md_table(header, rows, left=6)

@@ -12,7 +12,7 @@
   ``seed_n_diverged``, ``seed_n_failed``; for a CG row with β diagnostics the seed means
   ``beta_mean_g``, ``beta_mean_d``, ``beta_capped_g``, ``beta_capped_d``,
   ``beta_zero_g``, ``beta_zero_d``;
-* for an FID experiment: ``real_floor`` and ``noise_ceiling`` (null: not measured).
+* for an FID experiment: ``real_floor`` and ``noise_reference`` (null: not measured).
 
 A value that does not exist is null, never NaN.
 """
@@ -102,7 +102,7 @@ def metrics_json(
     if calibration is not None:
         scale = {
             r["experiment"]: {"real_floor": _json_number(r["real_floor"]),
-                              "noise_ceiling": _json_number(r["noise_ceiling"])}
+                              "noise_reference": _json_number(r["noise_reference"])}
             for _, r in calibration.iterrows()
         }  # fmt: skip
     out: dict[str, Any] = {}

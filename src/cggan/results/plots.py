@@ -3,7 +3,7 @@
 One PNG per kind and experiment, ``plots/<kind>_<experiment>.png`` (:data:`PLOT_KINDS`),
 written atomically, and ``plots/beta_<experiment>.png`` for an experiment with CG runs.
 Diverged and failed runs are counted on the figures, never hidden. The curves of an FID
-experiment with a measured calibration carry its real floor and noise ceiling as grey
+experiment with a measured calibration carry its real floor and noise reference as grey
 reference lines.
 """
 
@@ -27,7 +27,7 @@ import seaborn as sns
 from matplotlib import transforms
 
 from cggan.io import atomic_open
-from cggan.results.calibration import CEILING, FLOOR
+from cggan.results.calibration import NOISE_REF, FLOOR
 from cggan.results.runs import ordered_methods, ordered_rules
 from cggan.results.stats import metric_info, rank_column
 from cggan.results.tables import direction_text, metric_label, num
@@ -91,7 +91,7 @@ def _curve_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
 
 
 # grey reference lines of the FID calibration (cggan.results.calibration)
-_REFERENCE_STYLE = {FLOOR: ":", CEILING: "--"}
+_REFERENCE_STYLE = {FLOOR: ":", NOISE_REF: "--"}
 
 
 def _references(

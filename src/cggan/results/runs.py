@@ -30,8 +30,10 @@ from cggan.study import parse_run_dir, read_summary
 
 __all__ = [
     "BETA_COLUMNS",
+    "RUN_DIAGNOSTICS",
     "STATUSES",
     "beta_fields",
+    "diagnostic_fields",
     "find_run_dirs",
     "finite_or_nan",
     "load_runs",
@@ -48,6 +50,9 @@ STATUSES = ("finished", "diverged", "failed", "missing")
 #: β diagnostics of the CG methods (summary.json "beta", metrics.csv columns).
 BETA_COLUMNS = ["beta_mean_g", "beta_mean_d", "beta_capped_g", "beta_capped_d",
                 "beta_zero_g", "beta_zero_d"]  # fmt: skip
+#: Per-run diagnostics of summary.json: convergence (cggan.convergence) and the
+#: classifier's numbers at the final evaluation (FID on a classifier only).
+RUN_DIAGNOSTICS = ["improvement_last_quarter", "confident", "class_entropy"]
 CURVE_COLUMNS = ["experiment", "method", "lr_rule", "setting", "seed", "metric",
                  "iteration", "value"]  # fmt: skip
 
@@ -92,6 +97,7 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
         "wall_time_s": math.nan, "lr_g": math.nan, "lr_d": math.nan,
         "method_kwargs": "{}", "lr_rule_kwargs": "{}", "dataset": None,
         "n_modes": None, **dict.fromkeys(BETA_COLUMNS, math.nan),
+        **dict.fromkeys(RUN_DIAGNOSTICS, math.nan),
     }  # fmt: skip
 
 
@@ -188,8 +194,25 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         dataset=_dataset_name(spec),
         n_modes=summary.get("n_modes"),
         **beta_fields(summary),
+        **diagnostic_fields(summary),
     )
     return row
+
+
+def diagnostic_fields(summary: dict[str, Any]) -> dict[str, float]:
+    """:data:`RUN_DIAGNOSTICS` of a summary; NaN where absent (older runs, no
+    classifier, a run that did not finish)."""
+    convergence = summary.get("convergence")
+    convergence = convergence if isinstance(convergence, dict) else {}
+    quality = summary.get("final_sample_quality")
+    quality = quality if isinstance(quality, dict) else {}
+    return {
+        "improvement_last_quarter": finite_or_nan(
+            convergence.get("improvement_last_quarter")
+        ),
+        "confident": finite_or_nan(quality.get("confident")),
+        "class_entropy": finite_or_nan(quality.get("class_entropy")),
+    }
 
 
 def load_runs(run_dirs: Iterable[str | os.PathLike]) -> pd.DataFrame:

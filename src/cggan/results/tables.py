@@ -178,7 +178,7 @@ def calibration_md_rows(
 CALIBRATION_TEXT = (
     " The last two rows give the FID scale at the same sample count and reference "
     "statistics (tables/calibration.md): real data (floor) = held-out real images, "
-    "pixel noise (ceiling) = noise matched to the data's per-channel mean and std."
+    "pixel noise (reference) = noise matched to the data's per-channel mean and std."
 )
 
 
@@ -287,19 +287,33 @@ def render_calibration(table: pd.DataFrame) -> str:
         value = num if measured else (lambda _: NOT_MEASURED)
         split = r.get("real_split")
         split = f" ({split} split)" if measured and isinstance(split, str) else ""
+        accuracy = r.get("classifier_accuracy", math.nan)
         rows.append(
             [r["experiment"], metric_label(r["metric"]), value(r["real_floor"]) + split,
-             value(r["noise_ceiling"]), str(int(r["n"])) if measured else NOT_MEASURED]
+             value(r["noise_reference"]), num(r.get("untrained", math.nan)),
+             str(int(r["n"])) if measured else NOT_MEASURED,
+             DASH if pd.isna(accuracy) else f"{float(accuracy):.1%}"]
         )  # fmt: skip
-    header = ["experiment", "metric", "real floor", "noise ceiling", "n"]
+    header = [
+        "experiment",
+        "metric",
+        "real floor",
+        "noise reference",
+        "untrained generator (iteration 0)",
+        "n",
+        "classifier test accuracy",
+    ]
     return (
-        "# FID scale: real floor and noise ceiling\n\nFor each FID experiment, the FID "
-        "of n held-out real images (the floor: what a perfect generator scores at this "
-        "n) and of n images of pixel noise matched to the data's per-channel mean and "
-        "std (the ceiling: a generator at or above it has learnt nothing the features "
-        "see), against the same reference statistics and with the same n as the "
-        f"runs' evaluations. '{NOT_MEASURED}': no calibration file (empty cells in "
-        "calibration.csv).\n\n" + md_table(header, rows, ["l", "l", "r", "r", "r"])
+        "# FID scale: real floor and noise reference\n\nFor each FID experiment, the "
+        "FID of n held-out real images (the floor: what a perfect generator scores at "
+        "this n) and of n images of pixel noise matched to the data's per-channel mean and "
+        "std (a reference, not a ceiling: a generator near it has learnt little the "
+        "features see, and an untrained one can score above it), against the same "
+        "reference statistics and with the same n as the runs' evaluations; the "
+        "untrained generators' FID (the median of the runs' evaluations at iteration "
+        "0) and the test accuracy of the classifier whose features FID uses. "
+        f"'{NOT_MEASURED}': no calibration file (empty cells in calibration.csv).\n\n"
+        + md_table(header, rows, ["l", "l", "r", "r", "r", "r", "r"])
     )
 
 

@@ -130,6 +130,8 @@ def _fid_evaluator(trainer, fid_stats) -> Callable[[], dict]:
             "fid": float(result["fid"]),
             "fid_status": str(result["fid_status"]),
             "kid": float(result["kid"]),
+            "confident": float(result["confident"]),
+            "class_entropy": float(result["class_entropy"]),
         }
 
     return evaluate_fid

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cggan.convergence import convergence_diagnostic
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
 from cggan.train.diagnostics import BETA_COLUMNS, beta_summary
@@ -58,7 +59,7 @@ BASE_COLUMNS = (
     "lr_d",
 )
 METRIC_COLUMNS = {
-    "fid": ("fid", "fid_status", "kid"),
+    "fid": ("fid", "fid_status", "kid", "confident", "class_entropy"),
     "modes": ("modes", "high_quality"),
 }
 #: Primary metric per evaluation kind and whether lower ("min") or higher ("max") is
@@ -225,6 +226,13 @@ def build_summary(
         "iterations": trainer.iteration,
         "optimizer_steps": dict(trainer.optimizer_steps),
         "beta": beta_summary(rows, trainer.has_beta),
+        "convergence": convergence_diagnostic(rows, metric, trainer.metric_mode),
+        # the classifier's numbers at the final evaluation (FID on a classifier only)
+        "final_sample_quality": {
+            k: _json_number(float(rows[-1][k]))
+            for k in ("confident", "class_entropy")
+            if status == "finished" and rows and rows[-1].get(k) is not None
+        },
         "wall_time_s": round(trainer.elapsed(), 3),
         "eval_time_s": round(trainer.eval_time_s, 3),
         "versions": _versions(),

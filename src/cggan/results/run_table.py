@@ -1,0 +1,155 @@
+"""``runs.csv``: one row per run of a study, the raw data every verdict comes from.
+
+A reader checks a claim from this file alone: the claims (:mod:`cggan.results.claims`)
+take it as their only run input, and the aggregation computes them from the file as
+written (read back through :func:`read_runs_csv`), so that a test recomputes the
+committed ``claims.csv`` from the committed ``runs.csv`` byte for byte.
+
+Columns (:data:`RUNS_COLUMNS`): the run's place (experiment, method, pool, lr_rule,
+setting, lr_d, lr_g, seed), ``phase`` (``sweep``: the grid at the sweep seed, extension
+rounds included; ``confirm``: a selected setting at a fresh seed), ``round`` (0 for the
+configured grid, k for the k-th grid extension; empty when unknown), its outcome
+(status, metric, final and best value, ``final_fid``/``best_fid`` for FID experiments,
+best_iteration), ``improvement_last_quarter`` and ``converged`` (cggan.convergence, at
+the config's tolerance), the classifier's ``confident`` share and ``class_entropy`` at
+the final evaluation, CG's ``beta_mean_g``/``beta_capped_g``, ``selected`` (the setting
+its pool confirmed), ``edges`` (the grid edges a selected setting lies on after the
+last extension round, ``;``-separated; empty = bracketed) and the experiment's scale
+(``real_floor``, ``noise_reference``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from cggan.convergence import is_converged
+from cggan.layout import LR_GRID, pool_of_setting
+
+__all__ = ["PHASES", "RUNS_COLUMNS", "read_runs_csv", "runs_csv_text", "runs_table"]
+
+PHASES = ("sweep", "confirm")
+RUNS_COLUMNS = [
+    "experiment", "method", "pool", "lr_rule", "setting", "lr_d", "lr_g", "seed",
+    "phase", "round", "status", "metric", "metric_mode", "final_metric", "best_metric",
+    "final_fid", "best_fid", "best_iteration", "improvement_last_quarter", "converged",
+    "confident", "class_entropy", "beta_mean_g", "beta_capped_g", "selected", "edges",
+    "real_floor", "noise_reference",
+]  # fmt: skip
+
+
+def _selection_index(
+    selections: Mapping[str, Mapping[str, Any]],
+) -> dict[tuple[str, str, str, str], str]:
+    """``(experiment, method, rule, setting) -> edges`` of every selected setting."""
+    out = {}
+    for experiment, selection in selections.items():
+        for item in selection.get("selected") or []:
+            key = (experiment, item["method"], item["lr_rule"], str(item["setting"]))
+            out[key] = ";".join(item.get("edges") or [])
+    return out
+
+
+def _scale(calibration: pd.DataFrame | None, experiment: str) -> tuple[float, float]:
+    if calibration is None or calibration.empty:
+        return math.nan, math.nan
+    rows = calibration[calibration["experiment"] == experiment]
+    if rows.empty:
+        return math.nan, math.nan
+    row = rows.iloc[0]
+    noise = row.get("noise_reference", row.get("noise_reference", math.nan))
+    return float(row.get("real_floor", math.nan)), float(noise)
+
+
+def runs_table(
+    runs: pd.DataFrame,
+    selections: Mapping[str, Mapping[str, Any]],
+    *,
+    tolerance: float,
+    rounds: Mapping[tuple[str, str, str, str], int] | None = None,
+    calibration: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The rows of ``runs.csv`` (see the module doc), sorted by place and seed.
+
+    Args:
+        runs: :func:`cggan.results.runs.load_runs` rows (sweep and confirmation).
+        selections: ``{experiment: selection record}`` (its ``sweep_seed``, ``seeds``
+            and ``selected`` with ``edges``).
+        tolerance: ``convergence.tolerance``.
+        rounds: ``(experiment, method, rule, setting) -> extension round``.
+        calibration: the calibration table (``real_floor``, ``noise_reference``).
+    """
+    chosen = _selection_index(selections)
+    rounds = rounds or {}
+    rows = []
+    for r in runs.itertuples(index=False):
+        key = (r.experiment, r.method, r.lr_rule, str(r.setting))
+        selection = selections.get(r.experiment) or {}
+        sweep_seed = int(selection.get("sweep_seed", 0))
+        confirm_seeds = {int(s) for s in selection.get("seeds") or []}
+        phase = "confirm" if key in chosen and r.seed in confirm_seeds else "sweep"
+        if phase == "sweep" and r.seed != sweep_seed:
+            continue  # neither a grid run nor a confirmation of this selection
+        floor, noise = _scale(calibration, r.experiment)
+        is_fid = r.metric_name == "fid"
+        round_ = rounds.get(key)
+        rows.append(
+            {
+                "experiment": r.experiment, "method": r.method,
+                "pool": pool_of_setting(r.setting, LR_GRID), "lr_rule": r.lr_rule,
+                "setting": str(r.setting), "lr_d": r.lr_d, "lr_g": r.lr_g,
+                "seed": int(r.seed), "phase": phase,
+                "round": math.nan if round_ is None or round_ < 0 else int(round_),
+                "status": r.status, "metric": r.metric_name,
+                "metric_mode": r.metric_mode, "final_metric": r.final_metric,
+                "best_metric": r.best_metric,
+                "final_fid": r.final_metric if is_fid else math.nan,
+                "best_fid": r.best_metric if is_fid else math.nan,
+                "best_iteration": r.best_iteration,
+                "improvement_last_quarter": r.improvement_last_quarter,
+                "converged": is_converged(r.improvement_last_quarter, tolerance)
+                if r.status == "finished" else None,
+                "confident": r.confident, "class_entropy": r.class_entropy,
+                "beta_mean_g": r.beta_mean_g, "beta_capped_g": r.beta_capped_g,
+                "selected": key in chosen, "edges": chosen.get(key, ""),
+                "real_floor": floor, "noise_reference": noise,
+            }
+        )  # fmt: skip
+    table = pd.DataFrame(rows, columns=RUNS_COLUMNS)
+    table["round"] = table["round"].astype("Int64")
+    table["best_iteration"] = pd.to_numeric(table["best_iteration"]).astype("Int64")
+    order = ["experiment", "method", "pool", "lr_rule", "phase", "lr_d", "lr_g", "seed"]
+    return table.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def runs_csv_text(table: pd.DataFrame) -> str:
+    """``runs.csv`` as written: 6 significant digits, empty cells for what is absent
+    (the same format as every table of the study)."""
+    return table.to_csv(index=False, na_rep="", float_format="%.6g")
+
+
+def read_runs_csv(source: str | io.StringIO | Any) -> pd.DataFrame:
+    """``runs.csv`` read back (a path, a buffer, or the text via ``io.StringIO``):
+    the claims' one run input."""
+    table = pd.read_csv(
+        source,
+        dtype={"pool": str, "setting": str, "edges": str, "phase": str,
+               "status": str, "metric": str, "metric_mode": str},
+        keep_default_na=False,
+        na_values=[""],
+    )  # fmt: skip
+    missing = [c for c in RUNS_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"Invalid runs.csv: missing columns {missing}")
+    table["edges"] = table["edges"].fillna("")
+    for column in ("converged", "selected"):
+        table[column] = table[column].map(
+            lambda v: (
+                v if isinstance(v, bool) else {"True": True, "False": False}.get(v)
+            )
+        )
+    return table

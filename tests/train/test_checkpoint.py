@@ -270,3 +270,32 @@ def test_summary_stored_before_the_fid_protocol_keys_is_the_same_run(
     other = {**spec, "eval": {**spec["eval"], "reference_split": "test"}}
     with pytest.raises(CheckpointError, match=r"differs in eval\.reference_split\)"):
         run(other, tmp_path / "run", fid_stats=fid_stats)
+
+
+def _other_code(monkeypatch) -> None:
+    """Make the current code differ from the one that wrote the run: cg.py edited."""
+    from cggan.fingerprint import code_fingerprint
+
+    real = code_fingerprint()
+    modules = dict(real["modules"], **{"cggan.optim.cg": "0" * 16})
+    other = dict(real, fingerprint="1" * 64, modules=modules)
+    from cggan.train import outputs
+
+    for module in (ckpt_module, outputs):  # what is compared, and what a run records
+        monkeypatch.setattr(module, "code_fingerprint", lambda: other)
+
+
+def test_a_checkpoint_of_other_code_is_refused(tmp_path, data_root, monkeypatch):
+    spec = ring_spec(data_root)
+    _interrupted(spec, tmp_path / "run", monkeypatch, 12)
+    with monkeypatch.context() as patch:
+        _other_code(patch)
+        with pytest.raises(
+            CheckpointError,
+            match=r"written by other code \(changed: cggan.optim.cg\); pass --fresh",
+        ):
+            run(spec, tmp_path / "run")
+        assert run(spec, tmp_path / "run", fresh=True)["status"] == "finished"
+    # a finished run of other code is not returned as this code's either
+    with pytest.raises(CheckpointError, match=r"finished run made by other code"):
+        run(spec, tmp_path / "run")

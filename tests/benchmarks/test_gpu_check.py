@@ -111,7 +111,7 @@ def test_quick_cpu_run_writes_a_complete_summary(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--device", "cpu", "--quick",
          "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=850,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "gpu_check.json").read_text())

@@ -634,3 +634,46 @@ def test_prev_grad_is_a_copy():
     theta.grad.zero_()  # what zero_grad(set_to_none=False) does
     assert torch.equal(opt.state[theta]["prev_grad"], stored)
     assert opt.defaults["foreach"] is None and opt.defaults["variant"] == "paper"
+
+
+@pytest.mark.parametrize("scope", ["tensor", "player"])
+@pytest.mark.parametrize("rule", BETA_RULES)
+def test_foreach_equals_chunked_for_loop_on_large_and_channels_last_tensors(
+    rule, scope
+):
+    """The CUDA default (foreach: one ``dot`` per tensor) against the CPU default (the
+    for-loop, which sums a tensor's products chunk by chunk): tensors larger than one
+    chunk, a channels-last weight and small ones, as in the SNGAN-ResNet generator."""
+    from cggan.optim.cg_rules import chunk_numel
+
+    big = chunk_numel(torch.empty(0)) + 4099  # two chunks, the second one partial
+    gen = torch.Generator().manual_seed(5)
+    init = [
+        torch.randn(big, generator=gen),
+        torch.randn(8, 16, 3, 3, generator=gen).contiguous(
+            memory_format=torch.channels_last
+        ),
+        torch.randn(16, generator=gen),
+    ]
+    grads = [
+        [torch.randn(t.shape, generator=gen).to(memory_format=m) for t, m in
+         zip(init, (torch.contiguous_format, torch.channels_last,
+                    torch.contiguous_format))]
+        for _ in range(5)
+    ]  # fmt: skip
+    runs = []
+    for foreach in (False, True):
+        params = [t.clone().requires_grad_(True) for t in init]
+        opt = ConjugateGradient(
+            params, lr=0.01, beta_rule=rule, scope=scope, beta_max=0.9, foreach=foreach
+        )
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = g.clone()
+            opt.step()
+        runs.append((params, opt))
+    (p_loop, o_loop), (p_each, o_each) = runs
+    for a, b in zip(p_loop, p_each):
+        torch.testing.assert_close(a, b)
+        for key in ("prev_grad", "momentum_buffer", "beta", "step"):
+            torch.testing.assert_close(o_loop.state[a][key], o_each.state[b][key])

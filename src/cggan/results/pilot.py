@@ -75,8 +75,8 @@ def plot_pilot(
         run = run[run["iteration"] > 0].sort_values("iteration")
         ax.plot(run["iteration"], run["fid"], marker=".", label=f"{method} {setting}")
     ax.axvline(chosen, color="black", linestyle="--", linewidth=1)
-    ax.text(chosen, 1.01, f" study length {chosen}", transform=ax.get_xaxis_transform(),
-            fontsize=8)  # fmt: skip
+    ax.text(chosen, 0.97, f" study length {chosen}", transform=ax.get_xaxis_transform(),
+            fontsize=8, va="top")  # fmt: skip
     if floor:
         ax.axhline(floor, color="grey", linestyle=":", linewidth=1)
     ax.set_yscale("log")

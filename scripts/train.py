@@ -4,9 +4,10 @@
 returns), a JSON file or an inline JSON object. Several ``--spec``/``--out`` pairs
 train several runs one after the other in one process (the workflow's ``group_seeds``),
 each exactly the run a job of its own would make. Exit codes: 0 finished or diverged,
-``--failure-exit-code`` a run failed by itself (recorded in summary.json), 2 bad input,
-75 an environment failure (full disk, no memory: no summary, retry), 143/130
-SIGTERM/SIGINT (checkpoint written, no summary, rerun resumes); see docs/training.md.
+``--failure-exit-code`` a run failed by itself (recorded in summary.json), 2 bad input
+(also a model larger than the machine's whole memory), 75 an environment failure (full
+disk, no memory: no summary, retry), 143/130 SIGTERM/SIGINT (checkpoint written, no
+summary, rerun resumes); see docs/training.md.
 """
 
 from __future__ import annotations
@@ -64,18 +65,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from cggan.runtime import allocation_beyond_memory
     from cggan.train import train_runs  # torch only past argument parsing
 
-    return train_runs(
-        args.spec,
-        args.out,
-        failure_exit_code=args.failure_exit_code,
-        fid_stats=args.fid_stats,
-        inception_weights=args.inception_weights,
-        threads=args.threads,
-        device=args.device,
-        fresh=args.fresh,
-    )
+    try:
+        return train_runs(
+            args.spec,
+            args.out,
+            failure_exit_code=args.failure_exit_code,
+            fid_stats=args.fid_stats,
+            inception_weights=args.inception_weights,
+            threads=args.threads,
+            device=args.device,
+            fresh=args.fresh,
+        )
+    except Exception as exc:
+        # A model or batch larger than the machine's whole memory fails on every
+        # attempt: bad input (exit 2, never retried), not an environment failure (75).
+        message = allocation_beyond_memory(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

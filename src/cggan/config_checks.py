@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cggan.checks import check_interval
 from cggan.checks import invalid as _invalid
 from cggan.data import DATASETS as DATASET_SPECS
+from cggan.hparams import check_hparam
 from cggan.lr_rules import lr_factor
 from cggan.registry import (
     BASELINE_MOMENTUM,
@@ -36,6 +36,7 @@ from cggan.registry import (
 )
 
 __all__ = [
+    "check_run_specs",
     "read_study_config",
     "SELECTION_BY",
     "STUDY_NAME",
@@ -194,9 +195,10 @@ def _check_method(name: str, method_cfg: Mapping[str, Any]) -> None:
             raise _invalid(
                 f"methods.{name}.{key}", values, "a non-empty list of values"
             )
-        if key == "momentum":  # heavy-ball (and nSGDA) momentum: a contraction
-            for value in values:
-                check_interval(f"methods.{name}.momentum", value, 0.0, 1.0)
+        # each value as the optimizer's constructor would check it, so that a value a
+        # job would refuse (or a string where a number belongs) is one line here
+        for value in values:
+            check_hparam(f"methods.{name}.{key}", key, value)
 
 
 def _check_rule(rule: str, rule_cfg: Mapping[str, Any]) -> None:
@@ -378,3 +380,60 @@ def read_study_config(file_or_json: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ValueError(f"{where}: not a JSON object")
     return config
+
+
+#: Keys of a run spec -> the config key they come from (``{exp}``: the experiment).
+_SPEC_TO_CONFIG = {
+    "dataset.name": "experiments.{exp}.dataset",
+    "dataset.image_size": "experiments.{exp}.image_size",
+    "dataset.root": "data_root",
+    "model.name": "experiments.{exp}.model",
+    "model.z_dim": "experiments.{exp}.z_dim",
+    "model.kwargs": "experiments.{exp}.model_kwargs",
+    "method_kwargs": "methods.{method}",
+    "eval": "experiments.{exp}.eval",
+    "lr_g": "lr_rules.{rule}.lr_g",
+    "lr_d": "lr_rules.{rule}.lr_d",
+}
+_SPEC_KEY = re.compile(r"^Invalid ([A-Za-z_][\w.\[\]]*): ")
+
+
+def _config_key(message: str, exp: str, method: str, rule: str) -> str:
+    """A run spec's one-line error, reworded to name the config key it came from."""
+    match = _SPEC_KEY.match(message)
+    key = match.group(1) if match else ""
+    for prefix, config_key in _SPEC_TO_CONFIG.items():
+        if key == prefix or key.startswith(prefix + "."):
+            where = config_key.format(exp=exp, method=method, rule=rule)
+            return f"Invalid {where}{key[len(prefix) :]}: {message[match.end() :]}"
+    if key in ("loss", "n_critic", "batch_size", "iterations", "checkpoint_every"):
+        return f"Invalid experiments.{exp}.{key}: {message[match.end() :]}"
+    return f"Invalid experiments.{exp} (run {method}/{rule}): {message}"
+
+
+def check_run_specs(study: Any) -> int:
+    """Build the :class:`cggan.spec.RunSpec` of every planned run, at planning time.
+
+    A run spec checks every value a training job would check first (types, minimums,
+    registry names, method hyperparameters, lr-rule kwargs, the FID protocol); built
+    here, a value that would fail in every job of the study is one line naming the
+    config key before any job runs. Confirmation runs differ from their sweep run only
+    in the seed (the schema checks seeds), so one spec per sweep setting covers them.
+    Torch-free; about 50 microseconds per setting.
+
+    Returns:
+        The number of specs built.
+
+    Raises:
+        ValueError: one line naming the config key.
+    """
+    n = 0
+    for exp in study.experiments:
+        for method, rule in study.groups(exp):
+            for sid in study.settings(exp, method, rule):
+                try:
+                    study.run_spec(exp, method, rule, sid, study.sweep_seed)
+                except ValueError as exc:
+                    raise ValueError(_config_key(str(exc), exp, method, rule)) from None
+                n += 1
+    return n

@@ -224,8 +224,8 @@ def check_existing_runs(
             where["seed"],
         )
         wanted = json.loads(json.dumps(wanted))
-        # a run written before keys were added to the spec format is still this config's;
-        # where the data cache lives is not part of a run's identity (spec.identity)
+        # a run written before keys were added to the spec format is still this
+        # config's; where the data cache lives is not part of its identity
         diff = first_difference(
             identity(with_added_keys(stored, wanted)), identity(wanted)
         )

@@ -1,5 +1,5 @@
-"""Atomic file writes: a killed job never leaves a half-written file
-under its final name.
+"""Atomic file writes (a killed job never leaves a half-written file under its final
+name), and the one YAML loader of the project (:func:`load_yaml`).
 
 Every writer goes through a temporary file in the destination's directory (same file
 system, so ``os.replace`` is atomic), is flushed and fsynced, and is renamed only when
@@ -30,6 +30,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "atomic_torch_save",
+    "load_yaml",
     "sha256_file",
 ]
 
@@ -177,3 +178,63 @@ def atomic_file_set(out_dir: str | os.PathLike, name: str = "set") -> Iterator[F
                 shutil.rmtree(stray, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unique_key_loader() -> type:
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """``yaml.SafeLoader`` that refuses a key given twice in one mapping (YAML
+        itself keeps the last value silently). Merge keys (``<<``) may still be
+        overridden: only the keys written in the mapping itself are compared."""
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                lines: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = lines.get(key)
+                    except TypeError:  # an unhashable key: the base class says so
+                        continue
+                    line = key_node.start_mark.line + 1
+                    if first is not None:
+                        raise yaml.constructor.ConstructorError(
+                            None,
+                            None,
+                            f"duplicated key {key!r} (lines {first} and {line}; YAML "
+                            "would silently keep the last value)",
+                            key_node.start_mark,
+                        )
+                    lines[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
+def load_yaml(path: str | os.PathLike) -> Any:
+    """Read a YAML file as ``yaml.safe_load`` does, refusing duplicated keys.
+
+    Every config and YAML file the project reads goes through here (the workflow checks
+    Snakemake's ``--configfile`` with it too), so that ``lr: 1`` followed later by
+    ``lr: 2`` in the same mapping is an error, not a silent override.
+
+    Raises:
+        ValueError: one line, ``Invalid <path>: ...``: unreadable, not YAML, or a
+            duplicated key (with its line numbers).
+    """
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Invalid {path}: unreadable ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark and "line" not in problem else ""
+        raise ValueError(f"Invalid {path}: {' '.join(problem.split())}{at}") from None

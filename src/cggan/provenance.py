@@ -119,13 +119,12 @@ def publish_study(
     Raises:
         ValueError: the config is invalid, or the study wrote nothing to publish.
     """
-    import yaml
     from snakemake.utils import validate
 
-    from cggan.io import atomic_write_json
+    from cggan.io import atomic_write_json, load_yaml
     from cggan.study import Study
 
-    config = yaml.safe_load(Path(config_path).read_text())
+    config = load_yaml(config_path)
     validate(
         config, str(Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml")
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -21,8 +22,10 @@ import torch
 __all__ = [
     "STOP_SIGNALS",
     "StopRequest",
+    "allocation_beyond_memory",
     "get_device",
     "get_rng_state",
+    "host_memory_bytes",
     "is_environment_failure",
     "seed_everything",
     "set_rng_state",
@@ -200,6 +203,76 @@ def stop_signals() -> Iterator[StopRequest]:
 
 # torch's allocators report exhaustion as RuntimeError on some devices and versions.
 _OOM_MESSAGES = ("out of memory", "can't allocate memory", "not enough memory")
+_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50,
+          "EiB": 2**60}  # fmt: skip
+# torch CPU: "you tried to allocate 128000000000000 bytes"; CUDA: "Tried to allocate
+# 3.73 TiB ... total capacity of 79.19 GiB"; NumPy: "Unable to allocate 7.28 TiB".
+_REQUEST = re.compile(
+    r"(?:tried to allocate|unable to allocate)\s+([\d.]+)\s*(bytes|[KMGTPE]?i?B)\b",
+    re.IGNORECASE,
+)
+_CAPACITY = re.compile(r"total capacity of\s+([\d.]+)\s*([KMGTPE]?i?B)\b")
+
+
+def _bytes(number: str, unit: str) -> float:
+    """``("3.73", "TiB")`` -> bytes (binary prefixes; ``bytes`` and ``B`` are 1)."""
+    power = 0 if unit.lower() == "bytes" else "BKMGTPE".index(unit[0].upper())
+    return float(number) * 1024**power
+
+
+def host_memory_bytes() -> int | None:
+    """This machine's RAM plus swap (what an allocation can ever get), or None."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("SwapTotal:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
+def _fmt(n: float) -> str:
+    for unit in ("EiB", "PiB", "TiB", "GiB", "MiB", "KiB"):
+        if n >= _UNITS[unit]:
+            return f"{n / _UNITS[unit]:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def allocation_beyond_memory(exc: BaseException) -> str | None:
+    """One line when ``exc`` is an allocation larger than the device can ever give.
+
+    Such a request (e.g. a ``z_dim`` of 10^9: a weight matrix of terabytes) fails on
+    every attempt on this machine: it is a configuration error, not a transient
+    shortage, so the job must not be retried. The size comes from the message of
+    torch's CPU allocator, CUDA's out-of-memory error (against the GPU's total
+    capacity) or NumPy's ``_ArrayMemoryError``; an allocation that would fit (another
+    process holds the memory) returns None: that one is an environment failure.
+    The explicit cause (``raise ... from``) is followed.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = str(exc)
+        request = getattr(exc, "_total_size", None)  # NumPy's _ArrayMemoryError
+        match = _REQUEST.search(text)
+        if request is None and match:
+            request = _bytes(*match.groups())
+        if request is not None and isinstance(exc, (MemoryError, RuntimeError)):
+            capacity = _CAPACITY.search(text)
+            where = "GPU" if capacity else "machine"
+            limit = _bytes(*capacity.groups()) if capacity else host_memory_bytes()
+            if limit and request > limit:
+                return (
+                    f"an allocation of {_fmt(request)} cannot fit in this {where}'s "
+                    f"{_fmt(limit)} of memory: the configuration is too large (e.g. "
+                    "z_dim, model widths, batch or sample sizes), not a transient "
+                    "failure"
+                )
+        exc = exc.__cause__
+    return None
 
 
 def is_environment_failure(exc: BaseException) -> bool:
@@ -208,12 +281,16 @@ def is_environment_failure(exc: BaseException) -> bool:
     Environment failures are worth retrying unchanged on a healthier machine: any
     ``OSError`` (a full disk, ENOSPC/EFBIG/EDQUOT, an I/O error, a vanished mount),
     ``MemoryError``, CUDA out-of-memory, and torch's CPU allocator failing (a
-    ``RuntimeError`` that says so). The exception's explicit cause (``raise ... from``)
-    is followed, so a wrapped ``OSError`` still counts.
+    ``RuntimeError`` that says so), unless the allocation is larger than the device's
+    whole memory (:func:`allocation_beyond_memory`: a configuration error). The
+    exception's explicit cause (``raise ... from``) is followed, so a wrapped
+    ``OSError`` still counts.
 
     Args:
         exc: the exception.
     """
+    if allocation_beyond_memory(exc) is not None:
+        return False  # it will never fit: a configuration error, never retried
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
@@ -31,8 +32,8 @@ from cggan.checks import (
 )
 
 __all__ = ["EVAL_METRICS", "FID_EXTRACTORS", "PREPROCESSING", "REFERENCE_SPLITS",
-           "FIDProtocol", "RunSpec", "spec_difference", "validate_spec",
-           "with_added_keys"]  # fmt: skip
+           "FIDProtocol", "IDENTITY_EXCLUDED", "RunSpec", "identity",
+           "spec_difference", "validate_spec", "with_added_keys"]  # fmt: skip
 
 EVAL_METRICS = ("fid", "modes")
 FID_EXTRACTORS = ("classifier", "inception")
@@ -63,6 +64,11 @@ _TYPE_NAMES = {int: "integer", float: "number", str: "string", dict: "object",
 ADDED_KEYS = {("eval", "reference_split"): "train", ("eval", "preprocessing"): "fixed",
               ("eval", "extractor"): None, ("eval", "dims"): None,
               ("eval", "reference_n"): None}  # fmt: skip
+#: Keys that say where a run's inputs live, not what the run is: left out when two
+#: specs are compared (:func:`identity`), so that ``data_root: ./results/data`` (or a
+#: moved cache) does not make every existing run "another config". The prepared data
+#: are verified by their manifest's checksums, not by their path.
+IDENTITY_EXCLUDED = (("dataset", "root"),)
 
 
 # ------------------------------------------------------------------ frozen containers
@@ -170,6 +176,12 @@ class DatasetSpec:
     name: str
     image_size: int | None
     root: str
+
+    def __post_init__(self) -> None:
+        # one spelling per location (``./results/data/`` is ``results/data``); the root
+        # is where the cache lives, not what the run is (see IDENTITY_EXCLUDED)
+        if isinstance(self.root, str) and self.root:
+            object.__setattr__(self, "root", os.path.normpath(self.root))
 
 
 @dataclass(frozen=True)
@@ -301,6 +313,7 @@ def _validate(spec: RunSpec) -> None:
 
 
 def _check_method(method: str, kwargs: Mapping[str, Any]) -> None:
+    from cggan.hparams import check_method_kwargs
     from cggan.registry import METHOD_HPARAMS, METHODS, TOY_ONLY_METHODS
 
     gan_methods = [m for m in METHODS if m not in TOY_ONLY_METHODS]
@@ -316,6 +329,7 @@ def _check_method(method: str, kwargs: Mapping[str, Any]) -> None:
             raise invalid(
                 f"hyperparameter for method {method}", key, ", ".join(allowed) or "none"
             )
+    check_method_kwargs(method, kwargs, "method_kwargs")
 
 
 def _check_lr_rule(rule: str, kwargs: Mapping[str, Any]) -> None:
@@ -336,8 +350,10 @@ def _check_eval(ev: EvalSpec, dataset: str) -> None:
         kind = "image datasets" if fits == "fid" else "2-D mixtures"
         raise ValueError(f"Invalid eval.metric: {ev.metric!r} for dataset {dataset!r} "
                          f"(allowed for {kind}: {fits})")  # fmt: skip
-    for key in ("every", "n_samples", "batch_size"):
+    for key in ("every", "batch_size"):
         check_int_min(f"eval.{key}", getattr(ev, key), 1)
+    # a sample covariance (FID) or a mode count needs two samples; the schema agrees
+    check_int_min("eval.n_samples", ev.n_samples, 2)
     if ev.metric != "fid":
         for key in _FID:
             if getattr(ev, key) is not None:
@@ -379,12 +395,23 @@ def with_added_keys(
     return out
 
 
+def identity(spec: RunSpec | Mapping[str, Any]) -> dict[str, Any]:
+    """A spec's JSON object without the keys of :data:`IDENTITY_EXCLUDED` (a copy):
+    what makes two runs the same run."""
+    out = _as_dict(spec)
+    for section, key in IDENTITY_EXCLUDED:
+        if isinstance(out.get(section), dict):
+            out[section].pop(key, None)
+    return out
+
+
 def spec_difference(
     a: RunSpec | Mapping[str, Any], b: RunSpec | Mapping[str, Any]
 ) -> list[str]:
     """Dotted names of the keys in which two specs differ, sorted (empty: equal).
-    ``a`` is the stored one, completed first by :func:`with_added_keys`."""
-    return _difference(with_added_keys(a, b), _as_dict(b), "")
+    ``a`` is the stored one, completed first by :func:`with_added_keys`; the keys of
+    :data:`IDENTITY_EXCLUDED` are not compared."""
+    return _difference(identity(with_added_keys(a, b)), identity(b), "")
 
 
 def _difference(a: Any, b: Any, prefix: str) -> list[str]:

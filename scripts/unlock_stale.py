@@ -1,8 +1,10 @@
-"""Release the working directory's Snakemake lock when no Snakemake process holds it.
+"""Release the working directory's Snakemake lock when its holder is provably gone.
 
 ``make run`` calls this first, so that a run killed with ``kill -9`` (or a power cut)
-needs no manual ``snakemake --unlock``. A lock held by a live Snakemake
-process is left alone.
+needs no manual ``snakemake --unlock``. The workflow records the lock's holder (host,
+pid, start time; ``cggan.locks``); the lock is removed only when that holder ran on
+this host and is no longer alive. Otherwise one line says why the lock is kept and how
+to unlock by hand. Always exits 0: Snakemake itself then refuses a held directory.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ CONFIG ?= config/config.yaml
 LAPTOP_CONFIG ?= config/laptop.yaml
 NCORES := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
-.PHONY: run test test-fast lint laptop report dryrun bench lock clean-results
+.PHONY: run test test-threads test-fast lint laptop report dryrun bench lock clean-results
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ laptop: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/snakemake --cores $(CORES) --configfile $(LAPTOP_CONFIG) && \
 	$(BIN)/python scripts/publish_results.py --config $(LAPTOP_CONFIG) \
-		--dest docs/results/laptop --started $$start --cores $(NCORES)
+		--dest docs/results/laptop --started $$start --cores $(NCORES) --readme README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check src scripts tests benchmarks
@@ -54,6 +54,17 @@ lint: $(STAMP)
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory test-threads
+
+# The numerics tests again with 1 and with 2 OpenMP/BLAS threads (a result compared with a
+# recorded number must not depend on how a reduction was split over threads); the main run
+# above uses the machine's default.
+NUMERICS_TESTS ?= tests/metrics tests/optim
+test-threads: $(STAMP)
+	@for n in 1 2; do echo "== $(NUMERICS_TESTS) with OMP_NUM_THREADS=$$n"; \
+		OMP_NUM_THREADS=$$n OPENBLAS_NUM_THREADS=$$n MKL_NUM_THREADS=$$n \
+		$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider $(NUMERICS_TESTS) \
+		|| exit 1; done
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"

@@ -3,7 +3,7 @@
 Writes provenance.json beside them. Thin CLI over ``cggan.provenance.publish_study``::
 
     python scripts/publish_results.py --config config/laptop.yaml \\
-        --dest docs/results/laptop --started <unix time> --cores 2
+        --dest docs/results/laptop --started <unix time> --cores 2 [--readme README.md]
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--command", default="make laptop", help="what was run")
     p.add_argument("--git-revision", default=None, help="when not in a git checkout")
     p.add_argument("--note", default=None, help="anything a reader must know")
+    p.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="rewrite this file's findings block from the published claims.csv",
+    )
     args = p.parse_args(argv)
     from cggan.provenance import publish_study
 
@@ -42,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"published {len(copied)} files to {args.dest}")
+    if args.readme is not None:
+        from cggan.results.findings import update_readme
+
+        claims = args.dest / "tables" / "claims.csv"
+        try:
+            update_readme(args.readme, claims, claims.as_posix())
+        except (ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.readme}: findings rewritten from {claims}")
     return 0
 
 

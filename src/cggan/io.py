@@ -155,10 +155,16 @@ def atomic_file_set(out_dir: str | os.PathLike, name: str = "set") -> Iterator[F
         The :class:`FileSet`; ``FileSet.final(path)`` maps a staged path to its place.
     """
     out_dir = Path(out_dir)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir))
     try:
-        yield FileSet(staging, out_dir)
+        try:
+            yield FileSet(staging, out_dir)
+        except BaseException:
+            if created:  # a failed first write leaves no empty output directory
+                shutil.rmtree(out_dir, ignore_errors=True)
+            raise
         staged = sorted(p for p in staging.rglob("*") if p.is_file())
         folders = set()
         for path in staged:

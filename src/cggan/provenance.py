@@ -142,8 +142,37 @@ def publish_study(
 
     record["code_fingerprint"] = code_fingerprint()["fingerprint"]
     record["stale_runs"] = config.get("stale_runs", "retrain")
+    record.update(_study_facts(Path(dest)))
     if note:
         record["note"] = note
     record["files"] = copied
     atomic_write_json(Path(dest) / "provenance.json", record)
     return copied
+
+
+def _study_facts(dest: Path) -> dict[str, Any]:
+    """What a reader needs beside the tables: the analysis plan's sha256 (from
+    metrics.json) and each FID experiment's classifier test accuracy (from
+    calibration.csv; the scale of a classifier FID)."""
+    import csv
+    import json
+
+    facts: dict[str, Any] = {}
+    metrics = dest / "metrics.json"
+    if metrics.is_file():
+        plan = json.loads(metrics.read_text(encoding="utf-8")).get(
+            "analysis_plan_sha256"
+        )
+        if plan:
+            facts["analysis_plan_sha256"] = plan
+    calibration = dest / "tables" / "calibration.csv"
+    if calibration.is_file():
+        with calibration.open(encoding="utf-8") as fh:
+            accuracy = {
+                row["experiment"]: float(row["classifier_accuracy"])
+                for row in csv.DictReader(fh)
+                if row.get("classifier_accuracy")
+            }
+        if accuracy:
+            facts["classifier_test_accuracy"] = accuracy
+    return facts

@@ -37,14 +37,18 @@ def test_seed_and_summary_tables_show_mean_beta_and_share_capped(with_beta):
     out, result = with_beta
     selected = POOL_BETA[1.0]  # cg_fr's selected setting has beta_coeff 1.0
     for table in (result.seeds, result.summary):
-        cg = row(table, "digits", "cg_fr", "constant")
+        # every pool is confirmed: the beta_coeff 1.0 pool's row
+        cg = row(table[table["setting"].str.endswith("beta_coeff~1.0")], "digits",
+                 "cg_fr", "constant")  # fmt: skip
         for key, value in selected.items():
             assert cg[f"beta_{key}"] == pytest.approx(value)
         assert row(table, "digits", "sgd", "constant")[BETA_COLUMNS].isna().all()
     for name in ("seeds.md", "summary.md"):
         md = (out / "tables" / name).read_text()
         assert "β mean G / D | % capped G / D |" in md
-        cg_line = next(x for x in md.splitlines() if x.startswith("| cg_fr |"))
+        cg_line = next(x for x in md.splitlines()
+                       if x.startswith("| cg_fr |")
+                       and ("beta_coeff=1.0" in x or "beta_coeff~1.0" in x))  # fmt: skip
         assert cg_line.endswith("| 0.50 / 0.44 | 99% / 88% |")
         sgd_line = next(x for x in md.splitlines() if x.startswith("| sgd |"))
         assert sgd_line.endswith("| — | — |")
@@ -54,7 +58,8 @@ def test_seed_and_summary_tables_show_mean_beta_and_share_capped(with_beta):
 
 def test_metrics_json_has_beta_for_cg_rows_only(with_beta):
     metrics = json.loads((with_beta[0] / "metrics.json").read_text())["digits"]
-    assert metrics["cg_fr"]["constant"]["beta_mean_g"] == 0.5
+    pools = metrics["cg_fr"]["constant"]["pools"]
+    assert pools["beta_coeff~1.0"]["beta_mean_g"] == 0.5
     assert "beta_mean_g" not in metrics["sgd"]["constant"]
 
 
@@ -67,6 +72,7 @@ def test_beta_plot_and_its_data(with_beta):
     assert list(data.columns) == BETA_CURVE_COLUMNS
     assert set(data["method"]) == {"cg_fr"} and set(data["player"]) == {"G", "D"}
     assert set(data["statistic"]) == {"mean β", "share capped", "share zero"}
+    data = data[data["setting"].str.endswith("beta_coeff~1.0")]  # one pool's curves
     capped = data[(data["statistic"] == "share capped") & (data["player"] == "G")]
     assert capped["value"].tolist() == pytest.approx([0.99] * len(capped))
     assert sorted(data["iteration"].unique()) == [0, 100, 200]  # 50: no evaluation

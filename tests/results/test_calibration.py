@@ -1,4 +1,4 @@
-"""Calibration rows: the real floor and noise ceiling of every FID experiment."""
+"""Calibration rows: the real floor and noise reference of every FID experiment."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from tests.results.fake_runs import build_configured_study, row, study_config
 
 from cggan.results.aggregate import aggregate_study
-from cggan.results.calibration import CEILING, FLOOR, NOT_MEASURED, read_calibration
+from cggan.results.calibration import NOISE_REF, FLOOR, NOT_MEASURED, read_calibration
 from cggan.study import Study
 
-CALIBRATION = {"real_floor": 27.25, "noise_ceiling": 5538.0, "n": 200,
+CALIBRATION = {"real_floor": 27.25, "noise_reference": 5538.0, "n": 200,
                "real_split": "test"}  # fmt: skip
 
 
@@ -39,21 +39,25 @@ def test_measured_calibration_is_a_table_and_rows_of_every_fid_table(
     out = tmp_path / "out"
     result = aggregate_study(config, sel, out, results=str(results), plots=False)
     csv = pd.read_csv(out / "tables" / "calibration.csv")
-    assert list(csv.columns) == ["experiment", "metric", "real_floor", "noise_ceiling",
-                                 "n"]  # fmt: skip
-    assert csv.iloc[0].tolist() == ["digits", "fid", 27.25, 5538.0, 200]
+    assert list(csv.columns) == ["experiment", "metric", "real_floor", "noise_reference",
+                                 "n", "untrained", "classifier_accuracy"]  # fmt: skip
+    assert csv.iloc[0].tolist()[:5] == ["digits", "fid", 27.25, 5538.0, 200]
+    # the untrained generators: the median of the confirmation runs at iteration 0
+    curves = pd.read_csv(out / "plots" / "data" / "curves_digits.csv")
+    start = curves.loc[curves["iteration"] == 0, "value"]
+    assert csv.iloc[0]["untrained"] == pytest.approx(start.median(), rel=1e-5)
     md = (out / "tables" / "calibration.md").read_text()
-    assert "| digits | FID | 27.25 (test split) | 5538.00 | 200 |" in md
+    assert "| digits | FID | 27.25 (test split) | 5538.00 |" in md
     for name in ("paper_table.md", "seeds.md", "summary.md", "paper_table.tex"):
         text = (out / "tables" / name).read_text()
-        assert FLOOR in text and CEILING in text and "27.25" in text, name
+        assert FLOOR in text and NOISE_REF in text and "27.25" in text, name
     paper = (out / "tables" / "paper_table.md").read_text()
     assert f"| {FLOOR} | — | 27.25 | 27.25 | n=200 images |" in paper
     seeds = (out / "tables" / "seeds.md").read_text()
-    assert f"| {CEILING} | — | — | — | — | 5538.00 | — | n=200 images |" in seeds
+    assert f"| {NOISE_REF} | — | — | — | — | 5538.00 | — | n=200 images |" in seeds
     for table in (result.paper, result.seeds, result.summary):
         r = row(table, "digits", "sgd", "constant")
-        assert (r["real_floor"], r["noise_ceiling"]) == (27.25, 5538.0)
+        assert (r["real_floor"], r["noise_reference"]) == (27.25, 5538.0)
     entry = json.loads((out / "metrics.json").read_text())["digits"]["sgd"]
     assert entry["constant"]["real_floor"] == 27.25
 
@@ -64,13 +68,16 @@ def test_a_missing_calibration_says_not_measured(configured, tmp_path):
     aggregate_study(config, sel, out, results=str(results), plots=False)
     assert not path.exists()
     csv = (out / "tables" / "calibration.csv").read_text()
-    assert csv == "experiment,metric,real_floor,noise_ceiling,n\ndigits,fid,,,\n"
+    header = (
+        "experiment,metric,real_floor,noise_reference,n,untrained,classifier_accuracy"
+    )
+    assert csv.startswith(header + "\ndigits,fid,,,,")
     for name in ("calibration.md", "paper_table.md", "seeds.md", "summary.md"):
         assert NOT_MEASURED in (out / "tables" / name).read_text(), name
     seeds = pd.read_csv(out / "tables" / "seeds.csv")
     assert seeds["real_floor"].isna().all()
     entry = json.loads((out / "metrics.json").read_text())["digits"]["sgd"]
-    assert entry["constant"]["noise_ceiling"] is None
+    assert entry["constant"]["noise_reference"] is None
 
 
 @pytest.mark.parametrize(
@@ -79,11 +86,11 @@ def test_a_missing_calibration_says_not_measured(configured, tmp_path):
         ("{not json", "unreadable calibration (Expecting"),
         ("[1, 2]", "unreadable calibration (not a JSON object)"),
         ({**CALIBRATION, "real_floor": -1.0}, "invalid calibration (real_floor=-1.0"),
-        ({**CALIBRATION, "noise_ceiling": "high"}, "invalid calibration (noise_ceil"),
-        ({**CALIBRATION, "noise_ceiling": None}, "invalid calibration (noise_ceil"),
+        ({**CALIBRATION, "noise_reference": "high"}, "invalid calibration (noise_ref"),
+        ({**CALIBRATION, "noise_reference": None}, "invalid calibration (noise_ref"),
         ({**CALIBRATION, "n": 0}, "invalid calibration (n=0; allowed: an integer"),
         ({**CALIBRATION, "n": True}, "invalid calibration (n=True"),
-        ({"real_floor": 1.0, "noise_ceiling": 2.0}, "invalid calibration (n=None"),
+        ({"real_floor": 1.0, "noise_reference": 2.0}, "invalid calibration (n=None"),
     ],
 )
 def test_an_unreadable_calibration_stops_in_one_line_naming_it(

@@ -209,3 +209,20 @@ def test_analysis_plan_reads_config_and_its_hash_changes_with_it():
     assert (plan["alpha"], plan["rank_by"], plan["convergence_tolerance"]) == (
         0.01, "best", 0.1)  # fmt: skip
     assert plan_sha256(plan) != plan_sha256(analysis_plan({}))
+
+
+def test_default_plan_is_the_schemas():
+    """The plan's defaults are written twice (claims.DEFAULT_PLAN, for tables made
+    without a config, and the schema): they must agree."""
+    from pathlib import Path
+
+    from cggan.io import load_yaml
+
+    schema = load_yaml(
+        Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml"
+    )
+    props = schema["properties"]
+    analysis = {k: v["default"] for k, v in props["analysis"]["properties"].items()}
+    assert {k: DEFAULT_PLAN[k] for k in analysis} == analysis
+    tolerance = props["convergence"]["properties"]["tolerance"]["default"]
+    assert DEFAULT_PLAN["convergence_tolerance"] == tolerance

@@ -13,7 +13,7 @@ import pandas as pd
 from tests.results.fake_runs import PNG_MAGIC, aggregate_dir
 
 from cggan.results import plots as figures
-from cggan.results.calibration import CEILING, FLOOR
+from cggan.results.calibration import NOISE_REF, FLOOR
 from cggan.results.plots import plot_curves
 
 
@@ -29,7 +29,7 @@ def test_plots_are_valid_pngs_of_nontrivial_size(study):
     assert not list(plots.glob(".*.tmp"))
 
 
-CALIBRATION = {"real_floor": 2.5, "noise_ceiling": 420.0, "n": 1000}
+CALIBRATION = {"real_floor": 2.5, "noise_reference": 420.0, "n": 1000}
 
 
 def _curves() -> pd.DataFrame:
@@ -48,29 +48,29 @@ def _reference_lines(ax) -> dict[str, tuple[float, str]]:
     return {
         line.get_label(): (float(line.get_ydata()[0]), line.get_linestyle())
         for line in ax.get_lines()
-        if line.get_label() in (FLOOR, CEILING)
+        if line.get_label() in (FLOOR, NOISE_REF)
     }
 
 
 def test_fid_curves_carry_the_calibration_on_every_panel(tmp_path):
-    rows = [{"label": FLOOR, "value": 2.5}, {"label": CEILING, "value": 420.0}]
+    rows = [{"label": FLOOR, "value": 2.5}, {"label": NOISE_REF, "value": 420.0}]
     fig = plot_curves(_curves(), "digits", "min", tmp_path / "c.png", rows)
     assert (tmp_path / "c.png").read_bytes()[:8] == PNG_MAGIC
     axes = fig.axes
     assert len(axes) == 2
     for ax in axes:
-        assert _reference_lines(ax) == {FLOOR: (2.5, ":"), CEILING: (420.0, "--")}
+        assert _reference_lines(ax) == {FLOOR: (2.5, ":"), NOISE_REF: (420.0, "--")}
         assert ax.get_yscale() == "log"  # FID spans 300 .. 2: the log scale stays
         low, high = ax.get_ylim()
         assert low < 2.5 and high > 420.0
         texts = [t.get_text() for t in ax.texts]
-        assert f"{FLOOR}: 2.50" in texts and f"{CEILING}: 420.00" in texts
+        assert f"{FLOOR}: 2.50" in texts and f"{NOISE_REF}: 420.00" in texts
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert FLOOR in legend and CEILING in legend
+    assert FLOOR in legend and NOISE_REF in legend
 
 
 def test_unmeasured_calibration_draws_no_lines(tmp_path):
-    rows = [{"label": FLOOR, "value": math.nan}, {"label": CEILING, "value": math.nan}]
+    rows = [{"label": FLOOR, "value": math.nan}, {"label": NOISE_REF, "value": math.nan}]
     for references in (rows, ()):
         fig = plot_curves(_curves(), "digits", "min", tmp_path / "c.png", references)
         for ax in fig.axes:
@@ -93,7 +93,7 @@ def test_aggregate_draws_the_calibration_on_fid_curves_only(
     runs, sel = study[0], study[1]
     aggregate_dir(runs, sel, tmp_path / "on", calibration={"digits": CALIBRATION})
     for ax in figs["digits"].axes:
-        assert _reference_lines(ax) == {FLOOR: (2.5, ":"), CEILING: (420.0, "--")}
+        assert _reference_lines(ax) == {FLOOR: (2.5, ":"), NOISE_REF: (420.0, "--")}
     for ax in figs["ring8"].axes:  # modes covered: no FID scale
         assert _reference_lines(ax) == {}
     aggregate_dir(runs, sel, tmp_path / "off", calibration={"digits": None})

@@ -25,9 +25,14 @@ def test_ci_study_tables_have_one_finite_row_per_method_and_rule(ci_study):
         methods = e.get("methods") or list(config["methods"])
         rules = e.get("lr_rules") or list(config["lr_rules"])
         rows = summary[summary["experiment"] == exp]
-        assert sorted(zip(rows["method"], rows["lr_rule"])) == sorted(
+        # one row per confirmed setting: per method x rule x pool (momentum has two)
+        assert set(zip(rows["method"], rows["lr_rule"])) == {
             (m, r) for m in methods for r in rules
-        ), exp
+        }, exp
+        pools = {
+            m: len((config["methods"][m] or {}).get("momentum", [0])) for m in methods
+        }
+        assert len(rows) == sum(pools[m] for m in methods) * len(rules), exp
         assert (rows["n_runs"] == len(config["seeds"])).all()
         if e["eval"]["metric"] == "fid":
             assert all(math.isfinite(v) for v in rows["final_mean"]), rows
@@ -46,7 +51,8 @@ def test_confirmation_runs_use_fresh_seeds(ci_study):
     sel = json.loads((root / "results/selection/ci/digits.json").read_text())
     assert sel["sweep_seed"] == config["sweep_seed"] and sel["seeds"] == config["seeds"]
     assert config["sweep_seed"] not in config["seeds"]
-    assert len(sel["selected"]) == 4 * 2  # sgd, momentum, adam, cg_fr x constant, sqrt
+    # sgd, momentum 0.5, momentum 0.9, adam, cg_fr (pools) x constant, sqrt
+    assert len(sel["selected"]) == 5 * 2
     runs = root / "results/runs/ci/digits"
     for s in sel["selected"]:
         setting = runs / s["method"] / s["lr_rule"] / s["setting"]
@@ -65,6 +71,38 @@ def test_confirmation_runs_use_fresh_seeds(ci_study):
     assert unselected and all(
         [q.name for q in p.iterdir()] == ["seed0"] for p in unselected
     )
+
+
+def test_grids_cut_off_at_an_edge_are_extended_and_trained(ci_study):
+    """The ci grids have 2 lr_G values (and 1 lr_D): every pool's best setting is on
+    an edge, so each round steps past it, unless its best value is tied; the new
+    settings are trained at the sweep seed and take part in the selection."""
+    root, _ = ci_study
+    config = yaml.safe_load((root / "config/ci.yaml").read_text())
+    rounds = config["selection"]["max_grid_extensions"]
+    runs = root / "results/runs/ci/digits"
+    added_any = False
+    for round_ in range(1, rounds + 1):
+        path = root / f"results/selection/ci/digits/extension{round_}.json"
+        record = json.loads(path.read_text())
+        assert record["round"] == round_
+        added = {(a["method"], a["lr_rule"], a["pool"]): a for a in record["added"]}
+        for pool in record["pools"]:
+            key = (pool["method"], pool["lr_rule"], pool["pool"])
+            steppable = any(e.startswith("lr_g") for e in pool["edges"])
+            expected = steppable and pool["selected"] and not pool.get("tied")
+            assert (key in added) == bool(expected), (round_, pool)
+        for a in record["added"]:
+            summary = runs / a["method"] / a["lr_rule"] / a["setting"] / "seed0"
+            assert (summary / "summary.json").is_file(), a
+        added_any |= bool(added)
+    assert added_any
+    # the selection ranked the extended settings too, and records where they sit
+    sel = json.loads((root / "results/selection/ci/digits.json").read_text())
+    assert any(s["round"] > 0 for s in sel["selected"])
+    assert all("edges" in s for s in sel["selected"])
+    table = pd.read_csv(root / OUT / "tables/runs.csv")
+    assert (table["round"].dropna() > 0).any()
 
 
 def test_second_invocation_has_nothing_to_do(ci_study):

@@ -7,7 +7,9 @@
   ``k_used``, ``n_runs``, ``n_diverged``, ``n_failed``, and ``pooled_size``; the equal
   pools under ``pools``: ``{pool: {top1, topk_mean, topk_std, k_used, pool_size,
   n_diverged, n_failed}}``;
-* from the confirmation: ``seed_mean``, ``seed_std``, ``seed_ci_low``,
+* from the confirmation (one selected setting per pool: under ``pools``, and at the
+  top level too when the method has one pool): ``seed_mean``, ``seed_std``,
+  ``seed_ci_low``,
   ``seed_ci_high`` (percentile bootstrap, inside the metric's range), ``seed_n_runs``,
   ``seed_n_diverged``, ``seed_n_failed``; for a CG row with β diagnostics the seed means
   ``beta_mean_g``, ``beta_mean_d``, ``beta_capped_g``, ``beta_capped_d``,
@@ -24,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from cggan.layout import LR_GRID, pool_of_setting
 from cggan.results.beta import has_beta
 from cggan.results.runs import BETA_COLUMNS, finite_or_nan
 
@@ -112,8 +115,14 @@ def metrics_json(
         if len(rows):
             entry.update(_sweep_entry(rows))
         rows = _rows(seeds, key)
-        if len(rows):
+        if len(rows) == 1:
             entry.update(_seed_entry(rows.iloc[0]))
+        if len(rows):
+            # one confirmed setting per pool (cggan.selection): each under its pool
+            pools = entry.setdefault("pools", {})
+            for _, r in rows.iterrows():
+                pool = pool_of_setting(str(r["setting"]), LR_GRID)
+                pools.setdefault(pool, {}).update(_seed_entry(r))
         entry.update(scale.get(key[0], {}))
         experiment, method, rule = key
         out.setdefault(experiment, {}).setdefault(method, {})[rule] = entry

@@ -267,6 +267,13 @@ def groups(frame: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
                 yield experiment, method, rule, of_method[of_method["lr_rule"] == rule]
 
 
+def setting_groups(frame: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
+    """As :func:`groups`, one group per setting (each pool confirms its own)."""
+    for experiment, method, rule, group in groups(frame):
+        for _, rows in group.groupby("setting", sort=True):
+            yield experiment, method, rule, rows
+
+
 def _mean_std(values: pd.Series) -> tuple[float, float]:
     arr = values.dropna().to_numpy(dtype=float)
     if len(arr) == 0:
@@ -329,14 +336,15 @@ def _bound(value: float) -> float:
 
 
 def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Seed statistics of the final metric of each confirmed setting (method × rule).
+    """Seed statistics of the final metric of each confirmed setting (one per method ×
+    rule × pool).
 
     The interval is the percentile bootstrap of the seed mean, clipped to the metric's
     range (:func:`cggan.results.intervals.bootstrap_interval`); with fewer than two
     finished seeds it is absent and ``ci_note`` says ``"n<2: no interval"``.
     """
     rows = []
-    for experiment, method, rule, group in groups(confirmed):
+    for experiment, method, rule, group in setting_groups(confirmed):
         final = group.loc[group["status"] == "finished", "final_metric"]
         mean, std = _mean_std(final)
         first = group.iloc[0]
@@ -360,9 +368,10 @@ def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataF
 
 
 def summary_table(confirmed: pd.DataFrame) -> pd.DataFrame:
-    """Best and final metric, mean ± std over the confirmation seeds (method × rule)."""
+    """Best and final metric, mean ± std over the confirmation seeds of each confirmed
+    setting (one per method × rule × pool)."""
     rows = []
-    for experiment, method, rule, group in groups(confirmed):
+    for experiment, method, rule, group in setting_groups(confirmed):
         finished = group[group["status"] == "finished"]
         best_mean, best_std = _mean_std(finished["best_metric"])
         final_mean, final_std = _mean_std(finished["final_metric"])

@@ -209,7 +209,7 @@ def _seed_caption(experiment: str, block: pd.DataFrame, beta: bool, fid: bool) -
     label = metric_label(first["metric"])
     level = round(float(first["confidence"]) * 100)
     return (
-        f"{experiment}: final {label} of the selected setting of each method × rule, "
+        f"{experiment}: final {label} of the selected setting of each method × rule × pool, "
         "over the confirmation seeds: mean ± std (sample std), and the "
         f"{level}% percentile-bootstrap interval of the seed mean "
         f"({intervals.N_RESAMPLES:,} resamples, NumPy default_rng("

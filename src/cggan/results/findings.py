@@ -1,0 +1,79 @@
+"""The README's findings table, generated from a published study's ``claims.csv``.
+
+The README shows the laptop study's verdicts between two markers; ``make laptop``
+(``scripts/publish_results.py --readme``) rewrites that block from the published
+``claims.csv``, and a test checks that the committed README's block equals what this
+module makes of the committed ``claims.csv``: the findings are never typed by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["BEGIN", "END", "findings_markdown", "readme_block", "replace_block",
+           "update_readme"]  # fmt: skip
+
+BEGIN = "<!-- findings:begin (generated from {path} by scripts/publish_results.py) -->"
+END = "<!-- findings:end -->"
+
+
+def _num(value) -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    return "—" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def findings_markdown(claims: pd.DataFrame) -> str:
+    """The primary claims as a Markdown table: claim, sides, n, effect with its
+    interval, Holm-adjusted p, verdict and reason."""
+    primary = claims[claims["role"] == "primary"]
+    lines = [
+        "| claim | a vs b | n | effect (a − b) [95 % CI] | p (Holm) | verdict | why |",
+        "| :--- | :--- | :--- | :--- | ---: | :--- | :--- |",
+    ]
+    for _, r in primary.iterrows():
+        reason = r["reason"] if isinstance(r["reason"], str) else ""
+        lines.append(
+            f"| {r['claim']}. {r['statement']} ({r['lr_rule']}) "
+            f"| {r['side_a']} vs {r['side_b']} | {int(r['n_a'])}, {int(r['n_b'])} "
+            f"| {_num(r['effect'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}] "
+            f"| {_num(r['p_adjusted'])} | **{r['verdict']}** | {reason} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def readme_block(claims_csv: str | os.PathLike, shown_as: str) -> str:
+    """The whole block (markers included) for the claims file ``claims_csv``."""
+    claims = pd.read_csv(claims_csv, keep_default_na=False, na_values=[""])
+    return f"{BEGIN.format(path=shown_as)}\n{findings_markdown(claims)}{END}"
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with its findings block replaced by ``block``.
+
+    Raises:
+        ValueError: the text has no (or a broken) findings block.
+    """
+    start = text.find("<!-- findings:begin")
+    end = text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(
+            "Invalid README: no '<!-- findings:begin' ... findings:end block"
+        )
+    return text[:start] + block + text[end + len(END) :]
+
+
+def update_readme(readme: str | os.PathLike, claims_csv: str | os.PathLike,
+                  shown_as: str) -> None:  # fmt: skip
+    """Rewrite the findings block of ``readme`` from ``claims_csv``."""
+    from cggan.io import atomic_write_text
+
+    path = Path(readme)
+    block = readme_block(claims_csv, shown_as)
+    atomic_write_text(path, replace_block(path.read_text(encoding="utf-8"), block))

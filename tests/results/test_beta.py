@@ -48,7 +48,8 @@ def test_seed_and_summary_tables_show_mean_beta_and_share_capped(with_beta):
         assert "β mean G / D | % capped G / D |" in md
         cg_line = next(x for x in md.splitlines()
                        if x.startswith("| cg_fr |")
-                       and ("beta_coeff=1.0" in x or "beta_coeff~1.0" in x))  # fmt: skip
+                       and ("beta_coeff=1.0" in x
+                            or "beta_coeff~1.0" in x))  # fmt: skip
         assert cg_line.endswith("| 0.50 / 0.44 | 99% / 88% |")
         sgd_line = next(x for x in md.splitlines() if x.startswith("| sgd |"))
         assert sgd_line.endswith("| — | — |")

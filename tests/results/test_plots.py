@@ -13,7 +13,7 @@ import pandas as pd
 from tests.results.fake_runs import PNG_MAGIC, aggregate_dir
 
 from cggan.results import plots as figures
-from cggan.results.calibration import NOISE_REF, FLOOR
+from cggan.results.calibration import FLOOR, NOISE_REF
 from cggan.results.plots import plot_curves
 
 
@@ -70,7 +70,8 @@ def test_fid_curves_carry_the_calibration_on_every_panel(tmp_path):
 
 
 def test_unmeasured_calibration_draws_no_lines(tmp_path):
-    rows = [{"label": FLOOR, "value": math.nan}, {"label": NOISE_REF, "value": math.nan}]
+    rows = [{"label": FLOOR, "value": math.nan},
+            {"label": NOISE_REF, "value": math.nan}]  # fmt: skip
     for references in (rows, ()):
         fig = plot_curves(_curves(), "digits", "min", tmp_path / "c.png", references)
         for ax in fig.axes:

@@ -209,7 +209,8 @@ def _seed_caption(experiment: str, block: pd.DataFrame, beta: bool, fid: bool) -
     label = metric_label(first["metric"])
     level = round(float(first["confidence"]) * 100)
     return (
-        f"{experiment}: final {label} of the selected setting of each method × rule × pool, "
+        f"{experiment}: final {label} of the selected setting of each method × rule × "
+        "pool, "
         "over the confirmation seeds: mean ± std (sample std), and the "
         f"{level}% percentile-bootstrap interval of the seed mean "
         f"({intervals.N_RESAMPLES:,} resamples, NumPy default_rng("
@@ -306,7 +307,8 @@ def render_calibration(table: pd.DataFrame) -> str:
     return (
         "# FID scale: real floor and noise reference\n\nFor each FID experiment, the "
         "FID of n held-out real images (the floor: what a perfect generator scores at "
-        "this n) and of n images of pixel noise matched to the data's per-channel mean and "
+        "this n) and of n images of pixel noise matched to the data's per-channel mean "
+        "and "
         "std (a reference, not a ceiling: a generator near it has learnt little the "
         "features see, and an untrained one can score above it), against the same "
         "reference statistics and with the same n as the runs' evaluations; the "

@@ -5,7 +5,8 @@ Thin CLI over ``cggan.results.pilot``::
     python scripts/pilot_report.py --runs results/runs/pilot/mnist \\
         --study-length 2000 --tolerance 0.10 --out docs/results/pilot
 
-Reads every finished run directory under ``--runs`` (``<method>/<rule>/<setting>/seed<k>``),
+Reads every finished run directory under ``--runs``
+(``<method>/<rule>/<setting>/seed<k>``),
 writes ``pilot_curves.png`` (FID against iteration, the study's length marked),
 ``pilot_lengths.csv`` (per run and candidate length: FID, the improvement over the last
 quarter of a run stopped there, converged at ``--tolerance``) and ``pilot_summary.md``.
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / "pilot_lengths.csv", lengths)
     write_csv(args.out / "pilot_curves.csv", curves)
-    plot_pilot(curves, args.study_length, args.out / "pilot_curves.png", args.real_floor)
+    figure = args.out / "pilot_curves.png"
+    plot_pilot(curves, args.study_length, figure, args.real_floor)
     atomic_write_text(args.out / "pilot_summary.md", summary(lengths, args))
     print(f"pilot: {len(run_dirs)} runs -> {args.out}")
     return 0

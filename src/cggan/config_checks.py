@@ -419,7 +419,7 @@ def check_run_specs(study: Any) -> int:
     here, a value that would fail in every job of the study is one line naming the
     config key before any job runs. Confirmation runs differ from their sweep run only
     in the seed (the schema checks seeds), so one spec per sweep setting covers them.
-    Torch-free; about 50 microseconds per setting.
+    Torch-free; about 0.3 ms of CPU per setting (0.85 s for the paper's 3,234).
 
     Returns:
         The number of specs built.

@@ -77,6 +77,7 @@ class AggregateResult:
     cg_vs_momentum: pd.DataFrame | None = None
     claims: pd.DataFrame | None = None
     runs_csv: str | None = None
+    runs_table: pd.DataFrame | None = None
     plan: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
 
@@ -170,6 +171,38 @@ def _write_tables(result: AggregateResult, out_dir: Path) -> None:
     result.paths.append(out_dir / "metrics.json")
 
 
+def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The seeds table with ``n_converged``: the confirmation runs of each setting
+    whose convergence diagnostic says they stopped improving (empty when unknown)."""
+    confirm = table[table["phase"] == "confirm"]
+    known = confirm[confirm["converged"].notna()]
+    counts = known.groupby(["experiment", "method", "lr_rule", "setting"])[
+        "converged"
+    ].sum()
+    keys = zip(seeds["experiment"], seeds["method"], seeds["lr_rule"], seeds["setting"])
+    out = seeds.copy()
+    out["n_converged"] = [int(counts[k]) if k in counts.index else pd.NA for k in keys]
+    out["n_converged"] = out["n_converged"].astype("Int64")
+    return out
+
+
+def _converged_labels(
+    table: pd.DataFrame | None, experiment: str
+) -> dict[tuple[str, str], str]:
+    """``(curve label, rule) -> "k/n"``: converged confirmation runs per line."""
+    if table is None or table.empty:
+        return {}
+    confirm = table[(table["experiment"] == experiment) & (table["phase"] == "confirm")
+                    & table["converged"].notna()]  # fmt: skip
+    out = {}
+    for (method, setting, rule), rows in confirm.groupby(
+        ["method", "setting", "lr_rule"]
+    ):
+        label = figures.curve_label(method, setting)
+        out[(label, rule)] = f"{int(rows['converged'].sum())}/{len(rows)}"
+    return out
+
+
 def cg_experiments(runs: pd.DataFrame) -> list[str]:
     """The experiments with CG runs (they get a β plot and its data)."""
     return sorted(set(runs.loc[runs["method"].map(is_cg), "experiment"]))
@@ -204,7 +237,9 @@ def _write_plots(
             continue
         paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
         scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
-        figures.plot_curves(curves, experiment, mode, paths["curves"], scale)
+        figures.plot_curves(curves, experiment, mode, paths["curves"], scale,
+                            converged=_converged_labels(result.runs_table,
+                                                        experiment))  # fmt: skip
         figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
         figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())
@@ -242,6 +277,8 @@ def _tables(
         calibration=result.calibration,
     )
     result.runs_csv = runs_csv_text(table)
+    result.runs_table = table
+    result.seeds = _with_converged(result.seeds, table)
     result.claims = claims_table(read_runs_csv(io.StringIO(result.runs_csv)), plan)
     result.metrics = metrics_json(result.paper, result.seeds, result.calibration)
     result.metrics["analysis_plan_sha256"] = plan_sha256(plan)

@@ -27,7 +27,8 @@ import seaborn as sns
 from matplotlib import transforms
 
 from cggan.io import atomic_open
-from cggan.results.calibration import NOISE_REF, FLOOR
+from cggan.layout import LR_GRID, pool_of_setting
+from cggan.results.calibration import FLOOR, NOISE_REF
 from cggan.results.runs import ordered_methods, ordered_rules
 from cggan.results.stats import metric_info, rank_column
 from cggan.results.tables import direction_text, metric_label, num
@@ -116,14 +117,22 @@ def _draw_references(ax, references: list[tuple[str, float, str]]) -> None:
                     ha="right", va="bottom", fontsize=7, color="dimgrey")  # fmt: skip
 
 
+def curve_label(method: str, setting: str) -> str:
+    """A confirmed setting's line: the method, and its pool when it sweeps one."""
+    pool = pool_of_setting(str(setting), LR_GRID)
+    return method if pool == LR_GRID else f"{method} {pool}"
+
+
 def plot_curves(
     curves: pd.DataFrame,
     experiment: str,
     mode: str,
     path: str | os.PathLike,
     references: Sequence[Mapping[str, Any]] = (),
+    converged: Mapping[tuple[str, str], str] | None = None,
 ) -> plt.Figure:
-    """Metric vs iteration, mean ± sd band over seeds, one panel per rule.
+    """Metric vs iteration, mean ± sd band over seeds, one panel per rule; one line
+    per confirmed setting (a method's pool: ``momentum momentum~0.9``).
 
     Args:
         curves: :func:`cggan.results.runs.read_curves` of the confirmed runs.
@@ -133,11 +142,17 @@ def plot_curves(
         references: ``{"label", "value"}`` horizontal lines on every panel, e.g. the
             FID calibration (:func:`cggan.results.calibration.calibration_rows`); a
             NaN value (not measured) draws nothing.
+        converged: ``(line label, rule) -> "k/n"`` confirmation runs that stopped
+            improving (cggan.convergence); shown beside each line's legend entry, so
+            that a curve still falling at the end is marked as such.
 
     Returns:
         The saved (closed) figure, for inspection.
     """
-    data = curves[curves["experiment"] == experiment]
+    data = curves[curves["experiment"] == experiment].copy()
+    data["method"] = [
+        curve_label(m, s) for m, s in zip(data["method"], data["setting"])
+    ]
     rules = ordered_rules(data["lr_rule"]) or ["(none)"]
     methods = ordered_methods(data["method"])
     metric = data["metric"].iloc[0] if len(data) else "metric"
@@ -159,9 +174,16 @@ def plot_curves(
     lines = _references(references, log)
     for ax in axes[0]:
         _draw_references(ax, lines)
+    converged = converged or {}
+
+    def legend_label(label: str) -> str:
+        notes = [f"{rule}: {converged[(label, rule)]}" for rule in rules
+                 if (label, rule) in converged]  # fmt: skip
+        return f"{label} (converged {', '.join(notes)})" if notes else label
+
     handles = [
         plt.Line2D([], [], color=palette[m], linewidth=1.6,
-                   dashes=dashes[m] or (None, None), label=m)
+                   dashes=dashes[m] or (None, None), label=legend_label(m))
         for m in methods
     ]  # fmt: skip
     handles += [plt.Line2D([], [], color="grey", linestyle=style, linewidth=1.2,

@@ -201,6 +201,9 @@ def _seed_row(row: pd.Series, beta: bool) -> list[str]:
     final = format_cell(row["final_mean"], row["final_std"])
     cells = [row["method"], row["lr_rule"], _lr(row["lr_d"]), _lr(row["lr_g"]),
              _hparams_text(row["hparams"]), final, ci, counts_text(row)]  # fmt: skip
+    converged = finite_or_nan(row.get("n_converged"))
+    if math.isfinite(converged):  # runs that stopped improving (cggan.convergence)
+        cells[-1] += f", {int(converged)} converged"
     return cells + (beta_cells(row) if beta else [])
 
 

@@ -40,7 +40,7 @@ def test_held_out_split_is_the_one_the_reference_did_not_use():
     assert held_out_split("train") == "test" and held_out_split("test") == "train"
 
 
-def test_the_real_floor_is_far_below_the_noise_ceiling(stats):
+def test_the_real_floor_is_far_below_the_noise_reference(stats):
     root, path = stats
     record = calibrate(
         path,
@@ -53,8 +53,8 @@ def test_the_real_floor_is_far_below_the_noise_ceiling(stats):
     )
     assert record["n"] == 360  # capped by the held-out test split
     assert record["real_split"] == "test"
-    assert record["real_floor_status"] == record["noise_ceiling_status"] == "ok"
-    assert 0 <= record["real_floor"] < record["noise_ceiling"] / 5
+    assert record["real_floor_status"] == record["noise_reference_status"] == "ok"
+    assert 0 <= record["real_floor"] < record["noise_reference"] / 5
 
 
 def test_cli_writes_the_json(stats, tmp_path):
@@ -84,7 +84,7 @@ def test_cli_writes_the_json(stats, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     record = json.loads(out.read_text())
-    assert record["n"] == 100 and record["real_floor"] < record["noise_ceiling"]
+    assert record["n"] == 100 and record["real_floor"] < record["noise_reference"]
     bad = subprocess.run(
         [
             sys.executable,
@@ -140,8 +140,8 @@ def test_minmax_stretches_the_real_and_the_noise_images(minmax_stats):
 
     assert record["real_floor"] == fid_of(minmax_per_image(load("test")[:100]))
     noise = minmax_per_image(noise_like(load("train"), 100, 0))
-    assert record["noise_ceiling"] == fid_of(noise)
-    assert record["real_floor"] < record["noise_ceiling"]
+    assert record["noise_reference"] == fid_of(noise)
+    assert record["real_floor"] < record["noise_reference"]
 
 
 @pytest.mark.parametrize(

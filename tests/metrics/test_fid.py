@@ -323,7 +323,31 @@ def test_evaluator_equals_direct_computation(reference, classifier):
     slow, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
     assert out["fid"] == pytest.approx(fast, rel=1e-12) and out["fid"] > 0
     assert out["fid"] == pytest.approx(slow, rel=1e-6)
-    assert set(out) == {"fid", "fid_status", "kid", "kid_std"}
+    assert set(out) == {"fid", "fid_status", "kid", "kid_std", "confident",
+                        "class_entropy"}  # fmt: skip
+    # the classifier's numbers come from its head on the same features
+    from cggan.metrics.classifier import sample_quality
+
+    expected = sample_quality(classifier.class_probabilities(feats))
+    assert out["confident"] == pytest.approx(expected["confident"])
+    assert out["class_entropy"] == pytest.approx(expected["class_entropy"])
+
+
+def test_sample_quality_by_hand():
+    """confident: the share with a top probability >= 0.9; class_entropy: the entropy
+    (bits) of the histogram of predicted classes."""
+    import numpy as np
+
+    from cggan.metrics.classifier import sample_quality
+
+    p = np.array([[0.95, 0.05, 0.0], [0.5, 0.5, 0.0], [0.0, 0.05, 0.95],
+                  [0.0, 0.1, 0.9]])  # fmt: skip
+    out = sample_quality(p)
+    assert out["confident"] == pytest.approx(3 / 4)
+    # predicted classes 0, 0, 2, 2: two classes equally often = 1 bit
+    assert out["class_entropy"] == pytest.approx(1.0)
+    assert sample_quality(np.eye(10))["class_entropy"] == pytest.approx(np.log2(10))
+    assert math.isnan(sample_quality(np.full((2, 3), np.nan))["confident"])
 
 
 def test_evaluator_real_vs_real_is_smaller_than_real_vs_noise(reference, classifier):

@@ -172,17 +172,29 @@ def _write_tables(result: AggregateResult, out_dir: Path) -> None:
 
 
 def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The seeds table with ``n_converged``: the confirmation runs of each setting
-    whose convergence diagnostic says they stopped improving (empty when unknown)."""
+    """The seeds table with ``n_converged`` (the confirmation runs of each setting
+    whose convergence diagnostic says they stopped improving; empty when unknown) and
+    the seed means ``confident_mean``, ``class_entropy_mean`` of the classifier's numbers."""
     confirm = table[table["phase"] == "confirm"]
     known = confirm[confirm["converged"].notna()]
     counts = known.groupby(["experiment", "method", "lr_rule", "setting"])[
         "converged"
     ].sum()
-    keys = zip(seeds["experiment"], seeds["method"], seeds["lr_rule"], seeds["setting"])
+    keys = list(
+        zip(seeds["experiment"], seeds["method"], seeds["lr_rule"], seeds["setting"])
+    )
     out = seeds.copy()
     out["n_converged"] = [int(counts[k]) if k in counts.index else pd.NA for k in keys]
     out["n_converged"] = out["n_converged"].astype("Int64")
+    # the digits classifier's numbers at the final evaluation, seed means
+    quality = confirm.groupby(["experiment", "method", "lr_rule", "setting"])[
+        ["confident", "class_entropy"]
+    ].mean()
+    for column in ("confident", "class_entropy"):
+        out[f"{column}_mean"] = [
+            quality[column].get(k, float("nan")) if len(quality) else float("nan")
+            for k in keys
+        ]
     return out
 
 

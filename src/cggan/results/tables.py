@@ -204,6 +204,9 @@ def _seed_row(row: pd.Series, beta: bool) -> list[str]:
     converged = finite_or_nan(row.get("n_converged"))
     if math.isfinite(converged):  # runs that stopped improving (cggan.convergence)
         cells[-1] += f", {int(converged)} converged"
+    confident = finite_or_nan(row.get("confident_mean"))
+    if math.isfinite(confident):  # the digits classifier: recognisable samples
+        cells[-1] += f", {confident:.0%} confident"
     return cells + (beta_cells(row) if beta else [])
 
 

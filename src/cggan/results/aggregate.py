@@ -174,7 +174,8 @@ def _write_tables(result: AggregateResult, out_dir: Path) -> None:
 def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The seeds table with ``n_converged`` (the confirmation runs of each setting
     whose convergence diagnostic says they stopped improving; empty when unknown) and
-    the seed means ``confident_mean``, ``class_entropy_mean`` of the classifier's numbers."""
+    the seed means ``confident_mean``, ``class_entropy_mean`` of the classifier's
+    numbers."""
     confirm = table[table["phase"] == "confirm"]
     known = confirm[confirm["converged"].notna()]
     counts = known.groupby(["experiment", "method", "lr_rule", "setting"])[

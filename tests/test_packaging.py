@@ -218,12 +218,12 @@ def test_wheel_installs_with_only_torch_and_numpy_and_trains(tmp_path):
         + ["--disable-pip-version-check", "-q", "-w", str(dist), str(src)],
         check=True,
         capture_output=True,
-        timeout=300,
+        timeout=900,
     )
     (wheel,) = dist.glob("cggan-*.whl")
     venv = tmp_path / "venv"
     base_python = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base_python, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run([base_python, "-m", "venv", str(venv)], check=True, timeout=900)
     py = venv / "bin" / "python"
     env = {
         k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")

@@ -86,7 +86,7 @@ def test_the_workflow_records_its_holder_and_a_live_run_keeps_its_lock(tmp_path)
         start_new_session=True,
     )
     try:
-        assert _wait_for(lambda: (root / HOLDER_FILE).exists(), 240)
+        assert _wait_for(lambda: (root / HOLDER_FILE).exists(), 600)
         holder = read_holder(root)
         assert holder["pid"] == proc.pid
         assert list((root / ".snakemake/locks").iterdir())

@@ -59,7 +59,8 @@ test: $(STAMP)
 # The numerics tests again with 1 and with 2 OpenMP/BLAS threads (a result compared with a
 # recorded number must not depend on how a reduction was split over threads); the main run
 # above uses the machine's default.
-NUMERICS_TESTS ?= tests/metrics tests/optim
+NUMERICS_TESTS ?= tests/metrics/test_frechet.py tests/metrics/test_fid.py \
+	tests/metrics/test_kid.py tests/optim
 test-threads: $(STAMP)
 	@for n in 1 2; do echo "== $(NUMERICS_TESTS) with OMP_NUM_THREADS=$$n"; \
 		OMP_NUM_THREADS=$$n OPENBLAS_NUM_THREADS=$$n MKL_NUM_THREADS=$$n \

@@ -84,8 +84,8 @@ def test_aggregate_draws_the_calibration_on_fid_curves_only(
 ):
     figs = {}
 
-    def spy(curves, experiment, *args):
-        figs[experiment] = plot_curves(curves, experiment, *args)
+    def spy(curves, experiment, *args, **kwargs):
+        figs[experiment] = plot_curves(curves, experiment, *args, **kwargs)
         return figs[experiment]
 
     monkeypatch.setattr(figures, "plot_curves", spy)

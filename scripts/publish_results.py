@@ -9,6 +9,7 @@ Writes provenance.json beside them. Thin CLI over ``cggan.provenance.publish_stu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
         claims = args.dest / "tables" / "claims.csv"
         try:
-            update_readme(args.readme, claims, claims.as_posix())
+            shown = Path(os.path.relpath(claims, args.readme.parent)).as_posix()
+            update_readme(args.readme, claims, shown)
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -69,7 +69,11 @@ TRAINING_CODE = (
     "cggan.train.*",
 )
 #: Modules a training run imports that cannot change a number it computes.
-NOT_NUMERICAL = ("cggan.fingerprint", "cggan.io")
+NOT_NUMERICAL = (
+    "cggan.fingerprint",
+    "cggan.io",
+    "cggan.hparams",  # refuses bad hyperparameter values; never changes a kept one
+)
 #: Third-party packages whose version is part of the fingerprint.
 VERSIONED = ("torch", "numpy")
 _PACKAGE_ROOT = Path(__file__).resolve().parent

@@ -270,17 +270,18 @@ def _preconditions(ex, row, fa, fb, a, b) -> None:
             notes.append("every compared value at the noise reference's level")
 
 
-def _beats(ex, claim, role, a, b) -> dict:
-    row = _row(
-        ex,
-        claim,
-        role,
-        a,
-        b,
-        "confirm",
-        "Welch two-sided t on the fresh seeds (HL shift, one-sided MWU beside)",
-    )
-    _two_sample(ex, row, ex.confirm(*a), ex.confirm(*b))  # fmt: skip
+#: The test of each fresh-seed kind of claim, as printed in its row.
+_FRESH_SEED_TESTS = {
+    "beats": "Welch two-sided t on the fresh seeds (HL shift, one-sided MWU beside)",
+    "matches": "TOST (two one-sided Welch t) within the margin; Welch two-sided t",
+}
+
+
+def _fresh_seeds(ex, claim, role, a, b) -> dict:
+    """A "beats" or "matches" row: the confirmation runs of both sides."""
+    test = _FRESH_SEED_TESTS[CLAIMS[claim][1]]
+    row = _row(ex, claim, role, a, b, "confirm", test)
+    _two_sample(ex, row, ex.confirm(*a), ex.confirm(*b))
     _note_edges(ex, row, a, b)
     return row
 
@@ -292,21 +293,6 @@ def _note_edges(ex, row, a, b) -> None:
         edge = _edges(frame, side)
         if edge and edge not in row["_notes"]:
             row["_notes"].append(edge)
-
-
-def _matches(ex, claim, role, a, b) -> dict:
-    row = _row(
-        ex,
-        claim,
-        role,
-        a,
-        b,
-        "confirm",
-        "TOST (two one-sided Welch t) within the margin; Welch two-sided t",
-    )
-    _two_sample(ex, row, ex.confirm(*a), ex.confirm(*b))  # fmt: skip
-    _note_edges(ex, row, a, b)
-    return row
 
 
 def _median(values: np.ndarray) -> np.ndarray:
@@ -364,7 +350,7 @@ def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[di
         if claim not in claims or plan[claim] is None:
             continue
         kind = CLAIMS[claim][1]
-        make = _beats if kind == "beats" else _grid
+        make = _fresh_seeds if kind == "beats" else _grid
         rows.append(make(ex, claim, role, cg, plan[claim]))
     if "e" in claims and rule in DIMINISHING:
         others = [ex.side(m) for m in sorted(set(ex.runs["method"]))
@@ -372,7 +358,7 @@ def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[di
         others = [o for o in others if o is not None]
         if others:
             best = min(others, key=lambda s: -ex.sign * ex.selected_value(*s))
-            rows.append(_beats(ex, "e", role, cg, best))
+            rows.append(_fresh_seeds(ex, "e", role, cg, best))
     return rows
 
 
@@ -431,7 +417,7 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
         for claim, method in (("f", "nsgda"), ("g", "graft_adam_sgd")):
             side = ex.side(method)
             if claim in claims and side is not None and adam is not None:
-                rows.append(_matches(ex, claim, "primary", side, adam))
+                rows.append(_fresh_seeds(ex, claim, "primary", side, adam))
     _adjust(rows)
     for r in rows:
         r["verdict"] = _verdict(r, plan["alpha"])

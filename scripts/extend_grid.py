@@ -37,15 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from cggan.io import atomic_write_json
     from cggan.selection import extension_round
-    from cggan.study import load_study
+    from cggan.study import load_experiment_study
 
     try:
-        study = load_study(args.study_config)
-        if args.experiment not in study.experiments:
-            raise ValueError(
-                f"Invalid --experiment: {args.experiment!r} "
-                f"(allowed: {', '.join(study.experiments)})"
-            )
+        study = load_experiment_study(args.study_config, args.experiment)
         record = extension_round(study, args.experiment, args.round)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -38,15 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from cggan.io import atomic_write_json
-    from cggan.study import load_study, select_experiment
+    from cggan.study import load_experiment_study, select_experiment
 
     try:
-        study = load_study(args.study_config)
-        if args.experiment not in study.experiments:
-            raise ValueError(
-                f"Invalid --experiment: {args.experiment!r} "
-                f"(allowed: {', '.join(study.experiments)})"
-            )
+        study = load_experiment_study(args.study_config, args.experiment)
         record = select_experiment(study, args.experiment)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -505,6 +505,25 @@ class Study:
         ).to_dict()
 
 
+def load_experiment_study(config: str | os.PathLike, experiment: str) -> Study:
+    """:func:`load_study`, checked to have ``experiment`` (the selection and grid
+    extension CLIs take one).
+
+    Raises:
+        ValueError: as :func:`load_study`, or an unknown experiment (one line).
+    """
+    try:
+        study = load_study(config)
+    except KeyError as exc:  # a JSON that is not a resolved study config
+        raise ValueError(f"Invalid study config: missing key {exc}") from None
+    if experiment not in study.experiments:
+        raise ValueError(
+            f"Invalid --experiment: {experiment!r} "
+            f"(allowed: {', '.join(study.experiments)})"
+        )
+    return study
+
+
 def load_study(config: str | os.PathLike, results: str = "results") -> Study:
     """A :class:`Study` from its resolved configuration: a JSON file or the JSON text.
 

@@ -20,7 +20,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow.conftest import REPO, SNAKEMAKE, copy_repo, env, nothing_to_do, snakemake
+from workflow.conftest import (
+    REPO,
+    SNAKEMAKE,
+    copy_repo,
+    env,
+    nothing_to_do,
+    ring8_only,
+    snakemake,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -127,21 +135,11 @@ def test_an_unreadable_sweep_summary_is_retrained_not_a_cryptic_selection_error(
     assert json.loads(sweep.read_text())["status"] in ("finished", "diverged")
 
 
-def _ring8_only(root: Path, study: str) -> str:
-    config = yaml.safe_load((root / "config/ci.yaml").read_text())
-    config["study"] = study
-    config["experiments"] = {"ring8": config["experiments"]["ring8"]}
-    config["toy"] = {"enabled": False}
-    path = root / "config" / f"{study}.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return str(path.relative_to(root))
-
-
 def test_kill_9_of_the_workflow_then_rerun_needs_no_manual_step(tmp_path):
     root = copy_repo(tmp_path / "repo")
-    config = _ring8_only(root, "crash")
+    config = ring8_only(root, "crash")
     reference = copy_repo(tmp_path / "reference")
-    ref_config = _ring8_only(reference, "crash")
+    ref_config = ring8_only(reference, "crash")
     snakemake(["--configfile", ref_config, "--cores", "2"], reference)
 
     proc = subprocess.Popen(

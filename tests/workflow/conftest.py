@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
@@ -83,3 +85,22 @@ def snakemake(args: list[str], cwd: Path, **kwargs):
 
 def nothing_to_do(proc) -> bool:
     return "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def ring8_only(root: Path, study: str, *, toy: bool = False) -> str:
+    """Write config/<study>.yaml under ``root``: config/ci.yaml with only its ring8
+    experiment (a 2-D mixture: no data download, no FID), about a dozen short jobs.
+
+    For the tests whose subject is how jobs are executed (a scheduler, DVC, a crash)
+    rather than the grid: with ``study="ci"`` its runs are the ci study's ring8 runs,
+    spec for spec, so their results can be compared with the session's ci study.
+    Returns the config's path relative to ``root``.
+    """
+    config = yaml.safe_load((root / "config/ci.yaml").read_text())
+    config["study"] = study
+    config["experiments"] = {"ring8": config["experiments"]["ring8"]}
+    if not toy:
+        config["toy"] = {"enabled": False}
+    path = root / "config" / f"{study}_ring8.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return str(path.relative_to(root))

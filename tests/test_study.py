@@ -479,16 +479,21 @@ def test_an_unreadable_run_is_set_aside_and_planned_again(
     assert cs.check_existing_runs(st).unreadable == []
 
 
-def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(
-    tmp_path, monkeypatch
-):
-    monkeypatch.chdir(tmp_path)
+def sgd_two_settings_config():
+    """One pool (sgd x constant) with two settings (lr_G 1e-3 and 5e-4)."""
     config = make_config()
     config["experiments"]["digits"]["methods"] = ["sgd"]
     config["lr_rules"] = {
         "constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}
     }
-    st = cs.Study(config)
+    return config
+
+
+def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    st = cs.Study(sgd_two_settings_config())
     with pytest.raises(ValueError, match="missing run summary"):
         cs.select_experiment(st, "digits")
     runs = [_finished_run(tmp_path, st, i) for i in range(2)]

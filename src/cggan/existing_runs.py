@@ -42,15 +42,20 @@ __all__ = [
 ]
 
 
-def first_difference(a: Any, b: Any, prefix: str = "") -> str | None:
+def first_difference(
+    a: Any, b: Any, prefix: str = "", *, against: str = "configured"
+) -> str | None:
+    """The first key (dotted path) where the stored ``a`` and ``b`` differ, as one
+    phrase ``key: stored A != <against> B``; None when equal."""
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         for k in sorted(set(a) | set(b)):
-            d = first_difference(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)
+            key = f"{prefix}.{k}" if prefix else k
+            d = first_difference(a.get(k), b.get(k), key, against=against)
             if d:
                 return d
         return None
     if a != b:
-        return f"{prefix}: stored {json.dumps(a)} != configured {json.dumps(b)}"
+        return f"{prefix}: stored {json.dumps(a)} != {against} {json.dumps(b)}"
     return None
 
 

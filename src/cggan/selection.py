@@ -10,6 +10,7 @@ One selection algorithm for the workflow (``scripts/select_settings.py``) and th
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cggan.checks import invalid as _invalid
 from cggan.config_checks import SELECTION_BY
-from cggan.existing_runs import read_summary
+from cggan.existing_runs import first_difference, read_summary
 from cggan.grid_extension import edges, extend
 from cggan.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
 from cggan.registry import METRIC_DIRECTION
@@ -26,14 +27,19 @@ if TYPE_CHECKING:
     from cggan.study import Study
 
 __all__ = [
+    "EDITED_SUFFIX",
     "RUN_STATUSES",
     "extension_round",
     "select_experiment",
     "select_settings",
     "selection_record",
+    "verify_selection_files",
 ]
 
 RUN_STATUSES = ("finished", "diverged", "failed")
+#: A selection file that is not the selection of its sweep runs is set aside as
+#: ``<experiment>.json.edited`` (kept for inspection, never read).
+EDITED_SUFFIX = ".edited"
 
 
 def _metric_value(summary: Mapping[str, Any], by: str) -> float | None:
@@ -298,3 +304,48 @@ def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
         "added": added,
         "pools": pools,
     }
+
+
+def verify_selection_files(study: Study) -> list[str]:
+    """Check every existing selection file of the study against the selection
+    recomputed from the sweep runs it is made of; set aside the ones that differ.
+
+    Snakemake reruns ``select_settings`` only when a sweep run is newer than the
+    selection file, so a hand-edited file (a setting pinned that is not the best) would
+    otherwise be confirmed and reported as "the selected setting". Called when the DAG
+    is planned. A file that differs is renamed ``<file>.edited``: the checkpoint then
+    has no output and the selection is redone from the runs.
+
+    A selection that cannot be recomputed yet (a sweep run missing, unreadable or set
+    aside for retraining) is not judged: its inputs will be newer than it once they are
+    trained, and Snakemake redoes it then.
+
+    Returns:
+        One line per file set aside, naming the first differing key.
+    """
+    lines = []
+    for exp in study.experiments:
+        path = Path(study.selection_path(exp))
+        if not path.is_file():
+            continue
+        try:
+            recomputed = json.loads(json.dumps(select_experiment(study, exp)))
+        except (ValueError, OSError):
+            continue
+        try:
+            stored = json.loads(path.read_text())
+        except (ValueError, OSError):
+            stored = None
+        if stored == recomputed:
+            continue
+        if isinstance(stored, Mapping):
+            difference = first_difference(stored, recomputed, against="recomputed")
+        else:
+            difference = "not a JSON object"
+        aside = path.with_name(path.name + EDITED_SUFFIX)
+        path.replace(aside)
+        lines.append(
+            f"{path} is not the selection of its sweep runs ({difference}); set aside"
+            f" as {aside.name}, the selection is redone"
+        )
+    return lines

@@ -116,6 +116,27 @@ def test_an_edited_summary_number_is_reported_and_retrained(ci_study, tmp_path):
     assert summary.with_name("summary.json.unreadable").is_file()
 
 
+@pytest.mark.slow
+def test_a_hand_edited_selection_is_set_aside_and_redone(ci_study, tmp_path):
+    """A selection file pinned by hand to a setting that is not the best: the next
+    planning names it in one line and plans the selection again (item 3)."""
+    root = _copy_study(ci_study, tmp_path / "repo")
+    assert nothing_to_do(_plan(root))
+    path = root / "results/selection/ci/ring8.json"
+    record = json.loads(path.read_text())
+    chosen = record["selected"][0]
+    pool = root / "results/runs/ci/ring8" / chosen["method"] / chosen["lr_rule"]
+    others = sorted(p.name for p in pool.iterdir() if p.name != chosen["setting"])
+    assert others, "the ci study's ring8 pools have more than one setting"
+    chosen["setting"] = others[0]
+    path.write_text(json.dumps(record))
+    plan = _plan(root)
+    lines = [ln for ln in plan.stderr.splitlines() if "not the selection" in ln]
+    assert len(lines) == 1 and "ring8.json" in lines[0], plan.stderr[-3000:]
+    assert not path.exists() and path.with_name("ring8.json.edited").is_file()
+    assert "select_settings" in plan.stdout and not nothing_to_do(plan)
+
+
 # --- unit level (fast) ----------------------------------------------------------------
 def _run(tmp_path: Path, rows: str, **summary) -> Path:
     run = tmp_path / "run"

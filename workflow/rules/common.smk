@@ -17,6 +17,7 @@ from cggan.io import load_yaml
 from cggan.locks import record_holder
 from cggan.existing_runs import handle_stale_runs
 from cggan.fingerprint import source_fingerprint
+from cggan.selection import verify_selection_files
 
 # Snakemake's own YAML loader keeps the last of two equal keys silently: the config files
 # are read again with the project's loader, which refuses them (one line).
@@ -61,6 +62,10 @@ for _line in cgstudy.set_aside_unreadable(_run_check.unreadable):
 _stale_line = handle_stale_runs(_run_check)
 if _stale_line:
     print(f"cggan: {_stale_line}", file=sys.stderr)
+# A selection file that is not the selection of its sweep runs (edited by hand) is set
+# aside, so that the select_settings checkpoint redoes it.
+for _line in verify_selection_files(STUDY):
+    print(f"cggan: {_line}", file=sys.stderr)
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
 PYTHON = sys.executable

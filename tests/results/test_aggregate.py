@@ -209,3 +209,27 @@ def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_pa
     assert len(result.cg_vs_momentum) == len(pairs)
     assert "Claims check" in (out / "tables" / "claims.md").read_text()
     assert "matched cap" in (out / "tables" / "cg_vs_momentum.md").read_text()
+
+
+def test_runs_csv_names_the_code_of_each_run_and_marks_the_stale_ones(
+    configured, tmp_path
+):
+    """A run kept under `stale_runs: keep` (made by other training code) is marked."""
+    from cggan.fingerprint import code_fingerprint
+
+    results, sel, config = configured
+    current = code_fingerprint()["fingerprint"]
+    summaries = sorted((results / "runs" / "t").rglob("summary.json"))
+    for path, code in zip(summaries[:2], (current, "0" * 64), strict=True):
+        record = json.loads(path.read_text())
+        record["code"] = {"fingerprint": code}
+        path.write_text(json.dumps(record))
+    result = aggregate_study(config, sel, tmp_path / "out", results=str(results))
+    table = result.runs_table
+    codes = dict(zip(table["code"], table["stale"], strict=True))
+    assert codes[current[:12]] is False and codes["0" * 12] is True
+    assert table["stale"].isna().sum() == len(table) - 2  # the others recorded none
+    from cggan.results.run_table import read_runs_csv
+
+    back = read_runs_csv(tmp_path / "out" / "tables" / "runs.csv")
+    assert set(back["stale"].dropna()) == {True, False}

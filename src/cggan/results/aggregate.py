@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
 from cggan.layout import parse_run_dir
 from cggan.results import calibration as calib
@@ -288,6 +289,7 @@ def _tables(
         tolerance=plan["convergence_tolerance"],
         rounds=options["rounds"],
         calibration=result.calibration,
+        current_code=code_fingerprint()["fingerprint"],
     )
     result.runs_csv = runs_csv_text(table)
     result.runs_table = table

@@ -16,6 +16,12 @@ the final evaluation, CG's ``beta_mean_g``/``beta_capped_g``, ``selected`` (the 
 its pool confirmed), ``edges`` (the grid edges a selected setting lies on after the
 last extension round, ``;``-separated; empty = bracketed) and the experiment's scale
 (``real_floor``, ``noise_reference``).
+
+Then the code that made each run (:data:`CODE_COLUMNS`): ``code``, the first 12 hex
+digits of its training-code fingerprint (:mod:`cggan.fingerprint`; empty when the run
+recorded none), and ``stale``, whether that differs from the code that aggregated the
+table: the runs a study keeps under ``stale_runs: keep`` are marked here. Optional on
+reading (tables written before they existed lack them).
 """
 
 from __future__ import annotations
@@ -30,7 +36,14 @@ import pandas as pd
 from cggan.convergence import is_converged
 from cggan.layout import LR_GRID, pool_of_setting
 
-__all__ = ["PHASES", "RUNS_COLUMNS", "read_runs_csv", "runs_csv_text", "runs_table"]
+__all__ = [
+    "CODE_COLUMNS",
+    "PHASES",
+    "RUNS_COLUMNS",
+    "read_runs_csv",
+    "runs_csv_text",
+    "runs_table",
+]
 
 PHASES = ("sweep", "confirm")
 RUNS_COLUMNS = [
@@ -40,6 +53,7 @@ RUNS_COLUMNS = [
     "confident", "class_entropy", "beta_mean_g", "beta_capped_g", "selected", "edges",
     "real_floor", "noise_reference",
 ]  # fmt: skip
+CODE_COLUMNS = ["code", "stale"]
 
 
 def _selection_index(
@@ -72,6 +86,7 @@ def runs_table(
     tolerance: float,
     rounds: Mapping[tuple[str, str, str, str], int] | None = None,
     calibration: pd.DataFrame | None = None,
+    current_code: str | None = None,
 ) -> pd.DataFrame:
     """The rows of ``runs.csv`` (see the module doc), sorted by place and seed.
 
@@ -82,6 +97,8 @@ def runs_table(
         tolerance: ``convergence.tolerance``.
         rounds: ``(experiment, method, rule, setting) -> extension round``.
         calibration: the calibration table (``real_floor``, ``noise_reference``).
+        current_code: the fingerprint of the code aggregating (``stale`` is empty
+            without it).
     """
     chosen = _selection_index(selections)
     rounds = rounds or {}
@@ -97,6 +114,7 @@ def runs_table(
         floor, noise = _scale(calibration, r.experiment)
         is_fid = r.metric_name == "fid"
         round_ = rounds.get(key)
+        code = r.code if isinstance(r.code, str) else ""  # NaN: none recorded
         rows.append(
             {
                 "experiment": r.experiment, "method": r.method,
@@ -117,9 +135,12 @@ def runs_table(
                 "beta_mean_g": r.beta_mean_g, "beta_capped_g": r.beta_capped_g,
                 "selected": key in chosen, "edges": chosen.get(key, ""),
                 "real_floor": floor, "noise_reference": noise,
+                "code": code[:12],
+                "stale": None if current_code is None or not code
+                else code != current_code,
             }
         )  # fmt: skip
-    table = pd.DataFrame(rows, columns=RUNS_COLUMNS)
+    table = pd.DataFrame(rows, columns=RUNS_COLUMNS + CODE_COLUMNS)
     table["round"] = table["round"].astype("Int64")
     table["best_iteration"] = pd.to_numeric(table["best_iteration"]).astype("Int64")
     order = ["experiment", "method", "pool", "lr_rule", "phase", "lr_d", "lr_g", "seed"]
@@ -138,7 +159,7 @@ def read_runs_csv(source: str | io.StringIO | Any) -> pd.DataFrame:
     table = pd.read_csv(
         source,
         dtype={"pool": str, "setting": str, "edges": str, "phase": str,
-               "status": str, "metric": str, "metric_mode": str},
+               "status": str, "metric": str, "metric_mode": str, "code": str},
         keep_default_na=False,
         na_values=[""],
     )  # fmt: skip
@@ -146,7 +167,9 @@ def read_runs_csv(source: str | io.StringIO | Any) -> pd.DataFrame:
     if missing:
         raise ValueError(f"Invalid runs.csv: missing columns {missing}")
     table["edges"] = table["edges"].fillna("")
-    for column in ("converged", "selected"):
+    for column in ("converged", "selected", "stale"):
+        if column not in table.columns:
+            continue
         table[column] = table[column].map(
             lambda v: (
                 v if isinstance(v, bool) else {"True": True, "False": False}.get(v)

@@ -96,7 +96,7 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
         "final_metric": math.nan, "best_iteration": None, "iterations": None,
         "wall_time_s": math.nan, "lr_g": math.nan, "lr_d": math.nan,
         "method_kwargs": "{}", "lr_rule_kwargs": "{}", "dataset": None,
-        "n_modes": None, **dict.fromkeys(BETA_COLUMNS, math.nan),
+        "n_modes": None, "code": None, **dict.fromkeys(BETA_COLUMNS, math.nan),
         **dict.fromkeys(RUN_DIAGNOSTICS, math.nan),
     }  # fmt: skip
 
@@ -193,10 +193,19 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         lr_rule_kwargs=json.dumps(spec.get("lr_rule_kwargs") or {}, sort_keys=True),
         dataset=_dataset_name(spec),
         n_modes=summary.get("n_modes"),
+        code=_fingerprint_of(summary),
         **beta_fields(summary),
         **diagnostic_fields(summary),
     )
     return row
+
+
+def _fingerprint_of(summary: dict[str, Any]) -> str | None:
+    """The code fingerprint (``cggan.fingerprint``) of the code that made the run;
+    None for a run recorded without one."""
+    code = summary.get("code")
+    value = code.get("fingerprint") if isinstance(code, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def diagnostic_fields(summary: dict[str, Any]) -> dict[str, float]:

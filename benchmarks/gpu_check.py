@@ -228,10 +228,11 @@ def slurm_runtime_minutes(
 def load_config(path: str | os.PathLike) -> dict:
     """A study config (YAML) validated against the workflow's schema, defaults filled,
     as ``workflow/rules/common.smk`` does before it plans the study."""
-    import yaml
     from snakemake.utils import validate
 
-    config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    from cggan.io import load_yaml  # refuses duplicated keys, as the workflow does
+
+    config = load_yaml(path)
     validate(config, schema=str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     return config
 

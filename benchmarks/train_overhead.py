@@ -56,11 +56,9 @@ def read_cadence() -> tuple[dict, str]:
             f"{CONFIG.relative_to(REPO)} not found: "
             "defaults eval.every=100, checkpoint_every=100",
         )
-    import yaml
+    from cggan.io import load_yaml  # refuses duplicated keys, as the workflow does
 
-    exp = (
-        (yaml.safe_load(CONFIG.read_text()) or {}).get("experiments", {}).get("digits")
-    )
+    exp = (load_yaml(CONFIG) or {}).get("experiments", {}).get("digits")
     if not exp or "checkpoint_every" not in exp or "every" not in exp.get("eval", {}):
         return (
             settings,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 #: The schema's pattern of a study name (one path component).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -21,14 +20,10 @@ def out_dir(config: str, results: str = "results") -> str:
     """The out dir of the study named in ``config`` (a YAML file)."""
     from types import SimpleNamespace
 
-    import yaml
-
+    from cggan.io import load_yaml
     from cggan.study import DEFAULT_STUDY, Study
 
-    try:
-        data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"{config}: unreadable config ({exc})") from None
+    data = load_yaml(config) or {}  # ValueError: one line (duplicated keys refused)
     name = data.get("study", DEFAULT_STUDY) if isinstance(data, dict) else None
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(f"{config}: invalid study name {name!r}")

@@ -180,6 +180,8 @@ checkpoint extend_grid:
         f"{LOGS}/select/{STUDY.name}/{{experiment}}-extension{{round}}.log",
     params:
         study=STUDY_JSON,
+        # the library and script code it runs: a change redoes it (cheap, no training)
+        code=source_fingerprint("scripts/extend_grid.py"),
     shell:
         "{PYTHON:q} scripts/extend_grid.py --study-config {params.study:q}"
         " --experiment {wildcards.experiment} --round {wildcards.round}"
@@ -214,6 +216,8 @@ checkpoint select_settings:
         f"{LOGS}/select/{STUDY.name}/{{experiment}}.log",
     params:
         study=STUDY_JSON,
+        # the library and script code it runs: a change redoes it (cheap, no training)
+        code=source_fingerprint("scripts/select_settings.py"),
     shell:
         "{PYTHON:q} scripts/select_settings.py --study-config {params.study:q}"
         " --experiment {wildcards.experiment} --out {output:q} > {log:q} 2>&1"

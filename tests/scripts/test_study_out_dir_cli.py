@@ -1,5 +1,5 @@
-"""scripts/study_out_dir.py (`make report`'s out dir): the study's own directory, and one
-line for a config it cannot read."""
+"""scripts/study_out_dir.py (`make report`'s out dir): the study's own directory, and
+one line for a config it cannot read."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Plan one round of learning-rate grid extension for an experiment.
 
-Thin CLI over ``cggan.selection.extension_round`` (the workflow's ``extend_grid``
+Thin CLI over ``cggan.study.selection.extension_round`` (the workflow's ``extend_grid``
 checkpoint)::
 
     python scripts/extend_grid.py --study-config study.json --experiment mnist \\
@@ -8,9 +8,9 @@ checkpoint)::
 
 Every pool (method x rule x value of its swept hyperparameters) whose best finished
 setting over the configured grid and the earlier rounds lies on an edge of its lr grid
-gets the settings one step past that edge (``cggan.grid_extension``); the workflow then
-trains them at the sweep seed. An unreadable summary stops it with one line naming the
-file. Writes the JSON atomically. Does not import torch.
+gets the settings one step past that edge (``cggan.study.grid_extension``); the
+workflow then trains them at the sweep seed. An unreadable summary stops it with one
+line naming the file. Writes the JSON atomically. Does not import torch.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from cggan.io import atomic_write_json
-    from cggan.selection import extension_round
-    from cggan.study import load_experiment_study
+    from cggan.study import extension_round, load_experiment_study
 
     try:
         study = load_experiment_study(args.study_config, args.experiment)

@@ -1,4 +1,5 @@
-"""Grid extension (cggan.grid_extension): edges, one step past them, never inside."""
+"""Grid extension (cggan.study.grid_extension): edges, one step past them, never
+inside."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import math
 
 import pytest
 
-from cggan.grid_extension import edges, extend, read_extension, round_lr
-from cggan.layout import Setting
+from cggan.study.grid_extension import edges, extend, read_extension, round_lr
+from cggan.study.layout import Setting
 
 
 def product(lr_d, lr_g, **kwargs):

@@ -1,12 +1,13 @@
-"""cggan.selection.verify_selection_files: a selection file that is not the selection of
-its sweep runs (edited by hand) is set aside at planning, so that it is redone."""
+"""cggan.study.selection.verify_selection_files: a selection file that is not the
+selection of its sweep runs (edited by hand) is set aside at planning, so that it is
+redone."""
 
 from __future__ import annotations
 
 import json
 
 from cggan import study as cs
-from cggan.selection import EDITED_SUFFIX, verify_selection_files
+from cggan.study.selection import EDITED_SUFFIX, verify_selection_files
 from test_study import _finished_run, sgd_two_settings_config
 
 

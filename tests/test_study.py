@@ -10,7 +10,8 @@ import math
 import pytest
 
 from cggan import study as cs
-from cggan.existing_runs import first_difference
+from cggan.study.config_checks import matched_momentum_values
+from cggan.study.existing_runs import first_difference
 
 
 def make_config(**overrides):
@@ -163,12 +164,12 @@ def test_confirmation_seeds_are_fresh():
 
 def test_a_study_with_cg_runs_the_matched_momentum_control():
     config = make_config()
-    assert cs.matched_momentum_values(config["methods"], ["sgd", "cg_fr"]) == [
+    assert matched_momentum_values(config["methods"], ["sgd", "cg_fr"]) == [
         0.25,
         0.5,
         0.9,
     ]
-    assert cs.matched_momentum_values(config["methods"], ["sgd", "adam"]) == []
+    assert matched_momentum_values(config["methods"], ["sgd", "adam"]) == []
     config["methods"]["momentum"] = {"momentum": [0.9]}
     with pytest.raises(ValueError) as info:
         cs.Study(config)

@@ -3,7 +3,7 @@
 A run's numbers depend on the library code its training process executes, so each run
 records a fingerprint of that code in ``summary.json`` and in its checkpoint; at
 planning, a run whose fingerprint differs from the current code's is *stale*
-(:mod:`cggan.existing_runs`), and a checkpoint of other code is never resumed.
+(:mod:`cggan.study.existing_runs`), and a checkpoint of other code is never resumed.
 
 What is fingerprinted (:data:`TRAINING_CODE`): every module of the packages and the
 modules a training run imports or executes: ``cggan.train`` (the loop, checkpoints,
@@ -13,9 +13,9 @@ method registry), ``cggan.games`` (update schemes), ``cggan.models``, ``cggan.da
 evaluated during training), and the modules ``cggan`` (its ``__init__``),
 ``cggan.gan``, ``cggan.methods``, ``cggan.convergence``, ``cggan.lr_rules``,
 ``cggan.spec``, ``cggan.runtime``, ``cggan.registry``, ``cggan.checks``. Not
-fingerprinted: what only plans, aggregates or reports (``cggan.study``,
-``cggan.selection``, ``cggan.results``, ``cggan.toy``, ...), ``cggan.io`` (atomic file
-writes: bytes on disk, never a number) and this module, so that changing them
+fingerprinted: what only plans, aggregates or reports (the ``cggan.study`` package,
+``cggan.results``, ``cggan.toy``, ...), ``cggan.io`` (atomic file writes: bytes on
+disk, never a number) and this module, so that changing them
 re-aggregates without retraining.
 ``tests/test_fingerprint.py`` checks that every ``cggan`` module training imports
 (statically, and the registries' dotted paths) is fingerprinted or listed in
@@ -68,11 +68,15 @@ TRAINING_CODE = (
     "cggan.spec",
     "cggan.train.*",
 )
-#: Modules a training run imports that cannot change a number it computes.
+#: Modules a training run imports that cannot change a number it computes (left out
+#: of the fingerprint even inside a package of :data:`TRAINING_CODE`).
 NOT_NUMERICAL = (
     "cggan.fingerprint",
     "cggan.io",
     "cggan.hparams",  # refuses bad hyperparameter values; never changes a kept one
+    # event files of what a run computed, never a number it reports (metrics.csv and
+    # summary.json are the same with logging off or on: tests/train/test_tensorboard.py)
+    "cggan.train.tensorboard",
 )
 #: Third-party packages whose version is part of the fingerprint.
 VERSIONED = ("torch", "numpy")
@@ -119,7 +123,9 @@ def module_files(root: str | Path | None = None) -> dict[str, Path]:
                 names = ["cggan", *rel.parts]
                 if names[-1] == "__init__":
                     names.pop()
-                files[".".join(names)] = path
+                name = ".".join(names)
+                if name not in NOT_NUMERICAL:  # e.g. cggan.train.tensorboard
+                    files[name] = path
         elif parts:
             files[entry] = root.joinpath(*parts).with_suffix(".py")
         else:

@@ -122,7 +122,7 @@ def publish_study(
     from snakemake.utils import validate
 
     from cggan.io import atomic_write_json, load_yaml
-    from cggan.study import Study
+    from cggan.study.study import Study
 
     config = load_yaml(config_path)
     validate(

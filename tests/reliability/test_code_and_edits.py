@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cggan import existing_runs as er
 from cggan.fingerprint import code_fingerprint
 from cggan.io import sha256_file
+from cggan.study import existing_runs as er
 from workflow.conftest import SNAKEMAKE, copy_repo, env, nothing_to_do
 
 STALE = "were made by other training code"
@@ -187,7 +187,7 @@ def test_summary_numbers_are_the_ones_of_metrics_csv(tmp_path):
 
 
 def test_selection_never_reads_an_edited_summary(tmp_path):
-    from cggan import selection
+    from cggan.study import selection
 
     assert selection.read_summary is er.read_summary
     path = _run(tmp_path, "0,1.0,30.0\n", final_metric=1.0, best_metric=30.0)

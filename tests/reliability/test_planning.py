@@ -6,8 +6,9 @@ but invalid hyperparameters (`scope: [bogus]`, `betas: [0.9]`) and `eval.n_sampl
 were accepted and failed in every job; `iterations: 10**30` was accepted; a `z_dim` of
 10^9 was retried as a transient failure (exit 75); a duplicated YAML key silently took
 the last value; `data_root: ./results/data` refused a study made with `results/data`.
-The fast tests check the planning code (cggan.study, cggan.config_checks) and the job
-script; `test_bad_values_fail_snakemake_n_with_one_line` runs `snakemake -n` on each.
+The fast tests check the planning code (cggan.study, cggan.study.config_checks) and
+the job script; `test_bad_values_fail_snakemake_n_with_one_line` runs `snakemake -n`
+on each.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cggan.config_checks import check_run_specs, format_schema_error
-from cggan.existing_runs import check_existing_runs
 from cggan.hparams import HPARAM_CHECKS, SCOPES, check_hparam
 from cggan.io import load_yaml
 from cggan.registry import METHOD_HPARAMS
 from cggan.spec import RunSpec, spec_difference
 from cggan.study import Study
+from cggan.study.config_checks import check_run_specs, format_schema_error
+from cggan.study.existing_runs import check_existing_runs
 from workflow.conftest import REPO, copy_repo, snakemake
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
@@ -329,7 +330,7 @@ def test_planning_builds_every_run_spec_without_torch():
     code = (
         "import sys, time, yaml\n"
         "from snakemake.utils import validate\n"
-        "from cggan.config_checks import check_run_specs\n"
+        "from cggan.study.config_checks import check_run_specs\n"
         "from cggan.study import Study\n"
         f"c = yaml.safe_load(open({str(REPO / 'config/paper.yaml')!r}))\n"
         f"validate(c, {str(SCHEMA)!r})\n"

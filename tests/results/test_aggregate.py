@@ -15,8 +15,8 @@ from tests.results.fake_runs import (
     study_config,
 )
 
-from cggan.results.aggregate import aggregate_study, read_study_config, study_run_dirs
-from cggan.study import Study
+from cggan.results.aggregate import aggregate_study, study_run_dirs
+from cggan.study import Study, read_study_config
 
 SGD_BEST = "lr_d~0.001_lr_g~0.0005"
 

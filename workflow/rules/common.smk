@@ -12,12 +12,13 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from cggan import study as cgstudy
-from cggan.config_checks import check_run_specs
+from cggan.study.config_checks import check_run_specs
 from cggan.io import load_yaml
 from cggan.locks import record_holder
-from cggan.existing_runs import handle_stale_runs
+from cggan.registry import LR_RULE_KWARGS, METHODS
+from cggan.study.existing_runs import handle_stale_runs
 from cggan.fingerprint import source_fingerprint
-from cggan.selection import verify_selection_files
+from cggan.study.selection import verify_selection_files
 
 # Snakemake's own YAML loader keeps the last of two equal keys silently: the config files
 # are read again with the project's loader, which refuses them (one line).
@@ -96,8 +97,8 @@ wildcard_constraints:
         ]
     ),
     experiment=_alternatives(STUDY.experiments),
-    method=_alternatives(cgstudy.METHODS),
-    lr_rule=_alternatives(cgstudy.LR_RULE_KWARGS),
+    method=_alternatives(METHODS),
+    lr_rule=_alternatives(LR_RULE_KWARGS),
     setting=r"lr_d~[A-Za-z0-9_.~+,-]+",
     seed=r"\d+",
     round=r"[1-9]\d*",

@@ -3,7 +3,7 @@
 #      x rule at sweep_seed;
 #   2. extend_grid (a checkpoint per experiment and round 1..selection.max_grid_extensions):
 #      every pool whose best setting so far lies on an edge of its lr grid gets the settings
-#      one step past that edge (cggan.grid_extension), trained at sweep_seed by `train`;
+#      one step past that edge (cggan.study.grid_extension), trained at sweep_seed by `train`;
 #   3. select_settings (a checkpoint per experiment): the best finished setting per method x
 #      rule x pool by the experiment's metric (final or best, config selection.by), over the
 #      configured grid and every extension round;

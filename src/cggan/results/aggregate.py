@@ -36,7 +36,7 @@ import pandas as pd
 
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
-from cggan.layout import parse_run_dir
+from cggan.study.layout import parse_run_dir
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results import stats, tables
@@ -53,7 +53,8 @@ from cggan.results.paper_render import render_paper_table
 from cggan.results.published import published_experiments, write_published_tables
 from cggan.results.run_table import read_runs_csv, runs_csv_text, runs_table
 from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
-from cggan.study import Study, read_study_config  # read_study_config: re-exported
+from cggan.study.config_checks import read_study_config
+from cggan.study.study import Study
 
 __all__ = [
     "AggregateResult",
@@ -61,7 +62,6 @@ __all__ = [
     "aggregate_study",
     "cg_experiments",
     "cli_aggregate",
-    "read_study_config",
     "study_run_dirs",
 ]
 

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cggan.layout import LR_GRID
+from cggan.study.layout import LR_GRID
 from cggan.results import inference as inf
 from cggan.results.pairs import md_table
 from cggan.results.tables import DASH

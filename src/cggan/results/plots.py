@@ -27,7 +27,7 @@ import seaborn as sns
 from matplotlib import transforms
 
 from cggan.io import atomic_open
-from cggan.layout import LR_GRID, pool_of_setting
+from cggan.study.layout import LR_GRID, pool_of_setting
 from cggan.results.calibration import FLOOR, NOISE_REF
 from cggan.results.runs import ordered_methods, ordered_rules
 from cggan.results.stats import metric_info, rank_column

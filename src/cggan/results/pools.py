@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.study import setting_id
+from cggan.study.layout import setting_id
 
 __all__ = ["LR_GRID", "pool_label", "pool_of_row", "split_pools"]
 

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from cggan.convergence import is_converged
-from cggan.layout import LR_GRID, pool_of_setting
+from cggan.study.layout import LR_GRID, pool_of_setting
 
 __all__ = [
     "CODE_COLUMNS",

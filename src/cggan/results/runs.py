@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 from cggan.registry import LR_RULES, METHODS
-from cggan.study import parse_run_dir, read_summary
+from cggan.study.existing_runs import read_summary
+from cggan.study.layout import parse_run_dir
 
 __all__ = [
     "BETA_COLUMNS",

@@ -37,7 +37,7 @@ from scipy import stats
 from cggan.results import intervals, pools
 from cggan.results.beta import beta_means
 from cggan.results.runs import BETA_COLUMNS, ordered_methods, ordered_rules
-from cggan.study import select_settings
+from cggan.study.selection import select_settings
 
 __all__ = [
     "RANK_BY",

@@ -1,7 +1,7 @@
 """Learning-rate grids that bracket the optimum: edges and one-step extensions.
 
 A pool (one method x rule x value of its swept hyperparameters, see
-:func:`cggan.layout.pool_id`) whose selected setting lies on an edge of its
+:func:`cggan.study.layout.pool_id`) whose selected setting lies on an edge of its
 learning-rate grid has not shown that its optimum is inside the grid: the best value may
 lie beyond it, and a comparison of methods then ranks where each grid was placed, not
 the methods. The workflow extends such a grid one step past that edge, at the grid's own
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cggan.checks import invalid as _invalid
-from cggan.layout import Setting
+from cggan.study.layout import Setting
 
 __all__ = ["GRID_SHAPES", "edges", "extend", "read_extension", "round_lr"]
 

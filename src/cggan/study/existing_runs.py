@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cggan.spec import identity, with_added_keys
+from cggan.study.layout import parse_run_dir
 
 if TYPE_CHECKING:
-    from cggan.study import Study
+    from cggan.study.study import Study
 
 __all__ = [
     "STALE_FILES",
@@ -294,7 +295,6 @@ def handle_stale_runs(check: RunCheck) -> str | None:
 def _configured_run(
     study: Study, dirpath: str, seeds: set[int]
 ) -> dict[str, Any] | None:
-    from cggan.study import parse_run_dir  # here: cggan.study re-exports this module
 
     try:
         where = parse_run_dir(dirpath)

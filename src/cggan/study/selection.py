@@ -1,8 +1,8 @@
 """Setting selection: per experiment x method x rule x pool, the best finished sweep
 setting (a pool: one value of the method's swept hyperparameters, with the whole
-learning-rate grid; :func:`cggan.layout.pool_id`). Every pool is confirmed with fresh
-seeds, so that e.g. momentum 0.9 (the paper's baseline) and momentum 0.5 (CG's matched
-control) each have their own confirmed setting.
+learning-rate grid; :func:`cggan.study.layout.pool_id`). Every pool is confirmed with
+fresh seeds, so that e.g. momentum 0.9 (the paper's baseline) and momentum 0.5 (CG's
+matched control) each have their own confirmed setting.
 
 One selection algorithm for the workflow (``scripts/select_settings.py``) and the tables
 (:mod:`cggan.results`). Torch-free.
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cggan.checks import invalid as _invalid
-from cggan.config_checks import SELECTION_BY
-from cggan.existing_runs import first_difference, read_summary
-from cggan.grid_extension import edges, extend
-from cggan.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
 from cggan.registry import METRIC_DIRECTION
+from cggan.study.config_checks import SELECTION_BY
+from cggan.study.existing_runs import first_difference, read_summary
+from cggan.study.grid_extension import edges, extend
+from cggan.study.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
 
 if TYPE_CHECKING:
-    from cggan.study import Study
+    from cggan.study.study import Study
 
 __all__ = [
     "EDITED_SUFFIX",
@@ -208,7 +208,8 @@ def select_experiment(study: Study, exp: str) -> dict[str, Any]:
     Reads exactly the sweep runs the study names (never a glob of the directory), each
     through :func:`read_summary`. Each selected setting records ``edges``: the edges of
     its pool's final grid it lies on (empty = bracketed; see
-    :mod:`cggan.grid_extension`), and ``round``: the extension round that added it.
+    :mod:`cggan.study.grid_extension`), and ``round``: the extension round that added
+    it.
 
     Raises:
         ValueError: one line naming a missing or unreadable summary.json.

@@ -1,23 +1,24 @@
-"""A study's configuration -> the grid of training runs, their
-directories, and selection.
+"""A study's configuration -> the grid of training runs and their directories.
 
 Pure Python on purpose (no torch): the Snakefile imports this module to build the DAG,
 and ``snakemake -n`` on the published grid (about two thousand runs) must stay fast.
 
-Checks of a config: :mod:`cggan.config_checks`; existing runs:
-:mod:`cggan.existing_runs`; selection: :mod:`cggan.selection` (all re-exported here).
+Checks of a config: :mod:`cggan.study.config_checks`; existing runs:
+:mod:`cggan.study.existing_runs`; selection: :mod:`cggan.study.selection`; run
+directories and setting ids: :mod:`cggan.study.layout`.
 
 Vocabulary:
     experiment: one dataset + model + training protocol
         (``config["experiments"][name]``).
     setting: one point of a method's sweep under one learning-rate rule: ``lr_d``,
         ``lr_g`` and the method's swept hyperparameters. Its id
-        (:func:`setting_id`) names a directory.
+        (:func:`cggan.study.layout.setting_id`) names a directory.
     run: a setting trained with one seed; the run spec (:func:`Study.run_spec`) is the
         JSON that ``scripts/train.py --spec`` consumes and stores verbatim
         in ``summary.json``.
     sweep -> selection -> confirmation: every setting runs at ``sweep_seed``; per
-        experiment x method x rule the best finished setting (:func:`select_settings`)
+        experiment x method x rule the best finished setting
+        (:func:`cggan.study.selection.select_settings`)
         is re-run with every seed in ``seeds`` (fresh seeds, never ``sweep_seed``).
 
 Run directories:
@@ -29,7 +30,7 @@ other study, so that a new study name never finds another study's tables and
 always plans its own runs.
 
 The names a config may use (methods, rules, datasets, models) come from
-:mod:`cggan.registry`, re-exported here for the Snakefile.
+:mod:`cggan.registry`.
 """
 
 from __future__ import annotations
@@ -40,57 +41,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from cggan.checks import invalid as _invalid
-from cggan.config_checks import (
-    SELECTION_BY,
-    format_schema_error,
-    matched_momentum_values,
-    read_study_config,
-    validate_study_config,
-)
-from cggan.grid_extension import read_extension
-from cggan.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir, setting_id
 from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
-from cggan.registry import (  # re-exported for the Snakefile (see __all__)
-    CG_RULES,
-    DATASETS,
-    IMAGE_DATASETS,
-    LR_RULE_KWARGS,
-    METHOD_HPARAMS,
-    METHODS,
-    METRIC_DIRECTION,
-    MODELS,
-    TOY_ONLY_METHODS,
-)
+from cggan.registry import IMAGE_DATASETS
+from cggan.study.config_checks import read_study_config, validate_study_config
+from cggan.study.grid_extension import read_extension
+from cggan.study.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir
 
 __all__ = [
-    "RUN_STATUSES",
-    "SELECTION_BY",
-    "UNREADABLE_SUFFIX",
-    "CG_RULES",
-    "DATASETS",
-    "IMAGE_DATASETS",
-    "LR_RULE_KWARGS",
-    "METHODS",
-    "METHOD_HPARAMS",
-    "METRIC_DIRECTION",
-    "MODELS",
-    "TOY_ONLY_METHODS",
-    "Setting",
+    "DEFAULT_STUDY",
+    "EXECUTION_KEYS",
     "Study",
-    "RunCheck",
-    "check_existing_runs",
-    "read_summary",
-    "set_aside_unreadable",
-    "format_schema_error",
+    "load_experiment_study",
     "load_study",
-    "read_study_config",
-    "matched_momentum_values",
-    "parse_run_dir",
-    "select_experiment",
-    "select_settings",
-    "selection_record",
-    "setting_id",
-    "stats_filename",
 ]
 
 #: The study whose outputs live directly under ``results/`` (the README's paths).
@@ -182,13 +144,13 @@ class Study:
 
     def grid_shape(self, exp: str, rule: str) -> str:
         """``product`` (every lr_D with every lr_G) or ``paired`` (the i-th with the
-        i-th: one line in log space); see :mod:`cggan.grid_extension`."""
+        i-th: one line in log space); see :mod:`cggan.study.grid_extension`."""
         grid = (self.experiment(exp).get("lr_grid") or {}).get(rule) or {}
         return grid.get("shape") or self.config["lr_rules"][rule].get(
             "shape", "product"
         )
 
-    # -- grid extension (cggan.grid_extension) ---------------------------------------
+    # -- grid extension (cggan.study.grid_extension) -----------------------------------
     @property
     def max_grid_extensions(self) -> int:
         return int(self.config["selection"].get("max_grid_extensions", 0))
@@ -535,20 +497,3 @@ def load_study(config: str | os.PathLike, results: str = "results") -> Study:
         ValueError: unreadable JSON, or a configuration :class:`Study` refuses.
     """
     return Study(read_study_config(config), results=results)
-
-
-# Re-exported (defined in their own modules, which import this one): the workflow and
-# the tests reach the study's whole API through ``cggan.study``.
-from cggan.existing_runs import (  # noqa: E402
-    UNREADABLE_SUFFIX,
-    RunCheck,
-    check_existing_runs,
-    read_summary,
-    set_aside_unreadable,
-)
-from cggan.selection import (  # noqa: E402
-    RUN_STATUSES,
-    select_experiment,
-    select_settings,
-    selection_record,
-)

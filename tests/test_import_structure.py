@@ -1,0 +1,94 @@
+"""The import structure of src/cggan: no cycle between modules, and no module of the
+study layer reaching its own package's re-exports (``from cggan.study import ...``
+inside cggan/study/ would make the package's __init__ part of a cycle).
+
+Edges are the module-level imports of each file (``import cggan.x``, ``from cggan.x
+import y``, ``from cggan.x import submodule``), read with ``ast``; imports under
+``if TYPE_CHECKING:`` and inside functions (deliberately deferred) are left out."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "cggan"
+
+
+def _module_name(path: Path) -> str:
+    parts = ["cggan", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        body = list(ast.parse(path.read_text()).body)
+        while body:
+            node = body.pop(0)
+            if isinstance(node, ast.If) and not _is_type_checking(node):
+                body.extend(node.body + node.orelse)
+            elif isinstance(node, ast.Try):
+                body.extend(node.body + node.orelse + node.finalbody)
+            elif isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in modules}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from pkg import submodule` runs pkg/__init__ before it, but takes
+                # nothing from it: an edge to the submodule only
+                subs = {f"{node.module}.{a.name}" for a in node.names}
+                edges |= subs & modules.keys()
+                if node.module in modules and subs - modules.keys():
+                    edges.add(node.module)
+        edges.discard(name)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle_in_the_package():
+    graph = import_graph()
+    assert "cggan.study.study" in graph and graph["cggan.study"]  # the graph is read
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_study_layer_imports_names_from_their_modules_not_its_package():
+    for path in (PACKAGE / "study").glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "cggan.study":
+                raise AssertionError(f"{path.name}:{node.lineno} imports cggan.study")

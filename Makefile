@@ -61,9 +61,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src scripts tests benchmarks
 	$(BIN)/snakefmt --check workflow
 
+# The suite on $(TEST_WORKERS) pytest-xdist workers; the slow tests (one ci study they
+# share, workflow runs) are one group on one worker (tests/conftest.py), the fast ones
+# spread over all. The slowest tests are listed at the end of the output.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 	@$(MAKE) --no-print-directory test-threads
 
 # The numerics tests again with 1 and with 2 OpenMP/BLAS threads (a result compared with a

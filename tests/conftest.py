@@ -15,6 +15,16 @@ def pytest_configure(config):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    # `make test` runs the suite on 2 pytest-xdist workers with `--dist loadgroup`: the
+    # slow tests form one group, so they run one after the other on one worker and
+    # share one ci_study (a session fixture is per worker), while the fast tests
+    # spread over both workers.
+    for item in items:
+        if item.get_closest_marker("slow") or "ci_study" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("slow"))
+
+
 @pytest.fixture(scope="session")
 def ci_study(tmp_path_factory):
     """config/ci.yaml run once with 2 cores in a temporary copy;

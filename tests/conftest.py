@@ -1,10 +1,10 @@
-"""Session fixtures shared by several test packages (workflow, reliability)."""
+"""Session fixtures shared by several test packages (pipeline, reliability)."""
 
 from __future__ import annotations
 
 import pytest
 
-from workflow.conftest import copy_repo, snakemake  # tests/ is on sys.path (rootdir)
+from pipeline.conftest import copy_repo, snakemake  # tests/ is on sys.path (rootdir)
 
 
 def pytest_configure(config):

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from workflow.conftest import REPO, copy_repo, snakemake
+from pipeline.conftest import REPO, copy_repo, snakemake
 
 
 def _ci():

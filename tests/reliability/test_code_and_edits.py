@@ -18,7 +18,7 @@ import pytest
 from cggan.fingerprint import code_fingerprint
 from cggan.io import sha256_file
 from cggan.study import existing_runs as er
-from workflow.conftest import SNAKEMAKE, copy_repo, env, nothing_to_do
+from pipeline.conftest import SNAKEMAKE, copy_repo, env, nothing_to_do
 
 STALE = "were made by other training code"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cggan.locks import HOLDER_FILE, read_holder
-from workflow.conftest import REPO, copy_repo, env
+from pipeline.conftest import REPO, copy_repo, env
 
 UNLOCK = [sys.executable, str(REPO / "scripts/unlock_stale.py")]
 

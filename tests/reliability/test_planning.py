@@ -31,7 +31,7 @@ from cggan.spec import RunSpec, spec_difference
 from cggan.study import Study
 from cggan.study.config_checks import check_run_specs, format_schema_error
 from cggan.study.existing_runs import check_existing_runs
-from workflow.conftest import REPO, copy_repo, snakemake
+from pipeline.conftest import REPO, copy_repo, snakemake
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 

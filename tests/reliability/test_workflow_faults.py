@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow.conftest import (
+from pipeline.conftest import (
     REPO,
     SNAKEMAKE,
     copy_repo,

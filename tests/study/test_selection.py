@@ -8,7 +8,8 @@ import json
 
 from cggan import study as cs
 from cggan.study.selection import EDITED_SUFFIX, verify_selection_files
-from test_study import _finished_run, sgd_two_settings_config
+
+from .test_study import _finished_run, sgd_two_settings_config
 
 
 def _study_with_two_sweep_runs(tmp_path, monkeypatch):

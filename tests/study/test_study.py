@@ -660,7 +660,7 @@ def test_schema_errors_become_one_line_naming_the_key():
     from pathlib import Path
 
     schema = yaml.safe_load(
-        (Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text()
+        (Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml").read_text()
     )
     validator = jsonschema.Draft202012Validator(schema)
 

@@ -2,7 +2,7 @@
 PBS scheduler, and its status command for SGE and LSF.
 
 The profile runs unchanged: stand-in ``qsub``, ``qstat`` and ``qdel`` executables
-(tests/workflow/stand_in_pbs/) come first on PATH. ``qsub`` records its arguments,
+(tests/pipeline/stand_in_pbs/) come first on PATH. ``qsub`` records its arguments,
 starts the jobscript in the background and prints a job id; ``qstat -fx`` reports the
 job as queued, running or finished with its exit status; ``qdel`` sends SIGTERM to the
 job's process group. The profile's ``status.sh pbs`` turns that into

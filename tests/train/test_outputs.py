@@ -10,7 +10,7 @@ import pytest
 from cggan.io import sha256_file
 from cggan.train import Trainer, run
 
-from .conftest import ring_spec
+from .conftest import digits_spec, ring_spec
 
 
 def _files(run_dir) -> dict:
@@ -54,3 +54,30 @@ def test_metrics_text_is_stable(tmp_path, data_root):
     first = lines[1].split(",")
     assert first[:7] == ["0", "", "", "", "", "0.001", "0.001"]
     assert len(lines) == 3 and lines[2].startswith("10,")
+
+
+def test_summary_records_the_digests_of_the_prepared_data_not_its_place(
+    tmp_path, data_root, fid_stats
+):
+    """The content of the data a run read (its manifest's SHA-256 per split) is in
+    summary.json; the directory the cache lives in is not what the run is."""
+    from cggan.data import prepare_dataset
+
+    digests = []
+    for root in (data_root, tmp_path / "elsewhere"):
+        prepare_dataset("digits", root=root, image_size=16)
+        manifest = json.loads((root / "digits" / "manifest.json").read_text())
+        expected = {s: e["cache_sha256"] for s, e in manifest["splits"].items()}
+        spec = digits_spec(root, iterations=2, checkpoint_every=2,
+                           eval={"metric": "fid", "every": 2, "n_samples": 32,
+                                 "batch_size": 32})  # fmt: skip
+        summary = run(spec, tmp_path / f"run{len(digests)}", fid_stats=fid_stats)
+        assert summary["data"] == expected and set(expected) == {"test", "train"}
+        digests.append(summary["data"])
+    assert digests[0] == digests[1]
+
+
+def test_data_sampled_from_its_definition_records_no_digest(tmp_path):
+    """ring8 is drawn from its seed (in the spec): no cache, nothing to digest."""
+    summary = run(ring_spec(tmp_path / "data", iterations=10), tmp_path / "run")
+    assert summary["data"] == {}

@@ -32,6 +32,7 @@ __all__ = [
     "DatasetSpec",
     "load_dataset",
     "prepare_dataset",
+    "prepared_digests",
     "resolve_image_size",
     "verify_prepared",
 ]
@@ -233,6 +234,32 @@ def load_dataset(
     else:
         kwargs["name"] = name
     return module.load(Path(root), **kwargs)
+
+
+def prepared_digests(
+    name: str, *, root: str | os.PathLike, image_size: int | None
+) -> dict[str, str]:
+    """``{split: SHA-256 of its cache file}`` from the dataset's manifest: what the
+    data a run trained on was, whatever directory the cache lives in (a run's
+    ``summary.json`` records it; the cache location is not part of a run's identity).
+
+    Empty when the dataset has no cache to digest: data drawn from its seed (the 2-D
+    mixtures; the seed is in the run's spec), or a dataset not prepared at this size
+    (no manifest, or one of another size: the loader built the data itself).
+    """
+    manifest_path = Path(root) / name / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("image_size") != image_size:
+        return {}
+    splits = manifest.get("splits") or {}
+    return {
+        split: entry["cache_sha256"]
+        for split, entry in sorted(splits.items())
+        if isinstance(entry, dict) and isinstance(entry.get("cache_sha256"), str)
+    }
 
 
 def verify_prepared(

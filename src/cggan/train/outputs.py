@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from cggan.convergence import convergence_diagnostic
+from cggan.data import prepared_digests, resolve_image_size
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
 from cggan.train.diagnostics import BETA_COLUMNS, beta_summary
@@ -241,7 +242,18 @@ def build_summary(
         "threads": trainer.threads,
         "spec": trainer.spec.to_dict(),
         "code": code_fingerprint(),  # cggan.fingerprint: which code made the run
+        "data": _data_digests(trainer.spec),  # which data, wherever its cache lives
     }
+
+
+def _data_digests(spec: Any) -> dict[str, str]:
+    """``{split: SHA-256}`` of the prepared data the run read (its manifest's)."""
+    dataset = spec.dataset
+    return prepared_digests(
+        dataset.name,
+        root=dataset.root,
+        image_size=resolve_image_size(dataset.name, dataset.image_size),
+    )
 
 
 def write_summary(run_dir: Path, summary: dict) -> dict:

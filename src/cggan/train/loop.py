@@ -30,7 +30,7 @@ from cggan.runtime import (
     thread_limits,
 )
 from cggan.spec import RunSpec, validate_spec
-from cggan.train import checkpoint, evaluation, outputs
+from cggan.train import checkpoint, evaluation, outputs, tensorboard
 from cggan.train.diagnostics import beta_row, has_beta
 from cggan.train.outputs import METRIC_MODE, OUTPUT_FILES
 from cggan.train.progress import Progress
@@ -104,6 +104,7 @@ class Trainer:
         self.columns = outputs.metrics_columns(self.metric)
         self.checkpoints = checkpoint.CheckpointFiles(self.run_dir)
         self.stop = StopRequest()
+        self.board: tensorboard.RunBoard | None = None  # event files, while executing
         self.finished_summary = None
         if not self.fresh:
             self.finished_summary = checkpoint.read_finished_summary(
@@ -284,6 +285,8 @@ class Trainer:
         row["elapsed_s"] = round(self.elapsed(), 3)
         self.rows.append(row)
         self._write_metrics()
+        if self.board is not None:
+            self.board.log_row(row)
 
     def _write_metrics(self) -> None:
         outputs.write_metrics(self.run_dir / "metrics.csv", self.columns, self.rows)
@@ -317,6 +320,7 @@ class Trainer:
             with contextlib.suppress(FileNotFoundError):
                 (self.run_dir / name).unlink()
         self._t0 = time.perf_counter()
+        self.board = tensorboard.open_board(self)  # None: CGGAN_TENSORBOARD=0
         try:
             with thread_limits(self.threads), stop_signals() as self.stop:
                 status, diverged_at = self._train()
@@ -331,7 +335,11 @@ class Trainer:
                 tb=traceback.format_exc(),
             )
             raise
-        return self._write_summary(status, diverged_at)
+        else:
+            return self._write_summary(status, diverged_at)
+        finally:
+            if self.board is not None:
+                self.board.close()
 
     def _train(self) -> tuple[str, int | None]:
         spec = self.spec
@@ -393,4 +401,7 @@ class Trainer:
         tb: str | None = None,
     ) -> dict:
         summary = outputs.build_summary(self, status, diverged_at, error=error, tb=tb)
-        return outputs.write_summary(self.run_dir, summary)
+        summary = outputs.write_summary(self.run_dir, summary)
+        if self.board is not None:
+            self.board.end(summary)
+        return summary

@@ -149,3 +149,26 @@ def test_a_signal_while_a_run_is_built_stops_before_it_trains(
     assert train_runs([ring_spec(data_root)], [tmp_path / "run"]) == 143
     assert not (tmp_path / "run").exists()  # building writes nothing
     assert f"SIGTERM: {tmp_path / 'run'} not started" in capsys.readouterr().err
+
+
+def test_an_allocation_beyond_memory_while_training_is_bad_input_not_a_failed_run(
+    tmp_path, data_root, monkeypatch, capsys
+):
+    """Too large for the machine's whole memory mid-run (e.g. an evaluation batch):
+    exit 2, one line, no summary (not a 'failed' run counted against the method, and
+    not an environment failure a scheduler would retry)."""
+    specs = [ring_spec(data_root, seed=s) for s in (1, 2)]
+    outs = [tmp_path / "run0", tmp_path / "run1"]
+
+    def too_large(self):
+        raise RuntimeError(
+            "DefaultCPUAllocator: not enough memory: you tried to allocate "
+            f"{2**70} bytes."
+        )
+
+    monkeypatch.setattr(Trainer, "_train_step", too_large)
+    assert train_runs(specs, outs, failure_exit_code=0) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot fit" in errors[0] and str(outs[0]) in errors[0]
+    assert _summary(outs[0]) is None and not outs[1].exists()

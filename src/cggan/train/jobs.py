@@ -8,7 +8,8 @@ Exit codes of :func:`train_runs` (see ``docs/training.md``):
 * ``failure_exit_code`` (default 1): a run failed by itself (an exception from a method
   or model, recorded in summary.json with status ``failed``). The next runs still train.
 * 2: bad input (invalid spec, mismatched FID statistics, no intact checkpoint or one of
-  another spec): one ``error:`` line on stderr, nothing written for that run.
+  another spec, an allocation larger than the device's whole memory while training):
+  one ``error:`` line on stderr, nothing written for that run. The job stops.
 * 75 (``EX_TEMPFAIL``): an environment failure (a full disk, an I/O error, no memory,
   CUDA out of memory): no summary.json, so the next workflow run retries it. The job
   stops; runs it finished keep their summaries.
@@ -26,7 +27,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from cggan.runtime import StopRequest, is_environment_failure, stop_signals
+from cggan.runtime import (
+    StopRequest,
+    allocation_beyond_memory,
+    is_environment_failure,
+    stop_signals,
+)
 from cggan.spec import RunSpec
 from cggan.train.loop import Interrupted, Trainer
 
@@ -203,6 +209,10 @@ def _train_one(
     except Exception as exc:  # noqa: BLE001 - recorded in summary.json, or retried
         if is_environment_failure(exc):
             return _environment_failure(exc, out), False
+        message = allocation_beyond_memory(exc)
+        if message is not None:  # fails on every attempt: bad input, never retried
+            print(f"error: {out}: {message}", file=sys.stderr)
+            return EXIT_BAD_INPUT, False
         traceback.print_exc()
         print(f"error: run failed; see {out / 'summary.json'}", file=sys.stderr)
         return failure_exit_code, True

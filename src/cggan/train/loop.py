@@ -21,6 +21,7 @@ import torch
 
 from cggan.runtime import (
     StopRequest,
+    allocation_beyond_memory,
     get_device,
     is_environment_failure,
     seed_everything,
@@ -328,6 +329,8 @@ class Trainer:
         except Exception as exc:
             if is_environment_failure(exc):
                 raise  # not the run's outcome: no summary, so the next attempt retries
+            if allocation_beyond_memory(exc) is not None:
+                raise  # the configuration's, not the method's: no "failed" run either
             self._write_summary(
                 "failed",
                 None,

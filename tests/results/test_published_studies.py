@@ -15,7 +15,15 @@ from cggan.results.run_table import read_runs_csv
 from cggan.results.tables import write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
-STUDIES = {"laptop": "config/laptop.yaml", "default": "config/config.yaml"}
+STUDIES = {
+    "laptop": "config/laptop.yaml",
+    "default": "config/config.yaml",
+    **(
+        {"converged": "config/converged.yaml"}
+        if (ROOT / "docs/results/converged/tables/runs.csv").is_file()
+        else {}
+    ),
+}
 
 
 @pytest.mark.parametrize("study", sorted(STUDIES))
@@ -31,9 +39,28 @@ def test_committed_claims_are_recomputed_from_committed_runs(study, tmp_path):
     assert plan_sha256(plan)[:12] in (tables / "claims.md").read_text()
 
 
-def test_readme_findings_are_generated_from_the_laptop_claims():
+def _readme_studies() -> list[str]:
     readme = (ROOT / "README.md").read_text()
-    claims = "docs/results/laptop/tables/claims.csv"
+    return [s for s in ("laptop", "converged") if f"results/{s}/tables/claims" in readme]
+
+
+@pytest.mark.parametrize("study", _readme_studies())
+def test_readme_findings_are_generated_from_the_published_claims(study):
+    readme = (ROOT / "README.md").read_text()
+    claims = f"docs/results/{study}/tables/claims.csv"
     block = readme_block(ROOT / claims, claims)
     assert block in readme
     assert replace_block(readme, block) == readme
+
+
+def test_a_readme_block_is_replaced_only_where_its_claims_file_is_named():
+    blocks = {
+        name: f"<!-- findings:begin (generated from {name} by x) -->\n{body}\n"
+        "<!-- findings:end -->"
+        for name, body in (("a.csv", "A"), ("b.csv", "B"))
+    }
+    text = f"intro\n{blocks['a.csv']}\nmiddle\n{blocks['b.csv']}\nend\n"
+    new_b = blocks["b.csv"].replace("\nB\n", "\nB2\n")
+    assert replace_block(text, new_b) == text.replace(blocks["b.csv"], new_b)
+    with pytest.raises(ValueError, match="c.csv"):
+        replace_block(text, blocks["a.csv"].replace("a.csv", "c.csv"))

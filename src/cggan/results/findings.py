@@ -1,7 +1,8 @@
 """The README's findings table, generated from a published study's ``claims.csv``.
 
-The README shows the laptop study's verdicts between two markers; ``make laptop``
-(``scripts/publish_results.py --readme``) rewrites that block from the published
+The README shows a published study's verdicts between two markers (one block per
+study, its begin marker naming the claims file); ``make laptop``
+(``scripts/publish_results.py --readme``) rewrites that study's block from the published
 ``claims.csv``, and a test checks that the committed README's block equals what this
 module makes of the committed ``claims.csv``: the findings are never typed by hand.
 """
@@ -55,17 +56,19 @@ def readme_block(claims_csv: str | os.PathLike, shown_as: str) -> str:
 
 
 def replace_block(text: str, block: str) -> str:
-    """``text`` with its findings block replaced by ``block``.
+    """``text`` with the findings block of the same claims file replaced by ``block``.
+
+    A README may show several studies' findings: each block is found by its first line
+    (the begin marker, which names the claims file it was generated from).
 
     Raises:
-        ValueError: the text has no (or a broken) findings block.
+        ValueError: the text has no (or a broken) findings block of that file.
     """
-    start = text.find("<!-- findings:begin")
-    end = text.find(END)
+    begin = block.split("\n", 1)[0]
+    start = text.find(begin)
+    end = text.find(END, start)
     if start < 0 or end < start:
-        raise ValueError(
-            "Invalid README: no '<!-- findings:begin' ... findings:end block"
-        )
+        raise ValueError(f"Invalid README: no block '{begin}' ... '{END}'")
     return text[:start] + block + text[end + len(END) :]
 
 

@@ -12,7 +12,8 @@ LAPTOP_CONFIG ?= config/laptop.yaml
 CONVERGED_CONFIG ?= config/converged.yaml
 NCORES := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
-.PHONY: run test test-threads test-fast lint laptop converged report dryrun bench lock clean-results
+.PHONY: run test test-threads test-fast lint laptop converged report dryrun bench lock clean-results \
+	tensorboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +84,15 @@ test-threads: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# TensorBoard on the runs of the study of $(CONFIG) (`make tensorboard STUDY=ci` for
+# another): every run writes event files under its directory unless CGGAN_TENSORBOARD=0.
+# docs/tensorboard.md (a cluster's shared results directory through ssh -L).
+STUDY ?= $(or $(shell sed -n 's/^study:[[:space:]]*\([A-Za-z0-9_.-]*\).*/\1/p' $(CONFIG)),default)
+TB_PORT ?= 6006
+tensorboard: $(STAMP)
+	$(BIN)/tensorboard --logdir results/runs/$(STUDY) --port $(TB_PORT) \
+		--samples_per_plugin images=100
 
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n --configfile $(CONFIG)

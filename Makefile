@@ -62,13 +62,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src scripts tests benchmarks
 	$(BIN)/snakefmt --check workflow
 
-# The suite on $(TEST_WORKERS) pytest-xdist workers; the slow tests (one ci study they
-# share, workflow runs) are one group on one worker (tests/conftest.py), the fast ones
-# spread over all. The slowest tests are listed at the end of the output.
+# The fast tests on $(TEST_WORKERS) pytest-xdist workers, then the slow ones (workflow
+# runs that share one ci study, and use both cores themselves) in one process
+# (tests/conftest.py says why). Each pass lists its slowest tests at the end.
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" --durations=15
+	$(BIN)/python -m pytest -m slow --durations=20
 	@$(MAKE) --no-print-directory test-threads
 
 # The numerics tests again with 1 and with 2 OpenMP/BLAS threads (a result compared with a

@@ -16,13 +16,16 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # `make test` runs the suite on 2 pytest-xdist workers with `--dist loadgroup`: the
-    # slow tests form one group, so they run one after the other on one worker and
-    # share one ci_study (a session fixture is per worker), while the fast tests
-    # spread over both workers.
+    # `make test` runs the fast tests on 2 pytest-xdist workers, then the slow ones in
+    # one process, so that the session's ci study is built once (a session fixture is
+    # per worker; xdist 3.8's `--dist loadgroup` does not group under pytest 9.2, whose
+    # items keep their id in `_id`, not the `_nodeid` xdist rewrites). A test that uses
+    # the ci study must therefore be marked slow.
     for item in items:
-        if item.get_closest_marker("slow") or "ci_study" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("slow"))
+        if "ci_study" in item.fixturenames and not item.get_closest_marker("slow"):
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the ci_study fixture: mark it slow"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -225,4 +225,7 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(
     ours = pd.read_csv(root / "results/studies/ci/tables/summary.csv")[columns]
     local = pd.read_csv(local_root / "results/studies/ci/tables/summary.csv")[columns]
     local = local[local["experiment"] == "ring8"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(ours, local, check_exact=False, rtol=1e-6)
+    # (ring8 alone can read as integers where the mixed table reads floats: 0 vs 0.0)
+    pd.testing.assert_frame_equal(
+        ours, local, check_exact=False, rtol=1e-6, check_dtype=False
+    )

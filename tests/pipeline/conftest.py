@@ -104,3 +104,20 @@ def ring8_only(root: Path, study: str, *, toy: bool = False) -> str:
     path = root / "config" / f"{study}_ring8.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return str(path.relative_to(root))
+
+
+def assert_ring8_rows_match(root: Path, local_root: Path) -> None:
+    """The summary table of a ring8-only run of the ci study (:func:`ring8_only`) equals
+    the ring8 rows of the session's ci study, by value (ring8 alone can read as integers
+    where the mixed table reads floats: 0 vs 0.0)."""
+    import pandas as pd
+
+    columns = ["experiment", "method", "lr_rule", "setting", "n_runs", "n_finished",
+               "final_mean", "best_mean"]  # fmt: skip
+    table = "results/studies/ci/tables/summary.csv"
+    ours = pd.read_csv(root / table)[columns]
+    local = pd.read_csv(local_root / table)[columns]
+    local = local[local["experiment"] == "ring8"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        ours, local, check_exact=False, rtol=1e-6, check_dtype=False
+    )

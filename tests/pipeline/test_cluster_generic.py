@@ -16,24 +16,20 @@ import re
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from .conftest import REPO, SNAKEMAKE, copy_repo, env, ring8_only
+from .conftest import (
+    REPO,
+    SNAKEMAKE,
+    assert_ring8_rows_match,
+    copy_repo,
+    env,
+    ring8_only,
+)
 
 STAND_IN = Path(__file__).resolve().parent / "stand_in_pbs"
 STATUS = REPO / "profiles" / "cluster-generic" / "status.sh"
 TIMEOUT_S = 900
-COLUMNS = [
-    "experiment",
-    "method",
-    "lr_rule",
-    "setting",
-    "n_runs",
-    "n_finished",
-    "final_mean",
-    "best_mean",
-]
 
 
 @pytest.mark.slow
@@ -89,13 +85,7 @@ def test_ci_study_through_cluster_generic_matches_the_local_run(ci_study, tmp_pa
     assert len(exits) == len(submissions) and set(exits) == {"0"}
     assert not (state / "cancelled.log").exists()
 
-    ours = pd.read_csv(root / "results/studies/ci/tables/summary.csv")[COLUMNS]
-    local = pd.read_csv(local_root / "results/studies/ci/tables/summary.csv")[COLUMNS]
-    local = local[local["experiment"] == "ring8"].reset_index(drop=True)
-    # (ring8 alone can read as integers where the mixed table reads floats: 0 vs 0.0)
-    pd.testing.assert_frame_equal(
-        ours, local, check_exact=False, rtol=1e-6, check_dtype=False
-    )
+    assert_ring8_rows_match(root, local_root)
 
 
 # ------------------------------------------------------- status.sh, one per scheduler

@@ -18,10 +18,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from .conftest import SNAKEMAKE, copy_repo, env, ring8_only
+from .conftest import SNAKEMAKE, assert_ring8_rows_match, copy_repo, env, ring8_only
 
 pytestmark = pytest.mark.slow
 
@@ -212,20 +211,4 @@ def test_ci_study_runs_through_slurm_and_matches_the_local_run(
 
     # The same table as the local run (same specs, seeds and
     # single-thread CPU training).
-    columns = [
-        "experiment",
-        "method",
-        "lr_rule",
-        "setting",
-        "n_runs",
-        "n_finished",
-        "final_mean",
-        "best_mean",
-    ]
-    ours = pd.read_csv(root / "results/studies/ci/tables/summary.csv")[columns]
-    local = pd.read_csv(local_root / "results/studies/ci/tables/summary.csv")[columns]
-    local = local[local["experiment"] == "ring8"].reset_index(drop=True)
-    # (ring8 alone can read as integers where the mixed table reads floats: 0 vs 0.0)
-    pd.testing.assert_frame_equal(
-        ours, local, check_exact=False, rtol=1e-6, check_dtype=False
-    )
+    assert_ring8_rows_match(root, local_root)

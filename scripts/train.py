@@ -3,7 +3,8 @@
 ``--spec`` is a run spec (``cggan.spec.RunSpec`` as JSON: what ``Study.run_spec``
 returns), a JSON file or an inline JSON object. Several ``--spec``/``--out`` pairs
 train several runs one after the other in one process (the workflow's ``group_seeds``),
-each exactly the run a job of its own would make. Exit codes: 0 finished or diverged,
+each exactly the run a job of its own would make; ``--receipt`` then records them (a
+sweep chunk, ``cggan.study.chunks``). Exit codes: 0 finished or diverged,
 ``--failure-exit-code`` a run failed by itself (recorded in summary.json), 2 bad input
 (also a model larger than the machine's whole memory), 75 an environment failure (full
 disk, no memory: no summary, retry), 143/130 SIGTERM/SIGINT (checkpoint written, no
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         help="delete the run directory's outputs and checkpoints, start over",
     )
     add(
+        "--receipt",
+        type=Path,
+        default=None,
+        help="after every run is done (exit 0), write this JSON listing the runs and "
+        "their summaries' SHA-256 (a sweep chunk's output: cggan.study.chunks)",
+    )
+    add(
         "--failure-exit-code",
         type=int,
         default=1,
@@ -69,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from cggan.train import train_runs  # torch only past argument parsing
 
     try:
-        return train_runs(
+        code = train_runs(
             args.spec,
             args.out,
             failure_exit_code=args.failure_exit_code,
@@ -87,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {message}", file=sys.stderr)
         return 2
+    if code == 0 and args.receipt is not None:
+        from cggan.study.chunks import write_receipt
+
+        write_receipt(args.receipt, args.out)
+    return code
 
 
 if __name__ == "__main__":

@@ -57,6 +57,10 @@ def test_ci_study_through_cluster_generic_matches_the_local_run(ci_study, tmp_pa
         # one thread per job, as the local run: thread count changes float reductions
         # (the profile's set-resources, GPUs included, stay: device auto is the CPU here
         # as in the local run)
+        # the sweep in chunks of 2 runs (one train_chunk job each): a chunk's runs are
+        # the runs of one-run jobs (compared below with the local, unchunked ci study)
+        "--config",
+        "sweep_chunk=2",
         "--set-threads",
         "train=1",
         "fid_stats=1",
@@ -71,14 +75,22 @@ def test_ci_study_through_cluster_generic_matches_the_local_run(ci_study, tmp_pa
     # Every training run went through the stand-in scheduler, with the profile's
     # per-rule resources in the qsub line, and ended with exit status 0.
     submissions = (state / "submissions.log").read_text().splitlines()
-    # (rule train; train_seeds trains the confirmation seeds of a setting in one job)
-    train = [line for line in submissions if "-N smk.train " in line]
+    # Rules train (one run), train_chunk (a chunk of the sweep) and train_seeds (the
+    # confirmation seeds of a setting): each asks for what the profile sets for
+    # `train`, with the runtime of all its runs.
+    train = [line for line in submissions if re.search(r"-N smk\.train\w* ", line)]
+    rules = {re.search(r"-N smk\.(\w+) ", line).group(1) for line in train}
+    assert {"train_chunk", "train_seeds"} <= rules, rules
     n_runs = len(list((root / "results/runs/ci").rglob("summary.json")))
     local_runs = list((local_root / "results/runs/ci/ring8").rglob("summary.json"))
     assert train and n_runs == len(local_runs) > 0, out[-3000:]
     for line in train:
         assert "-l select=1:ncpus=1:mem=16000mb:ngpus=1" in line, line
-        assert "-l walltime=720:00" in line and " -r y " in line, line
+        walltime = int(re.search(r"-l walltime=(\d+):00", line).group(1))
+        assert walltime % 720 == 0 and " -r y " in line, line
+    assert any(
+        "smk.train_chunk " in line and "walltime=1440:00" in line for line in train
+    )
     ids = {line.split()[0] for line in submissions}
     assert ids <= set(re.findall(r"external jobid '([^']+)'", out))
     exits = [(d / "exit").read_text().strip() for d in state.glob("job.*")]

@@ -16,6 +16,12 @@ from cggan.study.config_checks import check_run_specs
 from cggan.io import load_yaml
 from cggan.locks import record_holder
 from cggan.registry import LR_RULE_KWARGS, METHODS
+from cggan.study.chunks import (
+    receipt_pattern,
+    sweep_chunks,
+    sweep_targets,
+    verify_receipts,
+)
 from cggan.study.existing_runs import handle_stale_runs
 from cggan.fingerprint import source_fingerprint
 from cggan.study.selection import verify_selection_files
@@ -67,6 +73,12 @@ if _stale_line:
 # aside, so that the select_settings checkpoint redoes it.
 for _line in verify_selection_files(STUDY):
     print(f"cggan: {_line}", file=sys.stderr)
+# A sweep chunk's receipt (its job's output) that no longer vouches for its runs (one was
+# set aside above, edited or deleted; the chunking changed) is removed: the chunk trains
+# again, and only its missing runs train (cggan.study.chunks).
+SWEEP_CHUNK = config["sweep_chunk"]
+for _line in verify_receipts(STUDY, SWEEP_CHUNK):
+    print(f"cggan: {_line}", file=sys.stderr)
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
 PYTHON = sys.executable
@@ -101,6 +113,7 @@ wildcard_constraints:
     lr_rule=_alternatives(LR_RULE_KWARGS),
     setting=r"lr_d~[A-Za-z0-9_.~+,-]+",
     seed=r"\d+",
+    chunk=r"\d+",
     round=r"[1-9]\d*",
 
 
@@ -112,6 +125,25 @@ wildcard_constraints:
 TRAIN_RESOURCES = {"mem_mb": 2000, "runtime": 60, "gpu": 0}
 JOB_RESOURCES = {"mem_mb": 2000, "runtime": 30, "gpu": 0}
 DEVICE = config["device"]
+
+
+# A job that trains several runs one after the other (train_chunk, train_seeds) asks for
+# what the `train` rule asks for, the profile's set-threads / set-resources for `train`
+# included, with the runtime of all its runs: a profile names `train` once.
+def _train_override(settings, name):
+    value = settings.get("train", {})
+    value = value.get(name) if name else value
+    return getattr(value, "value", value) if value not in (None, {}) else None
+
+
+def train_threads(wc):
+    threads = _train_override(workflow.resource_settings.overwrite_threads, None)
+    return threads or 1
+
+
+def train_resource(name):
+    value = _train_override(workflow.resource_settings.overwrite_resources, name)
+    return TRAIN_RESOURCES[name] if value is None else value
 
 
 # The lock's holder (host, pid, start time), recorded once Snakemake holds the lock (never

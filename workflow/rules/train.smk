@@ -104,11 +104,11 @@ if config["group_seeds"] and GROUPED_SEEDS:
             ],
         log:
             f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seeds.log",
-        threads: 1
+        threads: train_threads
         resources:
-            mem_mb=TRAIN_RESOURCES["mem_mb"],
-            runtime=TRAIN_RESOURCES["runtime"] * len(GROUPED_SEEDS),
-            gpu=TRAIN_RESOURCES["gpu"],
+            mem_mb=lambda wc: train_resource("mem_mb"),
+            runtime=lambda wc: train_resource("runtime") * len(GROUPED_SEEDS),
+            gpu=lambda wc: train_resource("gpu"),
         params:
             runs=train_seeds_args,
             fid_stats=fid_stats_arg,
@@ -119,45 +119,44 @@ if config["group_seeds"] and GROUPED_SEEDS:
             " --failure-exit-code 0 > {log:q} 2>&1"
 
 
-# Optional (config `sweep_chunk` > 1): the sweep runs of one experiment x method x rule
-# train in jobs of up to `sweep_chunk` runs, one rule per chunk (explicit outputs, no
-# wildcards). The generic `train` rule then makes only runs at other seeds than the sweep's.
-SWEEP_CHUNKS = (
-    STUDY.sweep_chunks(config["sweep_chunk"]) if config["sweep_chunk"] > 1 else []
-)
+# Optional (config `sweep_chunk` > 1): the configured grid's sweep runs of one experiment x
+# method x rule train in jobs of up to `sweep_chunk` runs (cggan.study.chunks): one rule,
+# the chunk a wildcard, and a receipt as its output (listing the runs and their summaries'
+# SHA-256) that the grid extension, selection and aggregation depend on. The `train` rule
+# makes every other run (other seeds, the settings grid extension adds).
+SWEEP_CHUNKS = {
+    tuple(c.wildcards().values()): c for c in sweep_chunks(STUDY, SWEEP_CHUNK)
+}
 
 
-def _chunk_runs(run_dirs):
-    return [(STUDY.run_spec_of(d), d) for d in run_dirs]
+def sweep_chunk(wc):
+    return SWEEP_CHUNKS[(wc.experiment, wc.method, wc.lr_rule, wc.chunk)]
 
 
-for _index, (_experiment, _run_dirs) in enumerate(SWEEP_CHUNKS):
-    # the configured grid's sweep runs come from their chunk; `train` makes the rest
-    # (other seeds, and the settings grid extension adds at the sweep seed)
-    workflow.ruleorder(f"train_sweep_{_index}", "train")
+def train_chunk_args(wc):
+    return runs_args((STUDY.run_spec_of(d), d) for d in sweep_chunk(wc).run_dirs)
 
-    rule:
-        name:
-            f"train_sweep_{_index}"
-        input:
-            **experiment_inputs(_experiment),
-        output:
-            [f"{d}/summary.json" for d in _run_dirs],
-        log:
-            f"{LOGS}/train/{STUDY.name}/sweep_chunks/{_index}.log",
-        threads: 1
-        resources:
-            mem_mb=TRAIN_RESOURCES["mem_mb"],
-            runtime=TRAIN_RESOURCES["runtime"] * len(_run_dirs),
-            gpu=TRAIN_RESOURCES["gpu"],
-        params:
-            runs=runs_args(_chunk_runs(_run_dirs)),
-            fid_stats=fid_stats_arg,
-            device=DEVICE,
-        shell:
-            "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
-            " --threads {threads} --device {params.device}"
-            " --failure-exit-code 0 > {log:q} 2>&1"
+
+rule train_chunk:
+    input:
+        unpack(train_inputs),
+    output:
+        receipt_pattern(STUDY),
+    log:
+        f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/chunk{{chunk}}.log",
+    threads: train_threads
+    resources:
+        mem_mb=lambda wc: train_resource("mem_mb"),
+        runtime=lambda wc: train_resource("runtime") * len(sweep_chunk(wc).run_dirs),
+        gpu=lambda wc: train_resource("gpu"),
+    params:
+        runs=train_chunk_args,
+        fid_stats=fid_stats_arg,
+        device=DEVICE,
+    shell:
+        "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
+        " --threads {threads} --device {params.device}"
+        " --failure-exit-code 0 --receipt {output:q} > {log:q} 2>&1"
 
 
 def grid_round_summaries(wc):
@@ -165,10 +164,7 @@ def grid_round_summaries(wc):
     previous = int(wc.round) - 1
     if previous >= 1:
         checkpoints.extend_grid.get(experiment=wc.experiment, round=previous)
-    return [
-        f"{d}/summary.json"
-        for d in STUDY.sweep_run_dirs(wc.experiment, rounds=previous)
-    ]
+    return sweep_targets(STUDY, SWEEP_CHUNK, wc.experiment, rounds=previous)
 
 
 checkpoint extend_grid:
@@ -193,9 +189,7 @@ def experiment_sweep_summaries(experiment):
     rounds = STUDY.max_grid_extensions
     if rounds:
         checkpoints.extend_grid.get(experiment=experiment, round=rounds)
-    return [
-        f"{d}/summary.json" for d in STUDY.sweep_run_dirs(experiment, rounds=rounds)
-    ]
+    return sweep_targets(STUDY, SWEEP_CHUNK, experiment, rounds=rounds)
 
 
 def sweep_summaries(wc):

@@ -276,25 +276,6 @@ class Study:
             for sid in self.settings(e, m, r, rounds)
         ]
 
-    def sweep_chunks(self, size: int) -> list[tuple[str, list[str]]]:
-        """The sweep runs in jobs of up to ``size`` runs:
-        ``(experiment, run dirs)`` each.
-
-        A chunk never mixes experiment x method x rule groups, so its runs share their
-        inputs and the chunking of one group does not change when another group changes.
-        """
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise _invalid("sweep_chunk", size, "an integer >= 1")
-        chunks = []
-        for exp in self.experiments:
-            for method, rule in self.groups(exp):
-                dirs = [
-                    self.run_dir(exp, method, rule, sid, self.sweep_seed)
-                    for sid in self.settings(exp, method, rule, rounds=0)
-                ]
-                chunks += [(exp, dirs[i : i + size]) for i in range(0, len(dirs), size)]
-        return chunks
-
     def confirmation_run_dirs(self, selection: Mapping[str, Any]) -> list[str]:
         """Every seed's run directory of every selected setting in a selection record.
 

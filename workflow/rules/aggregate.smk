@@ -16,16 +16,6 @@ BETA_EXPERIMENTS = [
 PUBLISHED = [e for e in STUDY.experiments if STUDY.experiment(e).get("published")]
 
 
-def published_outputs():
-    if not PUBLISHED:
-        return []
-    return [f"{TABLES}/published_vs_reproduced.{ext}" for ext in ("md", "csv")]
-
-
-def aggregate_outputs():
-    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json", *published_outputs()]
-
-
 rule aggregate:
     input:
         sweep=all_sweep_summaries,
@@ -126,13 +116,15 @@ rule aggregate:
         study=STUDY_JSON,
         # the library and script code it runs: a change re-aggregates (never retrains)
         code=source_fingerprint("scripts/aggregate.py"),
-        selection=SELECTION,
+        # the directories of the selection files and of the tables (OUT/tables/...)
+        selection=lambda wc, input: os.path.dirname(input.selection[0]),
+        out_dir=lambda wc, output: os.path.dirname(os.path.dirname(output.summary_md)),
         top_k=config["aggregate"]["top_k"],
         confidence=config["aggregate"]["confidence"],
         by=config["selection"]["by"],
     shell:
         "{PYTHON:q} scripts/aggregate.py --study-config {params.study:q}"
-        " --selection-dir {params.selection:q} --out-dir {OUT:q}"
+        " --selection-dir {params.selection:q} --out-dir {params.out_dir:q}"
         " --top-k {params.top_k} --confidence {params.confidence}"
         " --rank-by {params.by} > {log:q} 2>&1"
 

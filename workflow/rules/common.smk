@@ -81,6 +81,9 @@ for _line in verify_receipts(STUDY, SWEEP_CHUNK):
     print(f"cggan: {_line}", file=sys.stderr)
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
+# (`snakemake --lint` would have it passed as a param of each rule: params are recorded
+# with every output and rerun the job when they change, so a venv at another path would
+# retrain every run. The interpreter says how a job runs, not what it computes.)
 PYTHON = sys.executable
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"

@@ -11,7 +11,8 @@ rule prepare_data:
         mem_mb=JOB_RESOURCES["mem_mb"],
         runtime=JOB_RESOURCES["runtime"],
     params:
-        root=config["data_root"],
+        # the data root: the output is <data_root>/<dataset>/manifest.json
+        root=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),
         image_size=lambda wc: (
             f"--image-size {STUDY.datasets[wc.dataset]}"
             if STUDY.datasets[wc.dataset]

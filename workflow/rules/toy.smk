@@ -15,39 +15,12 @@ TOY_LOGS = f"{LOGS}/toy/{STUDY.name}"
 # What the toy jobs rebuild their run list from: the toy section only, so that a
 # change elsewhere in the study reruns no toy job (a change of the section reruns them).
 TOY_JSON = json.dumps(config["toy"], sort_keys=True, separators=(",", ":"))
-# The toy jobs' code param (cggan.fingerprint.source_fingerprint): a change of the library
-# or of their script reruns them (milliseconds of games), a comment does not.
-
-
-def _toy_relpaths():
-    if not config["toy"]["enabled"]:
-        return []
-    from cggan.toy import toy_relpaths
-
-    try:
-        return toy_relpaths(config["toy"])
-    except ValueError as err:
-        raise WorkflowError(str(err)) from None
-
-
+# The configured toy runs' CSV paths under TOY (none when toy.enabled is false).
 TOY_RELPATHS = _toy_relpaths()
 
 
-def toy_trajectories():
-    """The CSVs of the configured toy runs (toy_games writes, toy_report reads them)."""
-    return [f"{TOY}/{relpath}" for relpath in TOY_RELPATHS]
-
-
-def toy_report_outputs():
-    if not TOY_RELPATHS:
-        return []
-    return [
-        f"{OUT}/tables/toy_theory.md",
-        f"{OUT}/tables/toy_theory.csv",
-        f"{OUT}/plots/toy_cg_paper.png",
-    ]
-
-
+# The toy jobs' code param (cggan.fingerprint.source_fingerprint): a change of the library
+# or of their script reruns them (milliseconds of games), a comment does not.
 rule toy_games:
     output:
         toy_trajectories(),
@@ -56,8 +29,11 @@ rule toy_games:
     params:
         toy=TOY_JSON,
         code=source_fingerprint("scripts/toy.py"),
+        # TOY: every output is TOY/<game>/<run>.csv
+        toy_dir=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),
     shell:
-        "{PYTHON:q} scripts/toy.py --toy-config {params.toy:q} --out-dir {TOY:q}"
+        "{PYTHON:q} scripts/toy.py --toy-config {params.toy:q}"
+        " --out-dir {params.toy_dir:q}"
         " > {log:q} 2>&1"
 
 
@@ -83,8 +59,10 @@ rule toy_report:
     params:
         toy=TOY_JSON,
         code=source_fingerprint("scripts/toy_report.py"),
+        toy_dir=lambda wc, input: os.path.dirname(os.path.dirname(input[0])),
     shell:
-        "{PYTHON:q} scripts/toy_report.py --toy-dir {TOY:q} --toy-config {params.toy:q}"
+        "{PYTHON:q} scripts/toy_report.py --toy-dir {params.toy_dir:q}"
+        " --toy-config {params.toy:q}"
         " --out-table {output.table_md:q} --out-table-csv {output.table_csv:q}"
         " --out-figure {output.figure:q} > {log:q} 2>&1"
 

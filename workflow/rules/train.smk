@@ -12,43 +12,6 @@
 # (--failure-exit-code 0) so that the rest of the grid goes on and the tables show it.
 
 
-def experiment_inputs(experiment):
-    """The files every run of an experiment reads: its dataset and FID statistics."""
-    inputs = {"manifest": STUDY.manifest(STUDY.experiment(experiment)["dataset"])}
-    stats = STUDY.fid_stats_path(experiment)
-    if stats:
-        inputs["fid_stats"] = stats
-    return inputs
-
-
-def train_inputs(wc):
-    return experiment_inputs(wc.experiment)
-
-
-def fid_stats_arg(wc, input):
-    return (
-        f"--fid-stats {shlex.quote(input.fid_stats)}"
-        if "fid_stats" in input.keys()
-        else ""
-    )
-
-
-def runs_args(runs):
-    """`--spec <json> --out <dir>` for each (spec, run directory) of a multi-run job."""
-    pairs = []
-    for spec, run_dir in runs:
-        spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-        pairs.append(f"--spec {shlex.quote(spec_json)} --out {shlex.quote(run_dir)}")
-    return " ".join(pairs)
-
-
-def train_spec(wc):
-    spec = STUDY.run_spec(
-        wc.experiment, wc.method, wc.lr_rule, wc.setting, int(wc.seed)
-    )
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
-
-
 rule train:
     input:
         unpack(train_inputs),
@@ -82,17 +45,6 @@ GROUPED_SEEDS = [s for s in STUDY.seeds if s != STUDY.sweep_seed]
 if config["group_seeds"] and GROUPED_SEEDS:
 
     ruleorder: train_seeds > train
-
-    def train_seeds_args(wc, output):
-        return runs_args(
-            (
-                STUDY.run_spec(
-                    wc.experiment, wc.method, wc.lr_rule, wc.setting, seed
-                ),
-                os.path.dirname(summary),
-            )
-            for seed, summary in zip(GROUPED_SEEDS, output)
-        )
 
     rule train_seeds:
         input:
@@ -129,14 +81,6 @@ SWEEP_CHUNKS = {
 }
 
 
-def sweep_chunk(wc):
-    return SWEEP_CHUNKS[(wc.experiment, wc.method, wc.lr_rule, wc.chunk)]
-
-
-def train_chunk_args(wc):
-    return runs_args((STUDY.run_spec_of(d), d) for d in sweep_chunk(wc).run_dirs)
-
-
 rule train_chunk:
     input:
         unpack(train_inputs),
@@ -159,14 +103,6 @@ rule train_chunk:
         " --failure-exit-code 0 --receipt {output:q} > {log:q} 2>&1"
 
 
-def grid_round_summaries(wc):
-    """The sweep runs extension round `round` selects from: rounds 0..round-1."""
-    previous = int(wc.round) - 1
-    if previous >= 1:
-        checkpoints.extend_grid.get(experiment=wc.experiment, round=previous)
-    return sweep_targets(STUDY, SWEEP_CHUNK, wc.experiment, rounds=previous)
-
-
 checkpoint extend_grid:
     input:
         grid_round_summaries,
@@ -184,23 +120,6 @@ checkpoint extend_grid:
         " --out {output:q} > {log:q} 2>&1"
 
 
-def experiment_sweep_summaries(experiment):
-    """Every sweep run the selection ranks: the configured grid and every extension."""
-    rounds = STUDY.max_grid_extensions
-    if rounds:
-        checkpoints.extend_grid.get(experiment=experiment, round=rounds)
-    return sweep_targets(STUDY, SWEEP_CHUNK, experiment, rounds=rounds)
-
-
-def sweep_summaries(wc):
-    return experiment_sweep_summaries(wc.experiment)
-
-
-def all_sweep_summaries(wc=None):
-    """The sweep runs of every experiment, extension rounds included."""
-    return [s for e in STUDY.experiments for s in experiment_sweep_summaries(e)]
-
-
 checkpoint select_settings:
     input:
         sweep_summaries,
@@ -215,17 +134,6 @@ checkpoint select_settings:
     shell:
         "{PYTHON:q} scripts/select_settings.py --study-config {params.study:q}"
         " --experiment {wildcards.experiment} --out {output:q} > {log:q} 2>&1"
-
-
-def confirmation_summaries(wc=None, experiments=None):
-    """The confirmation runs of the selected settings (known once the sweep is selected)."""
-    out = []
-    for exp in experiments or STUDY.experiments:
-        path = checkpoints.select_settings.get(experiment=exp).output[0]
-        with open(path) as fh:
-            selection = json.load(fh)
-        out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]
-    return out
 
 
 rule all_sweeps:

@@ -1,0 +1,141 @@
+# The input functions, params and target lists of the rules, apart from the rules
+# (snakemake --lint: a rule file holds rules; a step's functions are found here under its
+# file's name). They are called when a rule is parsed or a job is planned, so the
+# constants they read (TOY, TABLES, ...) are those of the rule files.
+
+
+# --- Training (train.smk) -----------------------------------------------------------
+
+
+def experiment_inputs(experiment):
+    """The files every run of an experiment reads: its dataset and FID statistics."""
+    inputs = {"manifest": STUDY.manifest(STUDY.experiment(experiment)["dataset"])}
+    stats = STUDY.fid_stats_path(experiment)
+    if stats:
+        inputs["fid_stats"] = stats
+    return inputs
+
+
+def train_inputs(wc):
+    return experiment_inputs(wc.experiment)
+
+
+def fid_stats_arg(wc, input):
+    return (
+        f"--fid-stats {shlex.quote(input.fid_stats)}"
+        if "fid_stats" in input.keys()
+        else ""
+    )
+
+
+def runs_args(runs):
+    """`--spec <json> --out <dir>` for each (spec, run directory) of a multi-run job."""
+    pairs = []
+    for spec, run_dir in runs:
+        spec_json = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        pairs.append(f"--spec {shlex.quote(spec_json)} --out {shlex.quote(run_dir)}")
+    return " ".join(pairs)
+
+
+def train_spec(wc):
+    spec = STUDY.run_spec(
+        wc.experiment, wc.method, wc.lr_rule, wc.setting, int(wc.seed)
+    )
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+def train_seeds_args(wc, output):
+    """`--spec/--out` of every grouped confirmation seed of one setting (train_seeds)."""
+    return runs_args(
+        (
+            STUDY.run_spec(wc.experiment, wc.method, wc.lr_rule, wc.setting, seed),
+            os.path.dirname(summary),
+        )
+        for seed, summary in zip(GROUPED_SEEDS, output)
+    )
+
+
+def sweep_chunk(wc):
+    return SWEEP_CHUNKS[(wc.experiment, wc.method, wc.lr_rule, wc.chunk)]
+
+
+def train_chunk_args(wc):
+    return runs_args((STUDY.run_spec_of(d), d) for d in sweep_chunk(wc).run_dirs)
+
+
+def grid_round_summaries(wc):
+    """The sweep runs extension round `round` selects from: rounds 0..round-1."""
+    previous = int(wc.round) - 1
+    if previous >= 1:
+        checkpoints.extend_grid.get(experiment=wc.experiment, round=previous)
+    return sweep_targets(STUDY, SWEEP_CHUNK, wc.experiment, rounds=previous)
+
+
+def experiment_sweep_summaries(experiment):
+    """Every sweep run the selection ranks: the configured grid and every extension."""
+    rounds = STUDY.max_grid_extensions
+    if rounds:
+        checkpoints.extend_grid.get(experiment=experiment, round=rounds)
+    return sweep_targets(STUDY, SWEEP_CHUNK, experiment, rounds=rounds)
+
+
+def sweep_summaries(wc):
+    return experiment_sweep_summaries(wc.experiment)
+
+
+def all_sweep_summaries(wc=None):
+    """The sweep runs of every experiment, extension rounds included."""
+    return [s for e in STUDY.experiments for s in experiment_sweep_summaries(e)]
+
+
+def confirmation_summaries(wc=None, experiments=None):
+    """The confirmation runs of the selected settings (known once the sweep is selected)."""
+    out = []
+    for exp in experiments or STUDY.experiments:
+        path = checkpoints.select_settings.get(experiment=exp).output[0]
+        with open(path) as fh:
+            selection = json.load(fh)
+        out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]
+    return out
+
+
+# --- Toy games (toy.smk) ------------------------------------------------------------
+
+
+def _toy_relpaths():
+    if not config["toy"]["enabled"]:
+        return []
+    from cggan.toy import toy_relpaths
+
+    try:
+        return toy_relpaths(config["toy"])
+    except ValueError as err:
+        raise WorkflowError(str(err)) from None
+
+
+def toy_trajectories():
+    """The CSVs of the configured toy runs (toy_games writes, toy_report reads them)."""
+    return [f"{TOY}/{relpath}" for relpath in TOY_RELPATHS]
+
+
+def toy_report_outputs():
+    if not TOY_RELPATHS:
+        return []
+    return [
+        f"{OUT}/tables/toy_theory.md",
+        f"{OUT}/tables/toy_theory.csv",
+        f"{OUT}/plots/toy_cg_paper.png",
+    ]
+
+
+# --- Aggregation (aggregate.smk) ----------------------------------------------------
+
+
+def published_outputs():
+    if not PUBLISHED:
+        return []
+    return [f"{TABLES}/published_vs_reproduced.{ext}" for ext in ("md", "csv")]
+
+
+def aggregate_outputs():
+    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json", *published_outputs()]

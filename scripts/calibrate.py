@@ -1,9 +1,11 @@
 """Measure an FID experiment's scale: real floor and noise reference (one JSON).
 
-Thin CLI over ``cggan.metrics.calibration.calibrate``::
+Thin CLI over ``cggan.metrics.calibration.calibrate``; the FID protocol's flags are
+``scripts/fid_stats.py``'s (:meth:`cggan.fid_protocol.FIDProtocol.add_arguments`)::
 
     python scripts/calibrate.py --stats results/fid_stats/<key>.npz --dataset digits \\
-        --image-size 16 --data-root results/data --reference-split train --n 360 \\
+        --image-size 16 --extractor classifier --dims 128 --n 1437 --split train \\
+        --n-samples 360 --data-root results/data \\
         --out results/calibration/<key>-gen360.json
 """
 
@@ -15,27 +17,24 @@ import math
 import sys
 from pathlib import Path
 
+from cggan.fid_protocol import FIDProtocol  # torch-free: --help stays cheap
 
-def main(argv: list[str] | None = None) -> int:
+
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--stats", type=Path, required=True, help="reference statistics npz")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--image-size", type=int, required=True)
+    FIDProtocol.add_arguments(p)  # the protocol's flags, as fid_stats.py's
+    p.add_argument("--n-samples", type=int, required=True, help="images of each kind")
     p.add_argument("--data-root", type=Path, required=True)
-    p.add_argument("--reference-split", choices=("train", "test"), required=True)
-    p.add_argument("--n", type=int, required=True, help="images of each kind")
     p.add_argument("--batch-size", type=int, default=250)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--inception-weights", default=None)
-    p.add_argument(
-        "--preprocessing",
-        choices=("fixed", "minmax"),
-        default="fixed",
-        help="the experiment's eval.preprocessing (default fixed)",
-    )
     p.add_argument("--out", type=Path, required=True, help="calibration JSON to write")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     from cggan.io import atomic_write_json
     from cggan.metrics.calibration import calibrate
     from cggan.runtime import get_device, set_threads
@@ -44,15 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record = calibrate(
             args.stats,
-            dataset=args.dataset,
-            image_size=args.image_size,
+            FIDProtocol.from_args(args),
             data_root=args.data_root,
-            reference_split=args.reference_split,
-            n=args.n,
+            n_samples=args.n_samples,
             batch_size=args.batch_size,
             device=str(get_device(args.device)),
             inception_weights=args.inception_weights,
-            preprocessing=args.preprocessing,
         )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

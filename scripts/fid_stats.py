@@ -15,21 +15,14 @@ import logging
 import sys
 from pathlib import Path
 
+from cggan.fid_protocol import FIDProtocol  # torch-free: --help stays cheap
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    FIDProtocol.add_arguments(p)  # the protocol's flags, as calibrate.py's
     add = p.add_argument
-    add("--dataset", required=True, help="dataset name (cggan.data.DATASETS)")
     add("--data-root", required=True, type=Path, help="dataset cache directory")
-    add("--image-size", required=True, type=int, help="image side length")
-    add("--extractor", required=True, choices=["classifier", "inception"])
-    add("--inception-weights", type=Path, help="pytorch-fid weights file "
-        "(else $CGGAN_INCEPTION_WEIGHTS, else the torch hub cache)")  # fmt: skip
-    add("--dims", type=int, help="Inception block 64|192|768|2048 (default 2048); "
-        "the classifier has 128")  # fmt: skip
-    add("--n", type=int, help="real images used (default: the whole split)")
-    add("--split", default="train", help="split described (default train)")
-    add("--preprocessing", default="fixed", choices=["fixed", "minmax"])
     add("--seed", type=int, default=0, help="subset and classifier training seed")
     add("--min-accuracy", type=float, default=0.95, help="classifier accuracy gate")
     add("--epochs", type=int, default=15, help="classifier training epochs")
@@ -41,15 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(build_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from cggan.metrics.fid import compute_reference_stats
     from cggan.runtime import get_device, set_threads
 
     try:
-        set_threads(args.pop("threads"))
-        args["device"] = get_device(args["device"])
-        compute_reference_stats(args.pop("out"), **args)
+        set_threads(args.threads)
+        compute_reference_stats(
+            args.out,
+            FIDProtocol.from_args(args),
+            data_root=args.data_root,
+            inception_weights=args.inception_weights,
+            seed=args.seed,
+            min_accuracy=args.min_accuracy,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            device=get_device(args.device),
+        )
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,16 +6,19 @@ Every check raises ``ValueError`` with one line in the house style::
     Invalid <key>: <value> (allowed: <what is allowed>)
 
 so that a bad config, spec or command line is refused before any work starts, naming the
-key and what it may be. Torch-free: planning a study imports this module.
+key and what it may be. :func:`differences` is the one comparison of nested JSON-like
+values (specs, statistics protocols, selection records) behind the messages that name
+the first differing key. Torch-free: planning a study imports this module.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "MISSING",
     "check_choice",
     "check_int_min",
     "check_interval",
@@ -23,6 +26,7 @@ __all__ = [
     "check_lr",
     "check_non_negative",
     "check_positive",
+    "differences",
     "invalid",
     "is_number",
 ]
@@ -100,3 +104,31 @@ def check_keys(key: str, given: Iterable[str], allowed: Sequence[str]) -> None:
     for name in given:
         if name not in allowed:
             raise invalid(f"{key}.{name}", name, ", ".join(allowed) or "none")
+
+
+#: The value :func:`differences` gives a key that one side does not have.
+MISSING = "<missing>"
+
+
+def differences(
+    a: Any, b: Any, prefix: str = "", *, missing: Any = MISSING, only_a: bool = False
+) -> Iterator[tuple[str, Any, Any]]:
+    """Where two nested JSON-like values differ, leaf by leaf.
+
+    Yields ``(dotted key, value in a, value in b)`` for each differing leaf, in sorted
+    key order, depth first: mappings are compared key by key (only ``a``'s keys with
+    ``only_a``, for a partial expectation), a key one side lacks has the value
+    ``missing`` there, lists and tuples compare as lists, anything else with ``==``.
+    ``prefix`` is the dotted name of ``a`` itself (``""`` at the top).
+    """
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        for key in sorted(a) if only_a else sorted(set(a) | set(b)):
+            name = f"{prefix}.{key}" if prefix else str(key)
+            yield from differences(
+                a.get(key, missing), b.get(key, missing), name,
+                missing=missing, only_a=only_a,
+            )  # fmt: skip
+        return
+    sequences = isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+    if (list(a) != list(b)) if sequences else (a != b):
+        yield prefix, a, b

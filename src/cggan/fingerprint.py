@@ -12,7 +12,8 @@ method registry), ``cggan.games`` (update schemes), ``cggan.models``, ``cggan.da
 (loaded by name from the dataset registry), ``cggan.metrics`` (FID/KID/modes
 evaluated during training), and the modules ``cggan`` (its ``__init__``),
 ``cggan.gan``, ``cggan.methods``, ``cggan.convergence``, ``cggan.lr_rules``,
-``cggan.spec``, ``cggan.runtime``, ``cggan.registry``, ``cggan.checks``. Not
+``cggan.spec``, ``cggan.fid_protocol``, ``cggan.runtime``, ``cggan.registry``,
+``cggan.checks``. Not
 fingerprinted: what only plans, aggregates or reports (the ``cggan.study`` package,
 ``cggan.results``, ``cggan.toy``, ...), ``cggan.io`` (atomic file writes: bytes on
 disk, never a number) and this module, so that changing them
@@ -56,6 +57,7 @@ TRAINING_CODE = (
     "cggan.checks",
     "cggan.convergence",  # summary.json's convergence diagnostic
     "cggan.data.*",
+    "cggan.fid_protocol",  # the FID protocol a run checks its statistics against
     "cggan.games.*",
     "cggan.gan",
     "cggan.lr_rules",

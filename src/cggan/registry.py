@@ -106,3 +106,46 @@ METRIC_DIRECTION: dict[str, str] = {
     "modes": "max",
     "high_quality": "max",
 }
+
+
+# --- FID and evaluation names ---------------------------------------------------------
+# (the FID protocol that combines them: cggan.fid_protocol.FIDProtocol)
+
+#: What a run's ``eval.metric`` may be: FID/KID for image datasets, mode coverage for
+#: the 2-D mixtures.
+EVAL_METRICS: tuple[str, ...] = ("fid", "modes")
+
+#: FID feature extractors: a domain classifier that ``fid_stats`` trains per dataset
+#: (128-d, offline) and pytorch-fid's Inception network.
+CLASSIFIER_EXTRACTOR = "classifier"
+INCEPTION_EXTRACTOR = "inception"
+FID_EXTRACTORS: tuple[str, ...] = (CLASSIFIER_EXTRACTOR, INCEPTION_EXTRACTOR)
+
+#: How generated images in [-1, 1] become the extractor's [0, 1] input: ``fixed`` maps
+#: (x + 1) / 2; ``minmax`` first rescales each image by its own min and max
+#: (torchvision's ``save_image(normalize=True)`` on one image, as the released code
+#: saved its FID images). Both then quantize to 8 bits (cggan.metrics.preprocessing).
+FIXED_PREPROCESSING = "fixed"
+MINMAX_PREPROCESSING = "minmax"
+PREPROCESSINGS: tuple[str, ...] = (FIXED_PREPROCESSING, MINMAX_PREPROCESSING)
+#: The config schema's default, and what statistics files without the key were made
+#: with (the key was added to their protocol later).
+DEFAULT_PREPROCESSING = FIXED_PREPROCESSING
+
+#: The dataset splits reference statistics may describe (cggan.data's splits); the
+#: calibration's real floor scores the other one.
+REFERENCE_SPLITS: tuple[str, ...] = ("train", "test")
+DEFAULT_REFERENCE_SPLIT = REFERENCE_SPLITS[0]
+
+__all__ += [
+    "CLASSIFIER_EXTRACTOR",
+    "DEFAULT_PREPROCESSING",
+    "DEFAULT_REFERENCE_SPLIT",
+    "EVAL_METRICS",
+    "FID_EXTRACTORS",
+    "FIXED_PREPROCESSING",
+    "INCEPTION_EXTRACTOR",
+    "MINMAX_PREPROCESSING",
+    "PREPROCESSINGS",
+    "REFERENCE_SPLITS",
+]

@@ -3,14 +3,13 @@
 :class:`RunSpec` is what :meth:`cggan.study.Study.run_spec` produces (as its JSON form),
 what ``scripts/train.py --spec`` reads and what :class:`cggan.train.Trainer` consumes;
 :meth:`RunSpec.to_dict` is stored verbatim in ``summary.json`` and the checkpoint. FID
-runs carry their FID protocol (:class:`FIDProtocol`) in ``eval``: ``extractor``,
-``dims``, ``reference_split``, ``reference_n``, ``preprocessing``. The keys and their
-meaning: ``docs/training.md`` (the run spec).
+runs carry their FID protocol (:class:`cggan.fid_protocol.FIDProtocol`) in ``eval``:
+``extractor``, ``dims``, ``reference_split``, ``reference_n``, ``preprocessing``. The
+keys and their meaning: ``docs/training.md`` (the run spec).
 
 Constructing a RunSpec is the single place where a run's keys, types, ranges and
-registry names are checked (one-line ``Invalid <key>: <value> (allowed: ...)``). The
-format only gains keys: :func:`with_added_keys` completes a spec stored before a key
-existed, so :func:`spec_difference` compares it with a current one. Torch-free.
+registry names are checked (one-line ``Invalid <key>: <value> (allowed: ...)``);
+:func:`spec_difference` names the keys in which two specs differ. Torch-free.
 """
 
 from __future__ import annotations
@@ -28,21 +27,19 @@ from cggan.checks import (
     check_int_min,
     check_keys,
     check_positive,
+    differences,
     invalid,
 )
+from cggan.fid_protocol import FIDProtocol
+from cggan.registry import (
+    EVAL_METRICS,
+    FID_EXTRACTORS,
+    PREPROCESSINGS,
+    REFERENCE_SPLITS,
+)
 
-__all__ = ["EVAL_METRICS", "FID_EXTRACTORS", "PREPROCESSING", "REFERENCE_SPLITS",
-           "FIDProtocol", "IDENTITY_EXCLUDED", "RunSpec", "identity",
-           "spec_difference", "validate_spec", "with_added_keys"]  # fmt: skip
-
-EVAL_METRICS = ("fid", "modes")
-FID_EXTRACTORS = ("classifier", "inception")
-REFERENCE_SPLITS = ("train", "test")
-#: How generated images in [-1, 1] become the extractor's [0, 1] input: ``fixed`` maps
-#: (x + 1) / 2; ``minmax`` rescales each image by its own min and max (torchvision's
-#: ``save_image(normalize=True)`` on one image, as the released code saved its FID
-#: images). Both then quantize to 8 bits.
-PREPROCESSING = ("fixed", "minmax")
+__all__ = ["IDENTITY_EXCLUDED", "RunSpec", "identity", "spec_difference",
+           "validate_spec"]  # fmt: skip
 
 _TOP = {
     "dataset": dict, "model": dict, "loss": str, "n_critic": int, "batch_size": int,
@@ -58,12 +55,6 @@ _FID = {"extractor": str, "dims": int, "reference_split": str, "reference_n": in
         "preprocessing": str}  # fmt: skip
 _TYPE_NAMES = {int: "integer", float: "number", str: "string", dict: "object",
                type(None): "null"}  # fmt: skip
-#: Keys added to the format after specs were first stored, with the value every run
-#: stored before had (None: not recorded then; the reference statistics the workflow
-#: chose fixed it, so a current spec's value is taken).
-ADDED_KEYS = {("eval", "reference_split"): "train", ("eval", "preprocessing"): "fixed",
-              ("eval", "extractor"): None, ("eval", "dims"): None,
-              ("eval", "reference_n"): None}  # fmt: skip
 #: Keys that say where a run's inputs live, not what the run is: left out when two
 #: specs are compared (:func:`identity`), so that ``data_root: ./results/data`` (or a
 #: moved cache) does not make every existing run "another config". The prepared data
@@ -145,30 +136,6 @@ def _check_structure(data: Any) -> None:
 
 
 # ------------------------------------------------------------------------- the spec
-@dataclass(frozen=True)
-class FIDProtocol:
-    """What a run's FID numbers are comparable by: the reference statistics' JSON
-    protocol must state the same (``split`` is ``reference_split``, ``n`` is
-    ``reference_n``; ``preprocessing`` applies to the generated images)."""
-
-    dataset: str
-    split: str
-    image_size: int
-    channels: int
-    extractor: str
-    dims: int
-    n: int
-    preprocessing: str
-
-    def statistics_protocol(self) -> dict[str, Any]:
-        """The keys the statistics' protocol must hold, in its layout (a statistics
-        file without ``preprocessing`` means ``fixed``)."""
-        return {"dataset": self.dataset, "split": self.split,
-                "image_size": self.image_size, "channels": self.channels, "n": self.n,
-                "extractor": {"name": self.extractor, "dims": self.dims},
-                "preprocessing": self.preprocessing}  # fmt: skip
-
-
 @dataclass(frozen=True)
 class DatasetSpec:
     """``spec.dataset``: name, image size (None: the dataset's default) and root."""
@@ -275,15 +242,11 @@ class RunSpec:
         """The FID protocol of an FID run, else None."""
         if self.eval.metric != "fid":
             return None
-        from cggan.data import DATASETS, resolve_image_size
+        from cggan.data import resolve_image_size
 
-        ev, name = self.eval, self.dataset.name
-        return FIDProtocol(
-            dataset=name, split=ev.reference_split,
-            image_size=resolve_image_size(name, self.dataset.image_size),
-            channels=DATASETS[name].channels, extractor=ev.extractor, dims=ev.dims,
-            n=ev.reference_n, preprocessing=ev.preprocessing,
-        )  # fmt: skip
+        name = self.dataset.name
+        size = resolve_image_size(name, self.dataset.image_size)
+        return FIDProtocol.of_eval(name, size, _json(self.eval))
 
 
 def validate_spec(data: Any) -> RunSpec:
@@ -369,30 +332,12 @@ def _check_eval(ev: EvalSpec, dataset: str) -> None:
     check_int_min("eval.dims", ev.dims, 1)
     check_choice("eval.reference_split", ev.reference_split, REFERENCE_SPLITS)
     check_int_min("eval.reference_n", ev.reference_n, 2)
-    check_choice("eval.preprocessing", ev.preprocessing, PREPROCESSING)
+    check_choice("eval.preprocessing", ev.preprocessing, PREPROCESSINGS)
 
 
 # ---------------------------------------------------------------- comparing specs
 def _as_dict(spec: RunSpec | Mapping[str, Any]) -> dict[str, Any]:
     return spec.to_dict() if isinstance(spec, RunSpec) else copy.deepcopy(dict(spec))
-
-
-def with_added_keys(
-    stored: RunSpec | Mapping[str, Any], current: RunSpec | Mapping[str, Any]
-) -> dict[str, Any]:
-    """``stored`` (written by an older version) with the keys added to the format
-    since (:data:`ADDED_KEYS`, FID specs only): the value every older run had, or the
-    current spec's where older specs did not record it (the statistics file fixed it).
-    """
-    out, now = _as_dict(stored), _as_dict(current)
-    for (section, key), legacy in ADDED_KEYS.items():
-        old, new = out.get(section), now.get(section)
-        if not (isinstance(old, dict) and isinstance(new, dict)) or key in old:
-            continue
-        if old.get("metric") != "fid" or key not in new:
-            continue
-        old[key] = new[key] if legacy is None else legacy
-    return out
 
 
 def identity(spec: RunSpec | Mapping[str, Any]) -> dict[str, Any]:
@@ -408,18 +353,6 @@ def identity(spec: RunSpec | Mapping[str, Any]) -> dict[str, Any]:
 def spec_difference(
     a: RunSpec | Mapping[str, Any], b: RunSpec | Mapping[str, Any]
 ) -> list[str]:
-    """Dotted names of the keys in which two specs differ, sorted (empty: equal).
-    ``a`` is the stored one, completed first by :func:`with_added_keys`; the keys of
-    :data:`IDENTITY_EXCLUDED` are not compared."""
-    return _difference(identity(with_added_keys(a, b)), identity(b), "")
-
-
-def _difference(a: Any, b: Any, prefix: str) -> list[str]:
-    keys = []
-    for key in sorted(set(a) | set(b)):
-        va, vb = a.get(key, "<missing>"), b.get(key, "<missing>")
-        if isinstance(va, dict) and isinstance(vb, dict):
-            keys += _difference(va, vb, f"{prefix}{key}.")
-        elif va != vb:
-            keys.append(f"{prefix}{key}")
-    return keys
+    """Dotted names of the keys in which two specs differ, sorted (empty: equal); the
+    keys of :data:`IDENTITY_EXCLUDED` are not compared."""
+    return [key for key, _, _ in differences(identity(a), identity(b))]

@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 import torch
 
+from cggan.fid_protocol import FIDProtocol
 from cggan.metrics.calibration import calibrate, held_out_split, noise_like
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The protocol of the statistics of write_stats (dims and n left to the file).
+DIGITS = FIDProtocol("digits", 16, "classifier")
+MINMAX = FIDProtocol("digits", 16, "classifier", preprocessing="minmax")
+#: The flags of the statistics' protocol (fid_stats.py's).
+FLAGS = ["--dataset", "digits", "--image-size", "16", "--extractor", "classifier"]
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +48,7 @@ def test_held_out_split_is_the_one_the_reference_did_not_use():
 
 def test_the_real_floor_is_far_below_the_noise_reference(stats):
     root, path = stats
-    record = calibrate(
-        path,
-        dataset="digits",
-        image_size=16,
-        data_root=root,
-        reference_split="train",
-        n=5000,
-        batch_size=100,
-    )
+    record = calibrate(path, DIGITS, data_root=root, n_samples=5000, batch_size=100)
     assert record["n"] == 360  # capped by the held-out test split
     assert record["real_split"] == "test"
     assert record["real_floor_status"] == record["noise_reference_status"] == "ok"
@@ -66,15 +64,12 @@ def test_cli_writes_the_json(stats, tmp_path):
             str(ROOT / "scripts/calibrate.py"),
             "--stats",
             str(path),
-            "--dataset",
-            "digits",
-            "--image-size",
-            "16",
+            *FLAGS,
             "--data-root",
             str(root),
-            "--reference-split",
+            "--split",
             "train",
-            "--n",
+            "--n-samples",
             "100",
             "--out",
             str(out),
@@ -91,15 +86,10 @@ def test_cli_writes_the_json(stats, tmp_path):
             str(ROOT / "scripts/calibrate.py"),
             "--stats",
             str(path),
-            "--dataset",
-            "digits",
-            "--image-size",
-            "16",
+            *FLAGS,
             "--data-root",
             str(root),
-            "--reference-split",
-            "train",
-            "--n",
+            "--n-samples",
             "1",
             "--out",
             str(out),
@@ -107,7 +97,7 @@ def test_cli_writes_the_json(stats, tmp_path):
         capture_output=True,
         text=True,
     )
-    assert bad.returncode == 2 and bad.stderr.startswith("error: Invalid n: 1")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: Invalid n_samples: 1")
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +115,7 @@ def test_minmax_stretches_the_real_and_the_noise_images(minmax_stats):
     from cggan.metrics.preprocessing import minmax_per_image
 
     root, path = minmax_stats
-    record = calibrate(path, dataset="digits", image_size=16, data_root=root,
-                       reference_split="train", n=100, batch_size=50,
-                       preprocessing="minmax")  # fmt: skip
+    record = calibrate(path, MINMAX, data_root=root, n_samples=100, batch_size=50)
     assert record["preprocessing"] == "minmax" and record["n"] == 100
 
     def load(split):
@@ -152,12 +140,23 @@ def test_statistics_of_another_preprocessing_are_refused(
     request, fixture, asked, found
 ):
     root, path = request.getfixturevalue(fixture)
+    protocol = FIDProtocol("digits", 16, "classifier", preprocessing=asked)
     with pytest.raises(ValueError) as info:
-        calibrate(path, dataset="digits", image_size=16, data_root=root,
-                  reference_split="train", n=10, preprocessing=asked)  # fmt: skip
+        calibrate(path, protocol, data_root=root, n_samples=10)
     assert str(info.value) == (
         f"Reference statistics protocol mismatch in {path.with_suffix('.json')}: "
         f"key 'preprocessing' expected {asked!r}, found {found!r}"
+    )
+
+
+def test_statistics_of_another_protocol_are_refused(stats):
+    root, path = stats
+    protocol = FIDProtocol("digits", 16, "classifier", split="test")
+    with pytest.raises(ValueError) as info:
+        calibrate(path, protocol, data_root=root, n_samples=10)
+    assert str(info.value) == (
+        f"Reference statistics protocol mismatch in {path.with_suffix('.json')}: "
+        "key 'split' expected 'test', found 'train'"
     )
 
 
@@ -165,8 +164,8 @@ def test_cli_preprocessing_flag(minmax_stats, tmp_path):
     root, path = minmax_stats
     out = tmp_path / "cal.json"
     args = [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
-            "--dataset", "digits", "--image-size", "16", "--data-root", str(root),
-            "--reference-split", "train", "--n", "50", "--out", str(out)]  # fmt: skip
+            *FLAGS, "--data-root", str(root), "--split", "train", "--n-samples", "50",
+            "--out", str(out)]  # fmt: skip
     proc = subprocess.run([*args, "--preprocessing", "minmax"],
                           capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 0, proc.stderr

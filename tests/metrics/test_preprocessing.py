@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cggan import spec
-from cggan.metrics import PREPROCESSING, fid, stats_filename
+from cggan.fid_protocol import FIDProtocol
+from cggan.metrics import fid
 from cggan.metrics.preprocessing import PREPROCESSORS, minmax_per_image, preprocess
+from cggan.registry import PREPROCESSINGS
 
 
 def _protocol(**kw):
@@ -17,8 +18,8 @@ def _protocol(**kw):
                                   channels=1, extractor=ext, **kw)  # fmt: skip
 
 
-def test_the_values_are_the_specs():
-    assert PREPROCESSING == tuple(PREPROCESSORS) == tuple(spec.PREPROCESSING)
+def test_every_preprocessing_of_the_registry_has_its_function():
+    assert tuple(PREPROCESSORS) == PREPROCESSINGS == ("fixed", "minmax")
 
 
 def test_the_protocol_records_the_preprocessing_at_its_top_level():
@@ -30,9 +31,8 @@ def test_the_protocol_records_the_preprocessing_at_its_top_level():
 
 
 def test_the_rebuild_command_and_the_file_name_name_minmax():
-    path = "results/fid_stats/" + stats_filename(
-        "digits", 16, "train", "classifier", 128, 7, "minmax"
-    )
+    protocol = FIDProtocol("digits", 16, "classifier", 128, 7, "train", "minmax")
+    path = "results/fid_stats/" + protocol.stats_filename()
     assert path.endswith("-n7-minmax.npz")
     command = fid.rebuild_command(path, _protocol(preprocessing="minmax"))
     assert command.endswith(f" --preprocessing minmax --out {path}")

@@ -120,13 +120,11 @@ def test_classifier_stats_for_digits(tmp_path):
     import torch
 
     from cggan.data import load_dataset
-    from cggan.metrics.fid import FIDEvaluator, load_reference_stats, stats_filename
+    from cggan.fid_protocol import FIDProtocol
+    from cggan.metrics.fid import FIDEvaluator, load_reference_stats
 
-    out = (
-        tmp_path
-        / "fid_stats"
-        / stats_filename("digits", 16, "train", "classifier", 128, 1437)
-    )
+    protocol = FIDProtocol("digits", 16, "classifier", 128, 1437)
+    out = tmp_path / "fid_stats" / protocol.stats_filename()
     rc = load_cli().main(digits_args(tmp_path, "classifier", "--out", str(out)))
     assert rc == 0
     meta = json.loads(out.with_suffix(".json").read_text())

@@ -11,7 +11,6 @@ import pytest
 
 from cggan import study as cs
 from cggan.study.config_checks import matched_momentum_values
-from cggan.study.existing_runs import first_difference
 
 
 def make_config(**overrides):
@@ -46,6 +45,7 @@ def make_config(**overrides):
                     "dims": 128,
                     "reference_split": "train",
                     "reference_n": 1437,
+                    "preprocessing": "fixed",
                 },
             },
             "ring8": {
@@ -258,26 +258,19 @@ def test_run_spec_carries_the_reference_split_and_preprocessing():
     assert ev["preprocessing"] == "minmax"
 
 
-def test_run_spec_of_an_existing_run_stored_before_the_fid_protocol_keys_matches():
-    from cggan.spec import spec_difference, with_added_keys
+def test_fid_stats_path_uses_the_protocol_file_name():
+    from cggan.fid_protocol import FIDProtocol
 
+    protocol = FIDProtocol("digits", 16, "classifier", 128, 1437, "train", "fixed")
     st = cs.Study(make_config())
-    sid = next(iter(st.settings("digits", "sgd", "constant")))
-    wanted = st.run_spec("digits", "sgd", "constant", sid, 1)
-    stored = json.loads(json.dumps(wanted))
-    for key in ("extractor", "dims", "reference_split", "reference_n", "preprocessing"):
-        del stored["eval"][key]  # a summary.json written before these keys existed
-    assert first_difference(with_added_keys(stored, wanted), wanted) is None
-    assert spec_difference(stored, wanted) == []
-
-
-def test_fid_stats_path_uses_the_metrics_file_name():
-    from cggan.metrics import stats_filename
-
-    args = ("digits", 16, "train", "classifier", 128, 1437)
-    st = cs.Study(make_config())
-    assert st.fid_stats_path("digits") == f"results/fid_stats/{stats_filename(*args)}"
+    assert st.fid_protocol("digits") == protocol and st.fid_protocol("ring8") is None
+    assert st.fid_stats == {protocol.stats_stem: protocol}
+    path = st.fid_stats_path("digits")
+    assert path == f"results/fid_stats/{protocol.stats_filename()}"
     assert st.fid_stats_path("ring8") is None
+    assert st.calibration_path("digits") == (
+        f"results/calibration/{protocol.calibration_filename(200)}"
+    )
 
 
 # --- validation -----------------------------------------------------------------------

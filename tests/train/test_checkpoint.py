@@ -252,26 +252,6 @@ def test_a_lost_summary_is_rebuilt_from_the_final_checkpoint_without_training(
         assert again[key] == first[key]
 
 
-def test_summary_stored_before_the_fid_protocol_keys_is_the_same_run(
-    tmp_path, data_root, fid_stats
-):
-    import json
-
-    spec = digits_spec(data_root, iterations=2, checkpoint_every=2,
-                       eval={"metric": "fid", "every": 2, "n_samples": 32,
-                             "batch_size": 32})  # fmt: skip
-    run(spec, tmp_path / "run", fid_stats=fid_stats)
-    path = tmp_path / "run" / "summary.json"
-    stored = json.loads(path.read_text())
-    for key in ("extractor", "dims", "reference_split", "reference_n", "preprocessing"):
-        del stored["spec"]["eval"][key]  # as written before these keys existed
-    path.write_text(json.dumps(stored))
-    assert run(spec, tmp_path / "run", fid_stats=fid_stats) == stored
-    other = {**spec, "eval": {**spec["eval"], "reference_split": "test"}}
-    with pytest.raises(CheckpointError, match=r"differs in eval\.reference_split\)"):
-        run(other, tmp_path / "run", fid_stats=fid_stats)
-
-
 def _other_code(monkeypatch) -> None:
     """Make the current code differ from the one that wrote the run: cg.py edited."""
     from cggan.fingerprint import code_fingerprint

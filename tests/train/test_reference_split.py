@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cggan.metrics import stats_filename
+from cggan.fid_protocol import FIDProtocol
 from cggan.train import train_runs
 
 from .conftest import digits_spec, read_rows
@@ -20,12 +20,11 @@ TEST_N = 360  # the digits test split
 def test_stats(data_root, tmp_path_factory):
     from cggan.metrics.fid import compute_reference_stats
 
-    name = stats_filename("digits", 16, "test", "classifier", 128, TEST_N)
-    out = tmp_path_factory.mktemp("fid_stats") / name
+    protocol = FIDProtocol("digits", 16, "classifier", 128, TEST_N, split="test")
+    out = tmp_path_factory.mktemp("fid_stats") / protocol.stats_filename()
     compute_reference_stats(
-        out, dataset="digits", data_root=data_root, image_size=16,
-        extractor="classifier", split="test", epochs=2, min_accuracy=0.5,
-    )  # fmt: skip
+        out, protocol, data_root=data_root, epochs=2, min_accuracy=0.5
+    )
     return out
 
 

@@ -12,34 +12,19 @@ def calibration_outputs():
 
 def _calibration_experiment(wc):
     for exp in CALIBRATED:
-        if (
-            STUDY.calibration_path(exp)
-            == f"{RESULTS}/calibration/{wc.calibration}.json"
+        if STUDY.calibration_path(exp) == STUDY.calibration_file(
+            f"{wc.calibration}.json"
         ):
             return exp
     raise ValueError(f"Invalid calibration: {wc.calibration} (not of this study)")
 
 
 def calibration_args(wc):
+    # the FID protocol's flags are fid_stats.py's (FIDProtocol.argv), then the count
     exp = _calibration_experiment(wc)
-    e, ev = STUDY.experiment(exp), STUDY.experiment(exp)["eval"]
-    args = [
-        "--dataset",
-        e["dataset"],
-        "--image-size",
-        str(e["image_size"]),
-        "--reference-split",
-        ev["reference_split"],
-        "--n",
-        str(ev["n_samples"]),
-        "--batch-size",
-        str(ev["batch_size"]),
-    ]
-    if ev["preprocessing"] != "fixed":  # the default keeps older command lines valid
-        args += ["--preprocessing", ev["preprocessing"]]
-    if ev["extractor"] == "inception" and config["fid"]["inception_weights"]:
-        args += ["--inception-weights", config["fid"]["inception_weights"]]
-    return " ".join(shlex.quote(a) for a in args)
+    ev = STUDY.experiment(exp)["eval"]
+    protocol = STUDY.fid_protocol(exp).shell_args(config["fid"]["inception_weights"])
+    return f"{protocol} --n-samples {ev['n_samples']} --batch-size {ev['batch_size']}"
 
 
 rule calibrate:
@@ -49,7 +34,7 @@ rule calibrate:
             STUDY.experiment(_calibration_experiment(wc))["dataset"]
         ),
     output:
-        f"{RESULTS}/calibration/{{calibration}}.json",
+        STUDY.calibration_file("{calibration}.json"),
     log:
         f"{LOGS}/calibration/{{calibration}}.log",
     threads: 1

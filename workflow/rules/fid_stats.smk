@@ -1,36 +1,18 @@
-# FID reference statistics, one file per protocol (dataset, size, split, extractor, dims, n),
-# named by cggan.metrics.stats_filename; the JSON beside the npz records the protocol.
+# FID reference statistics, one file per FID protocol (dataset, size, split, extractor,
+# dims, n, preprocessing: cggan.fid_protocol.FIDProtocol names the file and writes the
+# flags); the JSON beside the npz records the protocol.
 
 
 def fid_stats_args(wc):
-    s = STUDY.fid_stats[wc.stats]
-    args = [
-        "--dataset",
-        s["dataset"],
-        "--image-size",
-        str(s["image_size"]),
-        "--extractor",
-        s["extractor"],
-        "--dims",
-        str(s["dims"]),
-        "--n",
-        str(s["n"]),
-        "--split",
-        s["split"],
-    ]
-    if s["preprocessing"] != "fixed":  # the default keeps older command lines valid
-        args += ["--preprocessing", s["preprocessing"]]
-    if s["extractor"] == "inception" and config["fid"]["inception_weights"]:
-        args += ["--inception-weights", config["fid"]["inception_weights"]]
-    return " ".join(shlex.quote(a) for a in args)
+    return STUDY.fid_stats[wc.stats].shell_args(config["fid"]["inception_weights"])
 
 
 rule fid_stats:
     input:
-        lambda wc: STUDY.manifest(STUDY.fid_stats[wc.stats]["dataset"]),
+        lambda wc: STUDY.manifest(STUDY.fid_stats[wc.stats].dataset),
     output:
-        npz=f"{RESULTS}/fid_stats/{{stats}}.npz",
-        protocol=f"{RESULTS}/fid_stats/{{stats}}.json",
+        npz=STUDY.fid_stats_file("{stats}.npz"),
+        protocol=STUDY.fid_stats_file("{stats}.json"),
     log:
         f"{LOGS}/fid_stats/{{stats}}.log",
     threads: 1
@@ -49,4 +31,4 @@ rule fid_stats:
 
 rule all_fid_stats:
     input:
-        [f"{RESULTS}/fid_stats/{key}.npz" for key in STUDY.fid_stats],
+        [STUDY.fid_stats_file(p.stats_filename()) for p in STUDY.fid_stats.values()],

@@ -27,13 +27,15 @@ from typing import Any
 import torch
 
 from cggan.checks import check_int_min
+from cggan.fid_protocol import FIDProtocol
+from cggan.registry import REFERENCE_SPLITS
 
 __all__ = ["calibrate", "noise_like", "held_out_split"]
 
 
 def held_out_split(reference_split: str) -> str:
     """The split of real images the reference statistics did not use."""
-    return "test" if reference_split == "train" else "train"
+    return next(s for s in REFERENCE_SPLITS if s != reference_split)
 
 
 def noise_like(x: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
@@ -59,30 +61,26 @@ def _sampler(images: torch.Tensor) -> Callable[[int], torch.Tensor]:
 
 def calibrate(
     stats_path: str | os.PathLike,
+    protocol: FIDProtocol,
     *,
-    dataset: str,
-    image_size: int,
     data_root: str | os.PathLike,
-    reference_split: str,
-    n: int,
+    n_samples: int,
     batch_size: int = 250,
     device: str = "cpu",
     inception_weights: str | os.PathLike | None = None,
     seed: int = 0,
-    preprocessing: str = "fixed",
 ) -> dict[str, Any]:
     """Real floor and noise reference of one FID protocol.
 
     Args:
-        stats_path: the experiment's reference statistics (npz).
-        dataset, image_size, data_root: the experiment's prepared dataset.
-        reference_split: the split of the reference statistics; the floor uses the
-            other.
-        n: images of each kind (the experiment's ``eval.n_samples``); fewer when the
-            held-out split is smaller, and the record says how many.
-        preprocessing: the experiment's ``eval.preprocessing``, applied to the real and
-            the noise images; the statistics must have been made with it (one line
-            otherwise; statistics without the key count as ``fixed``).
+        stats_path: the experiment's reference statistics (npz); they must state
+            ``protocol`` (one line naming the first key that differs otherwise;
+            statistics without ``preprocessing`` count as ``fixed``).
+        protocol: the experiment's FID protocol: its dataset and image size (read
+            from ``data_root``), the reference split (the floor uses the other) and
+            the preprocessing, applied to the real and the noise images.
+        n_samples: images of each kind (the experiment's ``eval.n_samples``); fewer
+            when the held-out split is smaller, and the record says how many.
 
     Returns:
         ``{"real_floor", "real_floor_status", "noise_reference",
@@ -90,25 +88,24 @@ def calibrate(
     """
     from cggan.data import load_dataset
     from cggan.metrics.fid import FIDEvaluator
-    from cggan.metrics.preprocessing import (
-        check_preprocessing,
-        check_reference_preprocessing,
-        preprocess,
-    )
+    from cggan.metrics.preprocessing import check_reference_preprocessing, preprocess
 
-    check_int_min("n", n, 2)
-    check_preprocessing(preprocessing)
-    split = held_out_split(reference_split)
-    real = load_dataset(dataset, root=data_root, split=split, image_size=image_size).x
-    n = min(n, real.shape[0])
-    train = load_dataset(
-        dataset, root=data_root, split="train", image_size=image_size
-    ).x
+    check_int_min("n_samples", n_samples, 2)
+    dataset, size = protocol.dataset, protocol.image_size
+    preprocessing = protocol.preprocessing
+    split = held_out_split(protocol.split)
+    real = load_dataset(dataset, root=data_root, split=split, image_size=size).x
+    n = min(n_samples, real.shape[0])
+    # the noise matches the moments of the images the generator learns from
+    train = load_dataset(dataset, root=data_root, split="train", image_size=size).x
+    expected = protocol.statistics_protocol()
+    del expected["preprocessing"]  # checked below: absent in older statistics
     evaluator = FIDEvaluator.from_stats(
         stats_path,
         n_samples=n,
         batch_size=min(batch_size, n),
         device=device,
+        expected_protocol=expected,
         inception_weights=inception_weights,
     )
     check_reference_preprocessing(evaluator.reference, preprocessing)

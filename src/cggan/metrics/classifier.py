@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from cggan.io import atomic_torch_save, sha256_file
 from cggan.metrics.extractor import FeatureExtractor, check_images
+from cggan.registry import CLASSIFIER_EXTRACTOR
 
 __all__ = [
     "ClassifierExtractor",
@@ -158,7 +159,7 @@ def save_classifier(
 class ClassifierExtractor(FeatureExtractor):
     """Penultimate-layer features of a saved :class:`DigitClassifier`."""
 
-    name = "classifier"
+    name = CLASSIFIER_EXTRACTOR
 
     def __init__(self, weights_path: str | os.PathLike) -> None:
         super().__init__()

@@ -40,6 +40,7 @@ from cggan.metrics.inception import (
     resolve_inception_weights,
     save_random_inception_weights,
 )
+from cggan.registry import CLASSIFIER_EXTRACTOR, INCEPTION_EXTRACTOR
 
 __all__ = [
     "ENV_SHA256",
@@ -95,11 +96,11 @@ def build_extractor(
             hash.
         ValueError: unknown name or dims.
     """
-    if name == "inception":
+    if name == INCEPTION_EXTRACTOR:
         extractor: FeatureExtractor = load_inception_extractor(
             weights, dims, expected_sha256
         )
-    elif name == "classifier":
+    elif name == CLASSIFIER_EXTRACTOR:
         if weights is None:
             raise ValueError(
                 "Invalid weights: None (the classifier extractor needs its .pt file)"

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from cggan.metrics import stats_filename
+from cggan.checks import differences
 from cggan.metrics.features import (
     FeatureExtractor,
     build_extractor,
@@ -40,7 +40,6 @@ from cggan.metrics.reference import (
     QUANTIZATION,
     ReferenceStats,
     classifier_path_for,
-    first_mismatch,
     load_reference_stats,
     rebuild_command,
     reference_protocol,
@@ -48,6 +47,7 @@ from cggan.metrics.reference import (
     sigma_sha256,
 )
 from cggan.metrics.reference_build import compute_reference_stats
+from cggan.registry import CLASSIFIER_EXTRACTOR
 
 __all__ = [
     "QUANTIZATION",
@@ -65,7 +65,6 @@ __all__ = [
     "save_reference_stats",
     "load_reference_stats",
     "sigma_sha256",
-    "stats_filename",
     "classifier_path_for",
     "extractor_for_stats",
 ]
@@ -84,13 +83,15 @@ def extractor_for_stats(
     must have the hash recorded in the protocol.
     """
     ext = reference.protocol["extractor"]
-    if ext["name"] == "classifier":
+    if ext["name"] == CLASSIFIER_EXTRACTOR:
         if reference.path is None:
             raise ValueError(
                 "Invalid reference: no path (cannot locate its classifier file)"
             )
         return build_extractor(
-            "classifier", weights=classifier_path_for(reference.path), device=device
+            CLASSIFIER_EXTRACTOR,
+            weights=classifier_path_for(reference.path),
+            device=device,
         )
     return build_extractor(
         ext["name"],
@@ -259,9 +260,13 @@ class FIDEvaluator:
 def _check_evaluator_args(
     reference: ReferenceStats, extractor: FeatureExtractor, n_samples, batch_size
 ) -> None:
-    hit = first_mismatch(
-        reference.protocol.get("extractor", {}), extractor.protocol, "extractor"
-    )
+    hit = next(
+        differences(
+            reference.protocol.get("extractor", {}), extractor.protocol, "extractor",
+            only_a=True,
+        ),
+        None,
+    )  # fmt: skip
     if hit:
         key, want, got = hit
         raise ValueError(

@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from cggan.io import atomic_torch_save, sha256_file
 from cggan.metrics.extractor import FeatureExtractor
+from cggan.registry import INCEPTION_EXTRACTOR
 
 __all__ = [
     "ENV_SHA256",
@@ -138,7 +139,7 @@ def _load_inception_state(path: Path, expected_sha256: str) -> tuple[dict, str]:
 class InceptionExtractor(FeatureExtractor):
     """pytorch-fid InceptionV3 features (pool3 2048-d, or the 64/192/768 blocks)."""
 
-    name = "inception"
+    name = INCEPTION_EXTRACTOR
 
     def __init__(self, weights_path: Path, dims: int, sha256: str, state: dict) -> None:
         super().__init__()

@@ -23,10 +23,14 @@ from typing import Any
 import torch
 
 from cggan.checks import check_choice
-from cggan.metrics import PREPROCESSING
+from cggan.registry import (
+    DEFAULT_PREPROCESSING,
+    FIXED_PREPROCESSING,
+    MINMAX_PREPROCESSING,
+    PREPROCESSINGS,
+)
 
 __all__ = [
-    "PREPROCESSING",
     "PREPROCESSORS",
     "check_preprocessing",
     "check_reference_preprocessing",
@@ -64,14 +68,14 @@ def minmax_per_image(x: torch.Tensor) -> torch.Tensor:
 #: ``preprocessing`` -> what happens to images (in [-1, 1]) before the FID protocol's
 #: fixed map (x + 1) / 2 and 8-bit quantization.
 PREPROCESSORS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "fixed": lambda x: x,
-    "minmax": minmax_per_image,
+    FIXED_PREPROCESSING: lambda x: x,
+    MINMAX_PREPROCESSING: minmax_per_image,
 }
 
 
 def check_preprocessing(value: Any, key: str = "preprocessing") -> None:
     """One line unless ``value`` is a known preprocessing."""
-    check_choice(key, value, PREPROCESSING)
+    check_choice(key, value, PREPROCESSINGS)
 
 
 def preprocess(name: str, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
@@ -79,16 +83,17 @@ def preprocess(name: str, x: torch.Tensor, batch_size: int = 1000) -> torch.Tens
     makes a few float copies of what it is given; a whole split at once would hold
     several gigabytes for CIFAR-10)."""
     check_preprocessing(name)
-    if name == "fixed":
+    if name == FIXED_PREPROCESSING:  # the identity: no copy
         return x
     fn = PREPROCESSORS[name]
     return torch.cat([fn(chunk) for chunk in x.split(batch_size)]) if len(x) else x
 
 
 def reference_preprocessing(reference: Any) -> str:
-    """The preprocessing that reference statistics were made with (``fixed`` when
-    their protocol has no ``preprocessing``: written before the key existed)."""
-    return reference.protocol.get("preprocessing", "fixed")
+    """The preprocessing that reference statistics were made with (the default,
+    ``fixed``, when their protocol has no ``preprocessing``: written before the key
+    existed)."""
+    return reference.protocol.get("preprocessing", DEFAULT_PREPROCESSING)
 
 
 def check_reference_preprocessing(reference: Any, expected: str) -> None:

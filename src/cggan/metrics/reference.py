@@ -30,10 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from cggan.checks import check_choice
+from cggan.checks import check_choice, differences
+from cggan.fid_protocol import protocol_record
 from cggan.io import atomic_write_bytes, atomic_write_json, sha256_file
-from cggan.metrics import PREPROCESSING
 from cggan.metrics.frechet import sqrt_psd
+from cggan.registry import (
+    DEFAULT_PREPROCESSING,
+    DEFAULT_REFERENCE_SPLIT,
+    PREPROCESSINGS,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -41,7 +46,6 @@ __all__ = [
     "QUANTIZATION",
     "ReferenceStats",
     "classifier_path_for",
-    "first_mismatch",
     "load_reference_stats",
     "rebuild_command",
     "reference_protocol",
@@ -72,27 +76,28 @@ def reference_protocol(
     channels: int,
     extractor: Any,
     seed: int = 0,
-    preprocessing: str = "fixed",
+    preprocessing: str = DEFAULT_PREPROCESSING,
 ) -> dict[str, Any]:
-    """The cache key of reference statistics (stored in the JSON beside the npz).
+    """The cache key of reference statistics (stored in the JSON beside the npz): the
+    FID protocol as measured (:func:`cggan.fid_protocol.protocol_record`), the file
+    format, the quantization and the subset seed.
 
     ``extractor`` is a :class:`cggan.metrics.features.FeatureExtractor` or its
     ``protocol`` dict; ``preprocessing`` is what the real images went through
-    (:mod:`cggan.metrics.preprocessing`; a file without the key means ``fixed``).
+    (:mod:`cggan.metrics.preprocessing`; a file without the key means the default).
     """
-    check_choice("preprocessing", preprocessing, PREPROCESSING)
+    check_choice("preprocessing", preprocessing, PREPROCESSINGS)
     ext = extractor if isinstance(extractor, dict) else extractor.protocol
+    measured = protocol_record(
+        dataset=dataset, split=split, n=int(n), image_size=int(image_size),
+        channels=int(channels), extractor=dict(ext), preprocessing=preprocessing,
+    )  # fmt: skip
     return {
         "format_version": FORMAT_VERSION,
-        "dataset": dataset,
-        "split": split,
-        "n": int(n),
-        "image_size": int(image_size),
-        "channels": int(channels),
+        **measured,
+        "extractor": dict(ext),  # as recorded, None values included
         "quantization": QUANTIZATION,
-        "extractor": dict(ext),
         "seed": int(seed),
-        "preprocessing": preprocessing,
     }
 
 
@@ -108,13 +113,13 @@ def rebuild_command(path: str | os.PathLike, protocol: dict[str, Any] | None) ->
         "--dataset": p.get("dataset", "DATASET"),
         "--data-root": "results/data",
         "--image-size": p.get("image_size", "SIZE"),
-        "--split": p.get("split", "train"),
+        "--split": p.get("split", DEFAULT_REFERENCE_SPLIT),
         "--extractor": ext.get("name", "EXTRACTOR"),
         "--dims": ext.get("dims", "DIMS"),
         "--n": p.get("n", "N"),
         "--seed": p.get("seed", 0),
     }
-    if p.get("preprocessing", "fixed") != "fixed":
+    if p.get("preprocessing", DEFAULT_PREPROCESSING) != DEFAULT_PREPROCESSING:
         args["--preprocessing"] = p["preprocessing"]
     args["--out"] = str(path)
     words = [f"{key} {shlex.quote(str(value))}" for key, value in args.items()]
@@ -207,26 +212,6 @@ def save_reference_stats(
     return path
 
 
-def first_mismatch(
-    expected: Any, found: Any, prefix: str = ""
-) -> tuple[str, Any, Any] | None:
-    """The first key (dotted path) of ``expected`` whose value differs in ``found``."""
-    if isinstance(expected, dict):
-        if not isinstance(found, dict):
-            return prefix or "<root>", expected, found
-        for key in sorted(expected):
-            name = f"{prefix}.{key}" if prefix else key
-            if key not in found:
-                return name, expected[key], "<missing>"
-            hit = first_mismatch(expected[key], found[key], name)
-            if hit:
-                return hit
-        return None
-    if isinstance(expected, (list, tuple)) and isinstance(found, (list, tuple)):
-        return None if list(expected) == list(found) else (prefix, expected, found)
-    return None if expected == found else (prefix, expected, found)
-
-
 def _read_meta(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
     """The JSON beside ``path``: (meta, protocol, recorded npz sha256)."""
     meta_path = _json_path(path)
@@ -291,12 +276,12 @@ def load_reference_stats(
             f"rebuild: {rebuild_command(path, protocol)}"
         )
     if expected_protocol is not None:
-        hit = first_mismatch(expected_protocol, protocol)
+        hit = next(differences(expected_protocol, protocol, only_a=True), None)
         if hit:
             key, want, got = hit
             raise ValueError(
                 f"Reference statistics protocol mismatch in {_json_path(path)}: key "
-                f"{key!r} expected {want!r}, found {got!r}"
+                f"{key or '<root>'!r} expected {want!r}, found {got!r}"
             )
     with np.load(path, allow_pickle=False) as npz:
         mu, sigma = npz["mu"], npz["sigma"]

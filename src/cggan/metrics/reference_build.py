@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from cggan.fid_protocol import FIDProtocol
 from cggan.metrics import features as feat
 from cggan.metrics.frechet import compute_statistics
-from cggan.metrics.preprocessing import check_preprocessing, preprocess
+from cggan.metrics.preprocessing import preprocess
 from cggan.metrics.reference import (
     KID_REFERENCE_FEATURES,
     ReferenceStats,
@@ -25,6 +26,7 @@ from cggan.metrics.reference import (
     reference_protocol,
     save_reference_stats,
 )
+from cggan.registry import CLASSIFIER_EXTRACTOR
 
 __all__ = ["compute_reference_stats"]
 
@@ -89,27 +91,21 @@ def _classifier(
     feat.save_classifier(
         path, model, dataset=dataset, test_accuracy=acc, seed=seed, epochs=epochs
     )
-    extractor = feat.build_extractor("classifier", weights=path, device=device)
+    extractor = feat.build_extractor(CLASSIFIER_EXTRACTOR, weights=path, device=device)
     return extractor, {"classifier_file": path.name, "classifier_test_accuracy": acc}
 
 
 def compute_reference_stats(
     out: str | os.PathLike,
+    protocol: FIDProtocol,
     *,
-    dataset: str,
     data_root: str | os.PathLike,
-    image_size: int,
-    extractor: str,
-    split: str = "train",
-    n: int | None = None,
-    dims: int | None = None,
     inception_weights: str | os.PathLike | None = None,
     seed: int = 0,
     min_accuracy: float = 0.95,
     epochs: int = 15,
     batch_size: int = 250,
     device: str | torch.device = "cpu",
-    preprocessing: str = "fixed",
 ) -> ReferenceStats:
     """Compute and write the reference statistics of a dataset split; return them as
     written (read back and verified).
@@ -120,24 +116,27 @@ def compute_reference_stats(
     saved as ``<out stem>-classifier.pt``.
 
     Args:
-        dataset, data_root, image_size, split: the images (``cggan.data``); ``n`` of
-            them, a subset drawn with ``seed`` (default: the whole split).
-        extractor: ``"classifier"`` (128-d) or ``"inception"`` (``dims`` 64, 192, 768
-            or 2048, default 2048; ``inception_weights`` else $CGGAN_INCEPTION_WEIGHTS,
-            else the torch hub cache).
+        protocol: the images (its dataset, image size and split, read from
+            ``data_root``; ``n`` of them, a subset drawn with ``seed``, default the
+            whole split), the extractor: ``classifier`` (128-d) or ``inception``
+            (``dims`` 64, 192, 768 or 2048, default 2048; ``inception_weights`` else
+            $CGGAN_INCEPTION_WEIGHTS, else the torch hub cache), and the preprocessing
+            of the real images before extraction (:mod:`cggan.metrics.preprocessing`;
+            the classifier trains on the images as they are).
         seed, batch_size, device: subset and training seed, images per forward
             pass, where the networks run.
-        preprocessing: ``"fixed"``, or ``"minmax"``: each real image stretched by its
-            own min and max before extraction (:mod:`cggan.metrics.preprocessing`;
-            the classifier trains on the images as they are); in the protocol.
 
     Raises:
         ValueError: bad arguments.
         RuntimeError: the classifier is too inaccurate (nothing is written).
     """
-    out = _checked_out(out, preprocessing)
-    data, images = _images(dataset, data_root, split, image_size, n, seed)
-    if extractor == "classifier":
+    out = _checked_out(out)
+    dataset, split, image_size = protocol.dataset, protocol.split, protocol.image_size
+    extractor, dims, preprocessing = (
+        protocol.extractor, protocol.dims, protocol.preprocessing
+    )  # fmt: skip
+    data, images = _images(dataset, data_root, split, image_size, protocol.n, seed)
+    if extractor == CLASSIFIER_EXTRACTOR:
         net, extra = _classifier(out, data, dataset=dataset, data_root=data_root,
             split=split, dims=dims, image_size=image_size, seed=seed, epochs=epochs,
             min_accuracy=min_accuracy, device=device)  # fmt: skip
@@ -158,13 +157,12 @@ def compute_reference_stats(
     return _write(out, feats, protocol, extra, seed)
 
 
-def _checked_out(out: str | os.PathLike, preprocessing: str) -> Path:
-    """``out`` as a Path; one line for an ``out`` that is not an npz or an unknown
-    ``preprocessing`` (before anything is loaded or trained)."""
+def _checked_out(out: str | os.PathLike) -> Path:
+    """``out`` as a Path; one line for an ``out`` that is not an npz (before anything
+    is loaded or trained)."""
     out = Path(out)
     if out.suffix != ".npz":
         raise ValueError(f"Invalid out: {out} (expected a .npz path)")
-    check_preprocessing(preprocessing)
     return out
 
 

@@ -19,12 +19,13 @@ import csv
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cggan.spec import identity, with_added_keys
+from cggan.checks import differences
+from cggan.spec import identity
 from cggan.study.layout import parse_run_dir
 
 if TYPE_CHECKING:
@@ -47,16 +48,10 @@ def first_difference(
     a: Any, b: Any, prefix: str = "", *, against: str = "configured"
 ) -> str | None:
     """The first key (dotted path) where the stored ``a`` and ``b`` differ, as one
-    phrase ``key: stored A != <against> B``; None when equal."""
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        for k in sorted(set(a) | set(b)):
-            key = f"{prefix}.{k}" if prefix else k
-            d = first_difference(a.get(k), b.get(k), key, against=against)
-            if d:
-                return d
-        return None
-    if a != b:
-        return f"{prefix}: stored {json.dumps(a)} != {against} {json.dumps(b)}"
+    phrase ``key: stored A != <against> B``; None when equal. A key one side lacks
+    counts as null there (:func:`cggan.checks.differences`)."""
+    for key, va, vb in differences(a, b, prefix, missing=None):
+        return f"{key}: stored {json.dumps(va)} != {against} {json.dumps(vb)}"
     return None
 
 
@@ -230,11 +225,8 @@ def check_existing_runs(
             where["seed"],
         )
         wanted = json.loads(json.dumps(wanted))
-        # a run written before keys were added to the spec format is still this
-        # config's; where the data cache lives is not part of its identity
-        diff = first_difference(
-            identity(with_added_keys(stored, wanted)), identity(wanted)
-        )
+        # where the data cache lives is not part of a run's identity
+        diff = first_difference(identity(stored), identity(wanted))
         result.checked += 1
         if diff:
             raise ValueError(

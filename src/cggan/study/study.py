@@ -35,17 +35,18 @@ The names a config may use (methods, rules, datasets, models) come from
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from cggan.checks import invalid as _invalid
-from cggan.metrics import stats_filename  # torch-free: the package file imports nothing
+from cggan.fid_protocol import FIDProtocol
 from cggan.registry import IMAGE_DATASETS
 from cggan.study.config_checks import read_study_config, validate_study_config
+from cggan.study.grid import configured_grid, grid_shape
 from cggan.study.grid_extension import read_extension
 from cggan.study.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir
+from cggan.study.run_specs import run_spec_json
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -80,28 +81,7 @@ class Study:
         self.results = results
         self.name: str = config["study"]
         validate_study_config(config, self.methods)
-        for exp in self.experiments:
-            unknown = set(self.experiment(exp).get("lr_grid") or {}) - set(
-                self.lr_rules(exp)
-            )
-            if unknown:
-                raise _invalid(
-                    f"experiments.{exp}.lr_grid",
-                    sorted(unknown),
-                    f"rules of this experiment: {self.lr_rules(exp)}",
-                )
-        self._settings: dict[tuple[str, str, str], dict[str, Setting]] = {}
-        for exp in self.experiments:
-            for method in self.methods(exp):
-                for rule in self.lr_rules(exp):
-                    settings = self._expand(exp, method, rule)
-                    self._settings[(exp, method, rule)] = {s.id: s for s in settings}
-        if not self.n_sweep_runs:
-            raise _invalid(
-                "experiments",
-                list(self.experiments),
-                "a grid with at least one run (check methods, lr_rules, lr lists)",
-            )
+        self._settings = configured_grid(config, self.methods, self.lr_rules)
 
     # -- grid --------------------------------------------------------------------------
     @property
@@ -119,36 +99,9 @@ class Study:
         chosen = self.experiment(exp).get("lr_rules")
         return list(self.config["lr_rules"]) if chosen is None else list(chosen)
 
-    def _expand(self, exp: str, method: str, rule: str) -> list[Setting]:
-        # Learning-rate grid precedence: the method's own lists, then the experiment's
-        # grid for this rule (datasets need different scales), then the rule's grid.
-        method_cfg = dict(self.config["methods"][method] or {})
-        rule_cfg = dict(self.config["lr_rules"][rule])
-        rule_cfg.update((self.experiment(exp).get("lr_grid") or {}).get(rule) or {})
-        lr_d = method_cfg.pop("lr_d", None) or rule_cfg["lr_d"]
-        lr_g = method_cfg.pop("lr_g", None) or rule_cfg["lr_g"]
-        shape = self.grid_shape(exp, rule)
-        if shape == "paired" and len(lr_d) != len(lr_g):
-            raise _invalid(
-                f"lr_d / lr_g of {method} under {rule}",
-                f"{len(lr_d)} / {len(lr_g)} values",
-                "lists of equal length (the rule's grid shape is 'paired')",
-            )
-        pairs = zip(lr_d, lr_g) if shape == "paired" else itertools.product(lr_d, lr_g)
-        names = sorted(method_cfg)
-        out = []
-        for ld, lg in pairs:
-            for values in itertools.product(*(method_cfg[n] for n in names)):
-                out.append(Setting(float(ld), float(lg), dict(zip(names, values))))
-        return out
-
     def grid_shape(self, exp: str, rule: str) -> str:
-        """``product`` (every lr_D with every lr_G) or ``paired`` (the i-th with the
-        i-th: one line in log space); see :mod:`cggan.study.grid_extension`."""
-        grid = (self.experiment(exp).get("lr_grid") or {}).get(rule) or {}
-        return grid.get("shape") or self.config["lr_rules"][rule].get(
-            "shape", "product"
-        )
+        """``product`` or ``paired`` (:func:`cggan.study.grid.grid_shape`)."""
+        return grid_shape(self.config, exp, rule)
 
     # -- grid extension (cggan.study.grid_extension) -----------------------------------
     @property
@@ -312,48 +265,34 @@ class Study:
     def manifest(self, dataset: str) -> str:
         return f"{self.config['data_root']}/{dataset}/manifest.json"
 
-    def fid_stats_key(self, exp: str) -> str | None:
-        """The reference-statistics file stem of an FID experiment (None
-        for other metrics)."""
+    def fid_protocol(self, exp: str) -> FIDProtocol | None:
+        """The FID protocol of an FID experiment (None for other metrics)."""
         e = self.experiment(exp)
         if e["eval"]["metric"] != "fid":
             return None
-        ev = e["eval"]
-        name = stats_filename(
-            e["dataset"],
-            e["image_size"],
-            ev["reference_split"],
-            ev["extractor"],
-            ev["dims"],
-            ev["reference_n"],
-            ev.get("preprocessing", "fixed"),
-        )
-        return name[: -len(".npz")]
+        return FIDProtocol.of_eval(e["dataset"], e["image_size"], e["eval"])
 
     @property
-    def fid_stats(self) -> dict[str, dict[str, Any]]:
-        """Reference statistics to compute, keyed by file stem -> the
-        fid_stats CLI arguments."""
-        out: dict[str, dict[str, Any]] = {}
-        for exp in self.experiments:
-            key = self.fid_stats_key(exp)
-            if key is None:
-                continue
-            e, ev = self.experiment(exp), self.experiment(exp)["eval"]
-            out[key] = {
-                "dataset": e["dataset"],
-                "image_size": e["image_size"],
-                "extractor": ev["extractor"],
-                "dims": ev["dims"],
-                "n": ev["reference_n"],
-                "split": ev["reference_split"],
-                "preprocessing": ev.get("preprocessing", "fixed"),
-            }
-        return out
+    def fid_stats(self) -> dict[str, FIDProtocol]:
+        """Reference statistics to compute: file stem -> their protocol."""
+        protocols = (self.fid_protocol(exp) for exp in self.experiments)
+        return {p.stats_stem: p for p in protocols if p is not None}
+
+    def fid_stats_file(self, name: str) -> str:
+        """A file of the reference statistics' directory (``name``: a protocol's
+        :meth:`~cggan.fid_protocol.FIDProtocol.stats_filename`, or a rule's pattern
+        such as ``{stats}.npz``)."""
+        return f"{self.results}/fid_stats/{name}"
 
     def fid_stats_path(self, exp: str) -> str | None:
-        key = self.fid_stats_key(exp)
-        return None if key is None else f"{self.results}/fid_stats/{key}.npz"
+        protocol = self.fid_protocol(exp)
+        return None if protocol is None else self.fid_stats_file(
+            protocol.stats_filename()
+        )  # fmt: skip
+
+    def calibration_file(self, name: str) -> str:
+        """A file of the calibrations' directory (as :meth:`fid_stats_file`)."""
+        return f"{self.results}/calibration/{name}"
 
     def calibration_path(self, exp: str) -> str | None:
         """The calibration of an FID experiment's scale (None for other metrics).
@@ -364,11 +303,11 @@ class Study:
         where the held-out split has that many). Keyed like the reference statistics
         plus the sample count.
         """
-        key = self.fid_stats_key(exp)
-        if key is None:
+        protocol = self.fid_protocol(exp)
+        if protocol is None:
             return None
         n = self.experiment(exp)["eval"]["n_samples"]
-        return f"{self.results}/calibration/{key}-gen{n}.json"
+        return self.calibration_file(protocol.calibration_filename(n))
 
     # -- run specs ---------------------------------------------------------------------
     def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
@@ -383,12 +322,9 @@ class Study:
     ) -> dict:
         """The JSON form of one run's :class:`cggan.spec.RunSpec` (validated there).
 
-        What ``scripts/train.py --spec`` reads and summary.json stores. FID runs carry
-        their FID protocol in ``eval`` (extractor, dims, reference_split, reference_n,
-        preprocessing: the key of the reference statistics they are scored against).
+        What ``scripts/train.py --spec`` reads and summary.json stores
+        (:func:`cggan.study.run_specs.run_spec_json`).
         """
-        from cggan.spec import RunSpec
-
         try:
             s = self.settings(exp, method, rule)[setting]
         except KeyError:
@@ -397,55 +333,7 @@ class Study:
                 f"{exp}/{method}/{rule}/{setting}",
                 "a setting of the configured sweep",
             ) from None
-        e = self.experiment(exp)
-        ev = e["eval"]
-        evaluation = {
-            "metric": ev["metric"],
-            "every": ev["every"],
-            "n_samples": ev["n_samples"],
-            "batch_size": ev["batch_size"],
-        }
-        if ev["metric"] == "fid":
-            evaluation.update(
-                extractor=ev["extractor"],
-                dims=ev["dims"],
-                reference_split=ev["reference_split"],
-                reference_n=ev["reference_n"],
-                preprocessing=ev.get("preprocessing", "fixed"),
-            )
-        return RunSpec.from_dict(
-            {
-                "study": self.name,
-                "experiment": exp,
-                "dataset": {
-                    "name": e["dataset"],
-                    "image_size": e.get("image_size")
-                    if e["dataset"] in IMAGE_DATASETS
-                    else None,
-                    "root": self.config["data_root"],
-                },
-                "model": {
-                    "name": e["model"],
-                    "z_dim": e["z_dim"],
-                    "kwargs": dict(e.get("model_kwargs") or {}),
-                },
-                "loss": e["loss"],
-                "n_critic": e["n_critic"],
-                "batch_size": e["batch_size"],
-                "iterations": e["iterations"],
-                "method": method,
-                "method_kwargs": dict(s.method_kwargs),
-                "lr_rule": rule,
-                "lr_rule_kwargs": dict(
-                    self.config["lr_rules"][rule].get("kwargs") or {}
-                ),
-                "lr_g": s.lr_g,
-                "lr_d": s.lr_d,
-                "seed": int(seed),
-                "eval": evaluation,
-                "checkpoint_every": e["checkpoint_every"],
-            }
-        ).to_dict()
+        return run_spec_json(self.config, exp, method, rule, s, seed)
 
 
 def load_experiment_study(config: str | os.PathLike, experiment: str) -> Study:

@@ -227,10 +227,8 @@ def _deserialize(path: Path, data: bytes) -> dict:
 
 
 def _difference(stored, spec: RunSpec) -> str | None:
-    """The keys in which a stored spec differs from ``spec``, as text; None if equal.
-
-    A spec stored before keys were added to the format compares equal to the current
-    spec of the same run (:func:`cggan.spec.spec_difference`)."""
+    """The keys in which a stored spec differs from ``spec``, as text
+    (:func:`cggan.spec.spec_difference`); None if equal."""
     if not isinstance(stored, dict):
         return "?"
     return ", ".join(spec_difference(stored, spec)) or None

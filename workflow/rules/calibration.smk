@@ -6,27 +6,6 @@
 CALIBRATED = [e for e in STUDY.experiments if STUDY.calibration_path(e)]
 
 
-def calibration_outputs():
-    return [STUDY.calibration_path(e) for e in CALIBRATED]
-
-
-def _calibration_experiment(wc):
-    for exp in CALIBRATED:
-        if STUDY.calibration_path(exp) == STUDY.calibration_file(
-            f"{wc.calibration}.json"
-        ):
-            return exp
-    raise ValueError(f"Invalid calibration: {wc.calibration} (not of this study)")
-
-
-def calibration_args(wc):
-    # the FID protocol's flags are fid_stats.py's (FIDProtocol.argv), then the count
-    exp = _calibration_experiment(wc)
-    ev = STUDY.experiment(exp)["eval"]
-    protocol = STUDY.fid_protocol(exp).shell_args(config["fid"]["inception_weights"])
-    return f"{protocol} --n-samples {ev['n_samples']} --batch-size {ev['batch_size']}"
-
-
 rule calibrate:
     input:
         stats=lambda wc: STUDY.fid_stats_path(_calibration_experiment(wc)),

@@ -3,10 +3,6 @@
 # flags); the JSON beside the npz records the protocol.
 
 
-def fid_stats_args(wc):
-    return STUDY.fid_stats[wc.stats].shell_args(config["fid"]["inception_weights"])
-
-
 rule fid_stats:
     input:
         lambda wc: STUDY.manifest(STUDY.fid_stats[wc.stats].dataset),

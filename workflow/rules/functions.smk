@@ -4,6 +4,37 @@
 # constants they read (TOY, TABLES, ...) are those of the rule files.
 
 
+# --- FID statistics (fid_stats.smk) -------------------------------------------------
+
+
+def fid_stats_args(wc):
+    return STUDY.fid_stats[wc.stats].shell_args(config["fid"]["inception_weights"])
+
+
+# --- Calibration (calibration.smk) --------------------------------------------------
+
+
+def calibration_outputs():
+    return [STUDY.calibration_path(e) for e in CALIBRATED]
+
+
+def _calibration_experiment(wc):
+    for exp in CALIBRATED:
+        if STUDY.calibration_path(exp) == STUDY.calibration_file(
+            f"{wc.calibration}.json"
+        ):
+            return exp
+    raise ValueError(f"Invalid calibration: {wc.calibration} (not of this study)")
+
+
+def calibration_args(wc):
+    # the FID protocol's flags are fid_stats.py's (FIDProtocol.argv), then the count
+    exp = _calibration_experiment(wc)
+    ev = STUDY.experiment(exp)["eval"]
+    protocol = STUDY.fid_protocol(exp).shell_args(config["fid"]["inception_weights"])
+    return f"{protocol} --n-samples {ev['n_samples']} --batch-size {ev['batch_size']}"
+
+
 # --- Training (train.smk) -----------------------------------------------------------
 
 

@@ -68,7 +68,7 @@ def plot_pilot(
     """FID against iteration for every pilot run, the chosen length as a line."""
     import matplotlib.pyplot as plt
 
-    from cggan.results.plots import _save  # matplotlib only where a figure is drawn
+    from cggan.results.plot_style import save_figure  # matplotlib only when drawing
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for (method, setting), run in curves.groupby(["method", "setting"], sort=True):
@@ -85,4 +85,4 @@ def plot_pilot(
     ax.set_title("Pilot: FID of single runs far past the study's length", fontsize=10)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

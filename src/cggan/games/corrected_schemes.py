@@ -30,7 +30,17 @@ from cggan.games.update_scheme import (
 __all__ = ["Consensus", "Extragradient"]
 
 
-class Extragradient(UpdateScheme):
+class _Corrected(UpdateScheme):
+    """A scheme whose correction of the gradient field is weighted by ``gamma`` > 0."""
+
+    def __init__(self, gamma: float = 1.0) -> None:
+        self.gamma = check_gamma(gamma)
+
+    def hparams(self):
+        return {"gamma": self.gamma}
+
+
+class Extragradient(_Corrected):
     """Liang & Stokes' predictive method (PM): ``z ← z − η v(z − γ v(z))``.
 
     The extrapolation ``z_half = z − γ v(z)`` is a plain step of size ``gamma`` for the
@@ -44,12 +54,6 @@ class Extragradient(UpdateScheme):
     """
 
     name = "extragradient"
-
-    def __init__(self, gamma: float = 1.0) -> None:
-        self.gamma = check_gamma(gamma)
-
-    def hparams(self):
-        return {"gamma": self.gamma}
 
     def step(self, game, opt_g, opt_d, players=("d", "g")):
         players = check_players(players)
@@ -73,7 +77,7 @@ class Extragradient(UpdateScheme):
         return detached_losses(losses)
 
 
-class Consensus(UpdateScheme):
+class Consensus(_Corrected):
     """Consensus optimization (CO): each player descends ``v + γ ∇R``, ``R = ½‖v‖²``.
 
     ``v`` is the vector field of both players (R is a property of the game),
@@ -86,12 +90,6 @@ class Consensus(UpdateScheme):
     """
 
     name = "consensus"
-
-    def __init__(self, gamma: float = 1.0) -> None:
-        self.gamma = check_gamma(gamma)
-
-    def hparams(self):
-        return {"gamma": self.gamma}
 
     def step(self, game, opt_g, opt_d, players=("d", "g")):
         players = check_players(players)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from cggan.convergence import convergence_diagnostic, is_converged
-from cggan.study.layout import parse_run_dir
 from cggan.results.runs import read_metrics_csv
+from cggan.study.layout import parse_run_dir
 
 __all__ = ["PILOT_COLUMNS", "pilot_lengths", "plot_pilot", "read_pilot"]
 

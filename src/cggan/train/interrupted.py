@@ -1,8 +1,8 @@
 """How a run stopped by a signal ends: :class:`Interrupted`, after its checkpoint.
 
-:class:`cggan.train.loop.Trainer` raises it; :func:`cggan.train.jobs.train_runs` (one run at a time) turns
-it into the exit code a shell reports for the signal, so the scheduler retries the job
-and the retry resumes from the checkpoint.
+:class:`cggan.train.loop.Trainer` raises it; :func:`cggan.train.jobs.train_runs` turns
+it into the exit code a shell reports for the signal, so that the scheduler retries the
+job and the retry resumes from the checkpoint.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The import structure of src/cggan: no cycle between modules, and no module of the
+"""The import structure of src/cggan: no cycle between modules, no module of the
 study layer reaching its own package's re-exports (``from cggan.study import ...``
-inside cggan/study/ would make the package's __init__ part of a cycle).
+inside cggan/study/ would make the package's __init__ part of a cycle), and no module
+over :data:`MAX_LINES` lines.
 
 Edges are the module-level imports of each file (``import cggan.x``, ``from cggan.x
 import y``, ``from cggan.x import submodule``), read with ``ast``; imports under
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "cggan"
 
@@ -92,3 +95,31 @@ def test_the_study_layer_imports_names_from_their_modules_not_its_package():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module == "cggan.study":
                 raise AssertionError(f"{path.name}:{node.lineno} imports cggan.study")
+
+
+#: The most lines a module of src/cggan may have (issue 19: one concept per module).
+MAX_LINES = 400
+
+#: Modules still over the bar while their split is under way elsewhere (issue 19).
+OVER_THE_BAR = {
+    "spec.py",
+    "study/study.py",
+    "study/config_checks.py",
+    "data/__init__.py",
+}
+
+
+def _module_params():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        marks = ()
+        if name in OVER_THE_BAR:
+            reason = "split by another change of issue 19"
+            marks = (pytest.mark.xfail(strict=False, reason=reason),)
+        yield pytest.param(path, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("path", list(_module_params()))
+def test_no_module_is_over_400_lines(path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{lines} lines (the bar is {MAX_LINES})"

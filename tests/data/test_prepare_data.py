@@ -3,7 +3,6 @@ exit 2 otherwise."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,16 +10,14 @@ import pytest
 
 from cggan.data import cifar10
 from cggan.data.download import Resource
+from helpers import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "prepare_data.py"
 
 
 @pytest.fixture(scope="module")
 def cli():
-    spec = importlib.util.spec_from_file_location("prepare_data_cli", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "prepare_data_cli")
 
 
 def test_ring8(cli, tmp_path, capsys):

@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cggan.results.aggregate import AggregateResult, aggregate
+from cggan.results.aggregate import aggregate
 from cggan.results.runs import find_run_dirs, load_selections
+from cggan.results.study_files import AggregateResult
 from cggan.study import Study, select_settings, selection_record
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -190,7 +190,8 @@ def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_pa
                                       "equivalent", "better", "worse"}  # fmt: skip
     assert (claims["claim"] == "h").any()  # CG vs matched momentum
     # the claims are recomputed from runs.csv alone, byte for byte
-    from cggan.results.claims import analysis_plan, claims_table
+    from cggan.results.analysis_plan import analysis_plan
+    from cggan.results.claims import claims_table
     from cggan.results.run_table import read_runs_csv
     from cggan.results.tables import write_csv
 

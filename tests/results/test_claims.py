@@ -10,14 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cggan.results.claims import (
-    CLAIM_COLUMNS,
-    DEFAULT_PLAN,
-    analysis_plan,
-    claims_table,
-    plan_sha256,
-    render_claims,
-)
+from cggan.results.analysis_plan import DEFAULT_PLAN, plan_sha256
+from cggan.results.claims import CLAIM_COLUMNS, claims_table
+from cggan.results.claims_render import render_claims
 from cggan.results.inference import holm
 from cggan.results.run_table import (
     RUNS_COLUMNS,
@@ -201,28 +196,3 @@ def test_claims_are_a_function_of_runs_csv_and_render_with_the_plan_hash():
     assert first.to_csv(index=False) == again.to_csv(index=False)
     text = render_claims(first, PLAN)
     assert plan_sha256(PLAN)[:12] in text and "**holds**" in text
-
-
-def test_analysis_plan_reads_config_and_its_hash_changes_with_it():
-    plan = analysis_plan({"analysis": {"alpha": 0.01}, "selection": {"by": "best"},
-                          "convergence": {"tolerance": 0.1}})  # fmt: skip
-    assert (plan["alpha"], plan["rank_by"], plan["convergence_tolerance"]) == (
-        0.01, "best", 0.1)  # fmt: skip
-    assert plan_sha256(plan) != plan_sha256(analysis_plan({}))
-
-
-def test_default_plan_is_the_schemas():
-    """The plan's defaults are written twice (claims.DEFAULT_PLAN, for tables made
-    without a config, and the schema): they must agree."""
-    from pathlib import Path
-
-    from cggan.io import load_yaml
-
-    schema = load_yaml(
-        Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml"
-    )
-    props = schema["properties"]
-    analysis = {k: v["default"] for k, v in props["analysis"]["properties"].items()}
-    assert {k: DEFAULT_PLAN[k] for k in analysis} == analysis
-    tolerance = props["convergence"]["properties"]["tolerance"]["default"]
-    assert DEFAULT_PLAN["convergence_tolerance"] == tolerance

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cggan.io import load_yaml
-from cggan.results.claims import analysis_plan, claims_table, plan_sha256
+from cggan.results.analysis_plan import analysis_plan, plan_sha256
+from cggan.results.claims import claims_table
 from cggan.results.findings import readme_block, replace_block
 from cggan.results.run_table import read_runs_csv
 from cggan.results.tables import write_csv

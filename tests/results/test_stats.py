@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from tests.results.fake_runs import (
 )
 
 from cggan.results.runs import find_run_dirs, load_runs
-from cggan.results.stats import confirmation_runs, t_interval, top_k_stats
+from cggan.results.stats import confirmation_runs, top_k_stats
 from cggan.study import select_settings
 
 
@@ -74,12 +73,6 @@ def test_seed_interval_is_scipys_percentile_bootstrap_of_the_seed_values(study):
     r = row(seeds, "digits", "cg_fr", "constant")
     assert (r["n_runs"], r["n_finished"], r["n_diverged"]) == (3, 2, 1)
     assert r["final_mean"] == pytest.approx(20.5)
-
-
-def test_t_interval_needs_two_values_and_a_valid_level():
-    assert all(math.isnan(v) for v in t_interval([3.0]))
-    with pytest.raises(ValueError, match="Invalid confidence"):
-        t_interval([1.0, 2.0], confidence=1.5)
 
 
 def test_summary_table_has_best_and_final_mean_std_per_method_and_rule(study):

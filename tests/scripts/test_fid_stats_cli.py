@@ -3,7 +3,6 @@ exits."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import load_script
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "fid_stats.py"
 
 
 def load_cli():
-    spec = importlib.util.spec_from_file_location("fid_stats_cli", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "fid_stats_cli")
 
 
 @pytest.fixture(autouse=True)

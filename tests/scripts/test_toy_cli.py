@@ -1,7 +1,6 @@
 """scripts/toy.py and scripts/toy_report.py: stable interface, errors, exit codes."""
 
 import csv
-import importlib.util
 import json
 import subprocess
 import sys
@@ -9,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(
-        f"_cli_{name}", ROOT / "scripts" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / f"{name}.py", f"_cli_{name}")
 
 
 toy = load("toy")

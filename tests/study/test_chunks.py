@@ -16,7 +16,7 @@ from cggan.study.chunks import (
     write_receipt,
 )
 
-from .test_study import make_config
+from .builders import make_config
 
 
 @pytest.fixture

@@ -1,22 +1,26 @@
-"""cggan.study.selection.verify_selection_files: a selection file that is not the
-selection of its sweep runs (edited by hand) is set aside at planning, so that it is
-redone."""
+"""Tests of cggan.study.selection: the setting each pool confirms (select_settings,
+selection_record, select_experiment), and verify_selection_files: a selection file that
+is not the selection of its sweep runs (edited by hand) is set aside at planning, so
+that it is redone."""
 
 from __future__ import annotations
 
 import json
+import math
+
+import pytest
 
 from cggan import study as cs
 from cggan.study.selection import EDITED_SUFFIX, verify_selection_files
 
-from .test_study import _finished_run, sgd_two_settings_config
+from .builders import finished_run, sgd_two_settings_config
 
 
 def _study_with_two_sweep_runs(tmp_path, monkeypatch):
     """One pool (sgd x constant) of two settings; the second run is worse."""
     monkeypatch.chdir(tmp_path)
     st = cs.Study(sgd_two_settings_config())
-    runs = [_finished_run(tmp_path, st, i) for i in range(2)]
+    runs = [finished_run(tmp_path, st, i) for i in range(2)]
     metrics = runs[1] / "metrics.csv"
     metrics.write_text("iteration,fid\n40,20.0\n")
     summary = json.loads((runs[1] / "summary.json").read_text())
@@ -70,3 +74,129 @@ def test_a_selection_whose_runs_are_being_retrained_is_not_judged(
     (runs[0] / "summary.json").unlink()  # set aside: retrained before the selection
     assert verify_selection_files(st) == []
     assert path.is_file()
+
+
+def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    st = cs.Study(sgd_two_settings_config())
+    with pytest.raises(ValueError, match="missing run summary"):
+        cs.select_experiment(st, "digits")
+    runs = [finished_run(tmp_path, st, i) for i in range(2)]
+    # a run of a setting the config does not name must not take part
+    stray = tmp_path / st.run_dir("digits", "sgd", "constant", "lr_d~0.1_lr_g~0.1", 0)
+    stray.mkdir(parents=True)
+    (stray / "summary.json").write_text(
+        json.dumps({"status": "finished", "final_metric": 0.0, "spec": {}})
+    )
+    record = cs.select_experiment(st, "digits")
+    assert record["groups"][0]["n_runs"] == 2
+    (runs[0] / "summary.json").write_text("{")
+    with pytest.raises(ValueError) as info:
+        cs.select_experiment(st, "digits")
+    assert str(runs[0].relative_to(tmp_path) / "summary.json") in str(info.value)
+
+
+def _rec(method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3)):
+    return {
+        "method": method,
+        "lr_rule": rule,
+        "setting": setting,
+        "summary": {
+            "status": status,
+            "final_metric": final,
+            "best_metric": final if best is None else best,
+            "spec": {"lr_d": lr[0], "lr_g": lr[1], "method_kwargs": {}},
+        },
+    }
+
+
+def test_selection_picks_the_best_finished_run_and_counts_the_others():
+    records = [
+        _rec("sgd", "constant", "a", "finished", 30.0, best=10.0),
+        _rec("sgd", "constant", "b", "finished", 20.0, best=19.0),
+        _rec("sgd", "constant", "c", "diverged", 1.0),  # better number, but diverged
+        _rec("sgd", "constant", "d", "failed", None),
+        _rec("sgd", "constant", "e", "finished", float("nan")),
+        _rec("adam", "constant", "x", "failed", None),
+    ]
+    groups = cs.select_settings(records, by="final", direction="min")
+    assert [(g["method"], g["lr_rule"]) for g in groups] == [
+        ("adam", "constant"),
+        ("sgd", "constant"),
+    ]
+    adam, sgd = groups
+    assert adam["selected"] is None and adam["n_failed"] == 1 and adam["n_runs"] == 1
+    assert sgd["selected"]["setting"] == "b" and sgd["selected"]["value"] == 20.0
+    assert (
+        sgd["n_runs"],
+        sgd["n_finished"],
+        sgd["n_diverged"],
+        sgd["n_failed"],
+        sgd["n_no_metric"],
+    ) == (5, 3, 1, 1, 1)
+    # by best: run a's best (10) wins
+    assert cs.select_settings(records, by="best")[1]["selected"]["setting"] == "a"
+
+
+def test_selection_direction_max_and_deterministic_ties():
+    records = [
+        _rec("sgd", "sqrt", s, "finished", v)
+        for s, v in (("z", 7.0), ("b", 8.0), ("a", 8.0))
+    ]
+    assert cs.select_settings(records, direction="max")[0]["selected"]["setting"] == "a"
+    assert cs.select_settings(records, direction="min")[0]["selected"]["setting"] == "z"
+    with pytest.raises(ValueError, match="Invalid selection.by"):
+        cs.select_settings(records, by="median")
+
+
+def test_selection_is_per_pool_so_each_hyperparameter_value_is_confirmed():
+    """momentum 0.9 and 0.5 are two pools: each keeps its own best setting."""
+    records = [
+        _rec("momentum", "constant", f"lr_d~{lr}_lr_g~{lr}_momentum~{m}", "finished", v)
+        for lr, m, v in ((0.01, 0.9, 500.0), (0.03, 0.9, 400.0), (0.01, 0.5, 300.0),
+                         (0.03, 0.5, 350.0))
+    ]  # fmt: skip
+    groups = cs.select_settings(records)
+    chosen = {g["pool"]: g["selected"]["setting"] for g in groups}
+    assert chosen == {
+        "momentum~0.5": "lr_d~0.01_lr_g~0.01_momentum~0.5",
+        "momentum~0.9": "lr_d~0.03_lr_g~0.03_momentum~0.9",
+    }
+
+
+def test_selection_record_lists_only_groups_with_a_choice():
+    groups = cs.select_settings(
+        [
+            _rec("sgd", "constant", "a", "finished", 3.0),
+            _rec("adam", "constant", "b", "diverged", 1.0),
+        ]
+    )
+    rec = cs.selection_record(
+        study="t",
+        experiment="digits",
+        metric="fid",
+        groups=groups,
+        by="final",
+        direction="min",
+        sweep_seed=0,
+        seeds=[0, 1],
+    )
+    assert rec["selected"] == [
+        {
+            "method": "sgd",
+            "lr_rule": "constant",
+            "pool": "lr grid",
+            "setting": "a",
+            "lr_d": 1e-3,
+            "lr_g": 1e-3,
+            "method_kwargs": {},
+            "value": 3.0,
+        }
+    ]
+    assert len(rec["groups"]) == 2 and rec["seeds"] == [0, 1]
+    assert json.loads(json.dumps(rec, allow_nan=False)) == rec
+    assert not any(
+        isinstance(v, float) and math.isnan(v) for v in rec["selected"][0].values()
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import importlib.util
 import json
 import os
 import signal
@@ -17,8 +16,9 @@ import torch
 
 from cggan.train import Trainer, run
 from cggan.train import checkpoint as ckpt_module
+from helpers import load_script
 
-from .conftest import metrics_without_timing
+from .conftest import metrics_without_timing, ring_spec
 
 torch.set_num_threads(1)
 
@@ -26,36 +26,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train.py"
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
-def _load_cli():
-    spec = importlib.util.spec_from_file_location("train_cli", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cli = _load_cli()
-
-
-def ring_spec(root, **overrides) -> dict:
-    spec = {
-        "dataset": {"name": "ring8", "image_size": None, "root": str(root)},
-        "model": {"name": "mlp", "z_dim": 8, "kwargs": {"hidden": 32, "depth": 2}},
-        "loss": "bce",
-        "n_critic": 1,
-        "batch_size": 64,
-        "iterations": 20,
-        "method": "adam",
-        "method_kwargs": {},
-        "lr_rule": "constant",
-        "lr_rule_kwargs": {},
-        "lr_g": 1e-3,
-        "lr_d": 1e-3,
-        "seed": 1,
-        "eval": {"metric": "modes", "every": 10, "n_samples": 400, "batch_size": 200},
-        "checkpoint_every": 10,
-    }
-    spec.update(overrides)
-    return spec
+cli = load_script(SCRIPT, "train_cli")
 
 
 def write_spec(path: Path, spec: dict) -> Path:

@@ -1,16 +1,10 @@
 """Two-player games, their update schemes and the toy games with known equilibria."""
 
+from cggan.games.corrected_schemes import Consensus, Extragradient
+from cggan.games.explicit_schemes import Alternating, Simultaneous
 from cggan.games.game import Game, ZeroSumGame, assign_flat, flatten, player_gradients
-from cggan.games.schemes import (
-    SCHEMES,
-    Alternating,
-    Consensus,
-    Extragradient,
-    Implicit,
-    Simultaneous,
-    UpdateScheme,
-    build_scheme,
-)
+from cggan.games.implicit_scheme import Implicit
+from cggan.games.schemes import SCHEMES, build_scheme
 from cggan.games.toys import (
     BilinearGame,
     CGPaperGame,
@@ -18,6 +12,7 @@ from cggan.games.toys import (
     QuadraticGame,
     coupling_matrix,
 )
+from cggan.games.update_scheme import UpdateScheme
 
 __all__ = [
     "Game",

@@ -13,8 +13,13 @@ Modules (none imports torch):
 - :mod:`~cggan.results.beta`: the CG methods' β diagnostics (seed means, curves).
 - :mod:`~cggan.results.tables`, :mod:`~cggan.results.paper_render`: Markdown, LaTeX
   and CSV of those tables; :mod:`~cggan.results.metrics_file`: ``metrics.json``.
-- :mod:`~cggan.results.plots`: curves, sweep, samples and β figures.
+- :mod:`~cggan.results.analysis_plan`: the declared plan of the claims check;
+  :mod:`~cggan.results.claims` tests the claims under it from ``runs.csv``
+  (:mod:`~cggan.results.run_table`); :mod:`~cggan.results.claims_render` prints them.
+- :mod:`~cggan.results.plots`: curves, sweep, samples and β figures, in the look of
+  :mod:`~cggan.results.plot_style`.
 - :mod:`~cggan.results.aggregate`: :func:`~cggan.results.aggregate.aggregate` composes
-  them for one study; ``scripts/aggregate.py`` is its command line.
+  them for one study and :mod:`~cggan.results.study_files` writes its files;
+  ``scripts/aggregate.py`` is its command line.
 - :mod:`~cggan.results.toy_report`: the toy games' theory table and figure.
 """

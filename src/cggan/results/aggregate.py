@@ -10,16 +10,11 @@ Inputs: an explicit list of run directories and the workflow's selection files::
 
 :func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
 confirmation runs of each selection), so a run the config no longer names never enters a
-table. Outputs under ``out_dir``: ``tables/`` (paper_table and seeds as md/csv/tex;
-summary, calibration, cg_vs_momentum (:mod:`cggan.results.pairs`) and claims
-(:mod:`cggan.results.claims`) as md/csv), ``plots/``
-(:data:`cggan.results.plots.PLOT_KINDS` per experiment, ``beta_<exp>.png`` per
-experiment with CG runs),
-``plots/data/curves_<exp>.csv``, ``plots/data/beta_<exp>.csv`` (experiments with CG
-runs) and ``metrics.json``. :func:`aggregate_study` reads each FID experiment's
-calibration (``Study.calibration_path``). Every file is written atomically, and the
-study's files as one set (:func:`cggan.io.atomic_file_set`). This
-module does not import torch.
+table. :func:`aggregate` reads every input first, then computes the tables and writes
+them with their figures and ``metrics.json`` under ``out_dir``
+(:mod:`cggan.results.study_files` lists the files), atomically and as one set
+(:func:`cggan.io.atomic_file_set`). :func:`aggregate_study` reads each FID experiment's
+calibration (``Study.calibration_path``). This module does not import torch.
 """
 
 from __future__ import annotations
@@ -28,59 +23,29 @@ import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cggan.fingerprint import code_fingerprint
-from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
-from cggan.study.layout import parse_run_dir
+from cggan.io import atomic_file_set
 from cggan.results import calibration as calib
-from cggan.results import plots as figures
-from cggan.results import stats, tables
-from cggan.results.beta import is_cg, read_beta_curves
-from cggan.results.claims import (
-    analysis_plan,
-    claims_table,
-    plan_sha256,
-    render_claims,
-)
+from cggan.results import stats
+from cggan.results.analysis_plan import analysis_plan, plan_sha256
+from cggan.results.beta import read_beta_curves
+from cggan.results.claims import claims_table
 from cggan.results.metrics_file import metrics_json
-from cggan.results.pairs import cg_vs_momentum_table, render_cg_vs_momentum
-from cggan.results.paper_render import render_paper_table
+from cggan.results.pairs import cg_vs_momentum_table
 from cggan.results.published import published_experiments, write_published_tables
 from cggan.results.run_table import read_runs_csv, runs_csv_text, runs_table
 from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
+from cggan.results.study_files import AggregateResult, write_plots, write_tables
 from cggan.study.config_checks import read_study_config
+from cggan.study.layout import parse_run_dir
 from cggan.study.study import Study
 
-__all__ = [
-    "AggregateResult",
-    "aggregate",
-    "aggregate_study",
-    "cg_experiments",
-    "cli_aggregate",
-    "study_run_dirs",
-]
-
-
-@dataclass
-class AggregateResult:
-    """What :func:`aggregate` wrote, and the tables it wrote them from."""
-
-    paths: list[Path] = field(default_factory=list)
-    paper: pd.DataFrame | None = None
-    seeds: pd.DataFrame | None = None
-    summary: pd.DataFrame | None = None
-    calibration: pd.DataFrame | None = None
-    cg_vs_momentum: pd.DataFrame | None = None
-    claims: pd.DataFrame | None = None
-    runs_csv: str | None = None
-    runs_table: pd.DataFrame | None = None
-    plan: dict[str, Any] | None = None
-    metrics: dict[str, Any] | None = None
+__all__ = ["aggregate", "aggregate_study", "cli_aggregate", "study_run_dirs"]
 
 
 def study_run_dirs(
@@ -138,40 +103,6 @@ def _check_selections(runs: pd.DataFrame, selections: stats.Selections) -> None:
             )
 
 
-def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
-    """File name under ``tables/`` -> its text (md, tex) or its table (csv)."""
-    cal = result.calibration
-    files: dict[str, str | pd.DataFrame] = {}
-    files.update(zip(("paper_table.md", "paper_table.tex"),
-                     render_paper_table(result.paper, cal)))  # fmt: skip
-    files["paper_table.csv"] = result.paper
-    files.update(zip(("seeds.md", "seeds.tex"),
-                     tables.render_seed_table(result.seeds, cal)))  # fmt: skip
-    files["seeds.csv"] = result.seeds
-    files["summary.md"] = tables.render_summary(result.summary, cal)
-    files["summary.csv"] = result.summary
-    files["calibration.md"] = tables.render_calibration(cal)
-    files["calibration.csv"] = tables.calibration_csv(cal)
-    files["cg_vs_momentum.md"] = render_cg_vs_momentum(result.cg_vs_momentum)
-    files["cg_vs_momentum.csv"] = result.cg_vs_momentum
-    files["claims.md"] = render_claims(result.claims, result.plan)
-    files["claims.csv"] = result.claims
-    files["runs.csv"] = result.runs_csv
-    return files
-
-
-def _write_tables(result: AggregateResult, out_dir: Path) -> None:
-    folder = out_dir / "tables"
-    for name, content in _table_files(result).items():
-        if isinstance(content, str):
-            atomic_write_text(folder / name, content)
-        else:
-            tables.write_csv(folder / name, content)
-        result.paths.append(folder / name)
-    atomic_write_json(out_dir / "metrics.json", result.metrics)
-    result.paths.append(out_dir / "metrics.json")
-
-
 def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The seeds table with ``n_converged`` (the confirmation runs of each setting
     whose convergence diagnostic says they stopped improving; empty when unknown) and
@@ -198,66 +129,6 @@ def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
             for k in keys
         ]
     return out
-
-
-def _converged_labels(
-    table: pd.DataFrame | None, experiment: str
-) -> dict[tuple[str, str], str]:
-    """``(curve label, rule) -> "k/n"``: converged confirmation runs per line."""
-    if table is None or table.empty:
-        return {}
-    confirm = table[(table["experiment"] == experiment) & (table["phase"] == "confirm")
-                    & table["converged"].notna()]  # fmt: skip
-    out = {}
-    for (method, setting, rule), rows in confirm.groupby(
-        ["method", "setting", "lr_rule"]
-    ):
-        label = figures.curve_label(method, setting)
-        out[(label, rule)] = f"{int(rows['converged'].sum())}/{len(rows)}"
-    return out
-
-
-def cg_experiments(runs: pd.DataFrame) -> list[str]:
-    """The experiments with CG runs (they get a β plot and its data)."""
-    return sorted(set(runs.loc[runs["method"].map(is_cg), "experiment"]))
-
-
-def _write_beta(
-    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame], draw: bool
-) -> None:
-    beta = frames["beta"]
-    for experiment in cg_experiments(frames["runs"]):
-        data_path = out_dir / "plots" / "data" / f"beta_{experiment}.csv"
-        tables.write_csv(data_path, beta[beta["experiment"] == experiment])
-        result.paths.append(data_path)
-        if draw:
-            path = out_dir / "plots" / f"beta_{experiment}.png"
-            figures.plot_beta(beta, experiment, path)
-            result.paths.append(path)
-
-
-def _write_plots(
-    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame],
-    rank_by: str, draw: bool,
-) -> None:  # fmt: skip
-    runs, curves = frames["runs"], frames["curves"]
-    folder = out_dir / "plots"
-    for experiment in sorted(runs["experiment"].unique()):
-        _, mode = stats.metric_info(runs, experiment)
-        data_path = folder / "data" / f"curves_{experiment}.csv"
-        tables.write_csv(data_path, curves[curves["experiment"] == experiment])
-        result.paths.append(data_path)
-        if not draw:
-            continue
-        paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
-        scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
-        figures.plot_curves(curves, experiment, mode, paths["curves"], scale,
-                            converged=_converged_labels(result.runs_table,
-                                                        experiment))  # fmt: skip
-        figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
-        figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
-        result.paths.extend(paths.values())
-    _write_beta(result, out_dir, frames, draw)
 
 
 def _tables(
@@ -328,8 +199,9 @@ def aggregate(
         calibration: ``{experiment: {"real_floor", "noise_reference", "n"} or None}``
             (:func:`cggan.results.calibration.study_calibration`); an FID experiment
             without one is "not measured".
-        plan: the analysis plan (:func:`cggan.results.claims.analysis_plan`); None:
-            the defaults with ``rank_by``.
+        plan: the analysis plan
+            (:func:`cggan.results.analysis_plan.analysis_plan`); None: the defaults
+            with ``rank_by``.
         rounds: ``(experiment, method, rule, setting) -> grid extension round`` for
             runs.csv (empty cells where unknown).
 
@@ -355,8 +227,8 @@ def aggregate(
                "plan": dict(plan), "rounds": rounds or {}}  # fmt: skip
     result = _tables(frames, selections, calibration, options)
     with atomic_file_set(out_dir, "aggregate") as staged:  # one set, or the old one
-        _write_tables(result, staged.dir)
-        _write_plots(result, staged.dir, frames, rank_by, plots)
+        write_tables(result, staged.dir)
+        write_plots(result, staged.dir, frames, rank_by, plots)
     result.paths = [staged.final(p) for p in result.paths]
     return result
 

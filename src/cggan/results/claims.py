@@ -36,8 +36,6 @@ reference's level; a selected setting on the edge of its grid is named in the re
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -46,51 +44,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cggan.study.layout import LR_GRID
 from cggan.results import inference as inf
-from cggan.results.pairs import md_table
-from cggan.results.tables import DASH
+from cggan.results.analysis_plan import CLAIMS, DEFAULT_PLAN
+from cggan.study.layout import LR_GRID
 
-__all__ = [
-    "CLAIMS",
-    "CLAIM_COLUMNS",
-    "DEFAULT_PLAN",
-    "analysis_plan",
-    "claims_table",
-    "plan_sha256",
-    "render_claims",
-]
+__all__ = ["CLAIM_COLUMNS", "claims_table"]
 
-#: ``{letter: (statement, kind)}``; kind: beats (fresh seeds), grid (c), robust (d),
-#: matches (f, g).
-CLAIMS = {
-    "a": ("CG beats SGD in best FID", "beats"),
-    "b": ("CG beats momentum SGD (0.9) in best FID", "beats"),
-    "c": ("CG beats Adam on average over the lr grid", "grid"),
-    "d": ("CG is more robust to the learning rate than Adam", "robust"),
-    "e": ("with a diminishing rule CG beats every other method in best FID", "beats"),
-    "f": ("nSGDA matches Adam", "matches"),
-    "g": ("Adam-magnitude grafting (graft_adam_sgd) matches Adam", "matches"),
-    "h": ("CG beats heavy-ball momentum at the matched cap in best FID", "beats"),
-}
-#: Claims about "CG" that the other CG methods repeat as secondary rows.
-CG_CLAIMS = ("a", "b", "c", "d", "e", "h")
 DIMINISHING = ("sqrt", "power", "step", "step_authors")
 MIN_RUNS = 3
 NOISE_BAND = 0.10
 BETA_MAX = 0.5  # CG's cap: the matched momentum of a CG pool is beta_coeff x 1/2
 BASELINE_MOMENTUM = 0.9
-#: The analysis plan's defaults (the config schema holds the same; a test keeps them).
-DEFAULT_PLAN = {
-    "claims": list(CLAIMS),
-    "cg_method": "cg_fr",
-    "alpha": 0.05,
-    "equivalence_margin": 0.10,
-    "near_best_factor": 1.25,
-    "bootstrap": 10000,
-    "rank_by": "final",
-    "convergence_tolerance": 0.05,
-}
 CLAIM_COLUMNS = [
     "experiment", "lr_rule", "claim", "role", "statement", "side_a", "side_b", "data",
     "test", "n_a", "n_b", "value_a", "value_b", "effect", "ci_low", "ci_high",
@@ -98,25 +62,6 @@ CLAIM_COLUMNS = [
     "p_difference", "p_difference_adjusted", "mdd80", "converged_a", "converged_b",
     "verdict", "reason",
 ]  # fmt: skip
-
-
-def analysis_plan(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The analysis plan of a study config: ``analysis`` with the selection's
-    ``by`` and the convergence tolerance (what the verdicts depend on)."""
-    plan = dict(DEFAULT_PLAN)
-    plan.update(config.get("analysis") or {})
-    plan["rank_by"] = (config.get("selection") or {}).get("by", "final")
-    tolerance = (config.get("convergence") or {}).get("tolerance")
-    if tolerance is not None:
-        plan["convergence_tolerance"] = tolerance
-    plan["claims"] = list(plan["claims"])
-    return plan
-
-
-def plan_sha256(plan: Mapping[str, Any]) -> str:
-    """The sha256 of the plan's canonical JSON (recorded with the results)."""
-    text = json.dumps(dict(plan), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- sides -----------------------------------------------------------------------
@@ -425,64 +370,3 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     return table.sort_values(["role", "experiment", "lr_rule", "claim", "side_a"],
                              kind="stable").reset_index(drop=True)  # fmt: skip
-
-
-# --- rendering -------------------------------------------------------------------
-def _f(value: Any, digits: str = ".4g") -> str:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return DASH
-    return DASH if not math.isfinite(value) else format(value, digits)
-
-
-def _interval(row) -> str:
-    return f"{_f(row['effect'])} [{_f(row['ci_low'])}, {_f(row['ci_high'])}]"
-
-
-def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
-    """The claims as Markdown: the plan (and its sha256), then one row per claim."""
-    plan = {**DEFAULT_PLAN, **dict(plan)}
-    caption = (
-        f"**Claims check** (analysis plan sha256 `{plan_sha256(plan)[:12]}`: "
-        f"CG = `{plan['cg_method']}`, α = {plan['alpha']:g} family-wise (Holm), "
-        f"equivalence margin ±{plan['equivalence_margin']:.0%} of Adam's mean, "
-        f"near-best factor {plan['near_best_factor']:g}, convergence tolerance "
-        f"{plan['convergence_tolerance']:g}, ranked by the {plan['rank_by']} value). "
-        "Best-FID claims use the fresh-seed confirmation runs of each side's selected "
-        "setting: effect = mean(a) − mean(b) with Welch's 95 % interval, HL = "
-        "Hodges–Lehmann shift with its interval, p = Welch two-sided (TOST for "
-        "'matches'), p_adj = Holm over the family (primary rows; the other CG methods "
-        "are a secondary family), MDD = the difference detectable at 80 % power. "
-        "Grid claims (c, d) use every sweep cell with a seeded bootstrap. See "
-        "docs/statistics.md.\n\n"
-    )
-    if table.empty:
-        return caption + "_No claim applies to the runs of this study._\n"
-    header = [
-        "role",
-        "experiment",
-        "rule",
-        "claim",
-        "a vs b",
-        "data",
-        "n",
-        "a, b",
-        "effect [95 % CI]",
-        "HL [CI]",
-        "p",
-        "p_adj",
-        "MDD",
-        "verdict",
-        "reason",
-    ]
-    rows = [
-        [r["role"], r["experiment"], r["lr_rule"], f"{r['claim']}. {r['statement']}",
-         f"{r['side_a']} vs {r['side_b']}", r["data"], f"{r['n_a']}, {r['n_b']}",
-         f"{_f(r['value_a'])}, {_f(r['value_b'])}", _interval(r),
-         f"{_f(r['hl_shift'])} [{_f(r['hl_low'])}, {_f(r['hl_high'])}]",
-         _f(r["p_value"], ".3g"), _f(r["p_adjusted"], ".3g"), _f(r["mdd80"]),
-         f"**{r['verdict']}**", r["reason"] if isinstance(r["reason"], str) else ""]
-        for _, r in table.iterrows()
-    ]  # fmt: skip
-    return caption + md_table(header, rows, left=6)

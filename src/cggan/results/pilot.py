@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from cggan.convergence import convergence_diagnostic, is_converged
-from cggan.study.layout import parse_run_dir
 from cggan.results.runs import read_metrics_csv
+from cggan.study.layout import parse_run_dir
 
 __all__ = ["PILOT_COLUMNS", "pilot_lengths", "plot_pilot", "read_pilot"]
 
@@ -68,7 +68,7 @@ def plot_pilot(
     """FID against iteration for every pilot run, the chosen length as a line."""
     import matplotlib.pyplot as plt
 
-    from cggan.results.plots import _save  # matplotlib only where a figure is drawn
+    from cggan.results.plot_style import save_figure  # matplotlib only when drawing
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for (method, setting), run in curves.groupby(["method", "setting"], sort=True):
@@ -85,4 +85,4 @@ def plot_pilot(
     ax.set_title("Pilot: FID of single runs far past the study's length", fontsize=10)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

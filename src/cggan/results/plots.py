@@ -16,71 +16,33 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: the workflow and CI have no display
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import transforms
 
-from cggan.io import atomic_open
-from cggan.study.layout import LR_GRID, pool_of_setting
 from cggan.results.calibration import FLOOR, NOISE_REF
+from cggan.results.plot_style import (
+    line_dashes,
+    method_palette,
+    note,
+    save_figure,
+    use_log_scale,
+)
 from cggan.results.runs import ordered_methods, ordered_rules
 from cggan.results.stats import metric_info, rank_column
 from cggan.results.tables import direction_text, metric_label, num
+from cggan.study.layout import LR_GRID, pool_of_setting
 
 __all__ = ["PLOT_KINDS", "plot_beta", "plot_curves", "plot_samples", "plot_sweep"]
 
 PLOT_KINDS = ("curves", "sweep", "samples")
-DPI = 120
-
-
-def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
-    with atomic_open(path, "wb") as fh:
-        # no "Software" entry: the bytes do not depend on matplotlib's version
-        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight",
-                    metadata={"Software": None})  # fmt: skip
-    plt.close(fig)
-
-
-def _palette(methods: list[str]) -> dict[str, Any]:
-    if len(methods) <= 10:
-        colors = sns.color_palette("tab10", len(methods))
-    else:
-        # tab20 comes in dark/light pairs: all dark shades first so neighbours differ
-        tab20 = sns.color_palette("tab20", 20)
-        extra = sns.color_palette("husl", max(0, len(methods) - 20))
-        colors = (tab20[0::2] + tab20[1::2] + extra)[: len(methods)]
-    return dict(zip(methods, colors))
-
-
-def _dashes(methods: list[str]) -> dict[str, Any]:
-    """Solid lines for the first ten methods, dashed for the rest."""
-    return {m: "" if i < 10 else (4, 2) for i, m in enumerate(methods)}
-
-
-def _use_log(values: np.ndarray, mode: str) -> bool:
-    values = values[np.isfinite(values)]
-    # FID spans orders of magnitude (hundreds early, tens late); modes counts do not
-    return (
-        mode == "min"
-        and len(values) > 0
-        and values.min() > 0
-        and values.max() / values.min() > 20
-    )
-
-
-def _note(ax: plt.Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
 
 
 def _curve_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
     if panel.empty:
-        _note(ax, "no evaluated runs")
+        note(ax, "no evaluated runs")
         return
     sns.lineplot(
         data=panel, x="iteration", y="value", hue="method",
@@ -159,7 +121,7 @@ def plot_curves(
     fig, axes = plt.subplots(
         1, len(rules), figsize=(5.2 * len(rules) + 1.5, 4.6), sharey=True, squeeze=False
     )
-    palette, dashes = _palette(methods), _dashes(methods)
+    palette, dashes = method_palette(methods), line_dashes(methods)
     for ax, rule in zip(axes[0], rules):
         panel = data[data["lr_rule"] == rule]
         _curve_panel(ax, panel, methods, palette, dashes)
@@ -167,7 +129,7 @@ def plot_curves(
         ax.set_title(f"{rule} rule (≤{n_seeds} seeds per method)", fontsize=10)
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"{metric_label(metric)} ({direction_text(mode)})")
-    log = _use_log(data["value"].to_numpy(dtype=float), mode)
+    log = use_log_scale(data["value"].to_numpy(dtype=float), mode)
     if log:
         for ax in axes[0]:
             ax.set_yscale("log")
@@ -196,7 +158,7 @@ def plot_curves(
         "(line: seed mean, band: ± 1 sd)"
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -261,8 +223,8 @@ def plot_sweep(
         len(rules), 1, figsize=(width, 3.3 * len(rules) + 0.8), sharex=True,
         squeeze=False,
     )  # fmt: skip
-    palette = _palette(methods)
-    log = _use_log(ok[column].to_numpy(dtype=float), mode)
+    palette = method_palette(methods)
+    log = use_log_scale(ok[column].to_numpy(dtype=float), mode)
     for ax, rule in zip(axes[:, 0], rules):
         _sweep_points(ax, ok[ok["lr_rule"] == rule], column, methods, palette)
         if log:
@@ -284,7 +246,7 @@ def plot_sweep(
         fontsize=11,
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _sample_points(run_dir: Path) -> np.ndarray | None:
@@ -322,7 +284,7 @@ def _draw_samples(ax, run_dir: Path) -> None:
     elif (run_dir / "samples.png").is_file():
         ax.imshow(plt.imread(run_dir / "samples.png"), interpolation="nearest")
     else:
-        _note(ax, "no samples stored")
+        note(ax, "no samples stored")
 
 
 def _best_per_method(data: pd.DataFrame, mode: str) -> list[pd.Series]:
@@ -358,14 +320,14 @@ def plot_samples(
             fontsize=9,
         )
     if not picks:
-        _note(axes[0, 0], "no finished confirmation run")
+        note(axes[0, 0], "no finished confirmation run")
     fig.suptitle(
         f"{experiment}: samples of the best confirmed run per method "
         f"(final {metric_label(metric)})",
         fontsize=11,
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 _RULE_DASHES = ("", (4, 2), (1, 2), (6, 2, 1, 2))
@@ -373,7 +335,7 @@ _RULE_DASHES = ("", (4, 2), (1, 2), (6, 2, 1, 2))
 
 def _beta_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
     if panel.empty:
-        _note(ax, "no β recorded\n(runs older than the β diagnostics)")
+        note(ax, "no β recorded\n(runs older than the β diagnostics)")
         return
     sns.lineplot(
         data=panel, x="iteration", y="value", hue="method", hue_order=methods,
@@ -393,7 +355,7 @@ def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> N
     """
     data = beta[beta["experiment"] == experiment]
     methods, rules = ordered_methods(data["method"]), ordered_rules(data["lr_rule"])
-    palette = _palette(methods)
+    palette = method_palette(methods)
     dashes = {r: _RULE_DASHES[i % len(_RULE_DASHES)] for i, r in enumerate(rules)}
     fig, axes = plt.subplots(2, 2, figsize=(11.5, 7.0), sharex=True, sharey=True)
     for i, statistic in enumerate(("mean β", "share capped")):
@@ -418,4 +380,4 @@ def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> N
         "band: ± 1 sd; cap = c·β_max)"
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

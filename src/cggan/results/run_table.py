@@ -38,14 +38,12 @@ from cggan.study.layout import LR_GRID, pool_of_setting
 
 __all__ = [
     "CODE_COLUMNS",
-    "PHASES",
     "RUNS_COLUMNS",
     "read_runs_csv",
     "runs_csv_text",
     "runs_table",
 ]
 
-PHASES = ("sweep", "confirm")
 RUNS_COLUMNS = [
     "experiment", "method", "pool", "lr_rule", "setting", "lr_d", "lr_g", "seed",
     "phase", "round", "status", "metric", "metric_mode", "final_metric", "best_metric",

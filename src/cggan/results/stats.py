@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cggan.results import intervals, pools
 from cggan.results.beta import beta_means
@@ -48,7 +47,6 @@ __all__ = [
     "seed_table",
     "summary_table",
     "sweep_runs",
-    "t_interval",
     "top_k_stats",
 ]
 
@@ -124,29 +122,6 @@ def top_k_stats(
         "topk_std": float(np.std(ranked, ddof=1)) if len(ranked) > 1 else math.nan,
         "k_used": len(ranked),
     }
-
-
-def t_interval(
-    values: Sequence[float], confidence: float = 0.95
-) -> tuple[float, float]:
-    """Student-t confidence interval of the mean: mean ± t_{(1+c)/2, n−1} · s/√n.
-
-    Not used by the tables (it ignores the metric's range: see
-    :mod:`cggan.results.intervals`); kept for comparison.
-
-    Returns ``(nan, nan)`` for fewer than two finite values (no spread to estimate).
-    """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(
-            f"Invalid confidence: {confidence} (allowed: 0 < confidence < 1)"
-        )
-    arr = _finite(values)
-    if len(arr) < 2:
-        return math.nan, math.nan
-    mean = float(arr.mean())
-    quantile = stats.t.ppf((1.0 + confidence) / 2.0, len(arr) - 1)
-    half = float(quantile * arr.std(ddof=1) / math.sqrt(len(arr)))
-    return mean - half, mean + half
 
 
 def counts(group: pd.DataFrame) -> dict[str, int]:

@@ -37,6 +37,7 @@ The spec is a :class:`cggan.spec.RunSpec` (validated there, re-exported here).
 
 Modules: :mod:`~cggan.train.streams`
 (seeds, data order), :mod:`~cggan.train.loop` (:class:`Trainer`),
+:mod:`~cggan.train.interrupted` (:class:`Interrupted`),
 :mod:`~cggan.train.evaluation`, :mod:`~cggan.train.checkpoint`,
 :mod:`~cggan.train.outputs` (metrics.csv, samples, summary.json),
 :mod:`~cggan.train.diagnostics` (the β columns and their run averages),
@@ -46,6 +47,7 @@ Modules: :mod:`~cggan.train.streams`
 
 from cggan.spec import RunSpec, validate_spec
 from cggan.train.checkpoint import CHECKPOINT_FORMAT, CheckpointError
+from cggan.train.interrupted import Interrupted
 from cggan.train.jobs import (
     EXIT_BAD_INPUT,
     EXIT_ENVIRONMENT,
@@ -53,7 +55,7 @@ from cggan.train.jobs import (
     run,
     train_runs,
 )
-from cggan.train.loop import Interrupted, Trainer
+from cggan.train.loop import Trainer
 from cggan.train.outputs import (
     BASE_COLUMNS,
     BETA_COLUMNS,

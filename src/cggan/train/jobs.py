@@ -34,7 +34,8 @@ from cggan.runtime import (
     stop_signals,
 )
 from cggan.spec import RunSpec
-from cggan.train.loop import Interrupted, Trainer
+from cggan.train.interrupted import Interrupted
+from cggan.train.loop import Trainer
 
 __all__ = [
     "EXIT_BAD_INPUT",

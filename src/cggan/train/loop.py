@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -33,37 +32,12 @@ from cggan.runtime import (
 from cggan.spec import RunSpec, validate_spec
 from cggan.train import checkpoint, evaluation, outputs, tensorboard
 from cggan.train.diagnostics import beta_row, has_beta
+from cggan.train.interrupted import Interrupted
 from cggan.train.outputs import METRIC_MODE, OUTPUT_FILES
 from cggan.train.progress import Progress
 from cggan.train.streams import BatchOrder, derive_seed, preserved_rng
 
-__all__ = ["Interrupted", "Trainer"]
-
-
-class Interrupted(BaseException):
-    """A stop signal ended a run after it saved a checkpoint; rerunning resumes it.
-
-    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception``
-    records it as the run's own failure.
-
-    Attributes:
-        signum: the signal.
-        iteration: the iteration of the checkpoint.
-        run_dir: the run directory.
-    """
-
-    def __init__(self, signum: int, iteration: int, run_dir: Path) -> None:
-        self.signum, self.iteration, self.run_dir = signum, iteration, run_dir
-        name = signal.Signals(signum).name
-        super().__init__(
-            f"{name}: stopped at iteration {iteration} with a checkpoint in {run_dir}; "
-            "run again to resume"
-        )
-
-    @property
-    def exit_code(self) -> int:
-        """128 + the signal number, as a shell reports a process killed by it."""
-        return 128 + self.signum
+__all__ = ["Trainer"]
 
 
 def _total_norm(tensors: list[torch.Tensor]) -> torch.Tensor:

@@ -1,0 +1,142 @@
+"""The files of an aggregated study, written from its tables (:class:`AggregateResult`).
+
+Under the study's output directory: ``tables/`` (paper_table and seeds as md/csv/tex;
+summary, calibration, cg_vs_momentum and claims as md/csv; runs.csv), ``metrics.json``,
+``plots/`` (:data:`cggan.results.plots.PLOT_KINDS` per experiment, ``beta_<exp>.png``
+per experiment with CG runs) and the data of each figure in ``plots/data/``
+(``curves_<exp>.csv``, ``beta_<exp>.csv``). :func:`cggan.results.aggregate.aggregate`
+computes the tables and stages these files as one set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cggan.io import atomic_write_json, atomic_write_text
+from cggan.results import calibration as calib
+from cggan.results import plots as figures
+from cggan.results import stats, tables
+from cggan.results.beta import is_cg
+from cggan.results.claims_render import render_claims
+from cggan.results.pairs import render_cg_vs_momentum
+from cggan.results.paper_render import render_paper_table
+
+__all__ = ["AggregateResult", "cg_experiments", "write_plots", "write_tables"]
+
+
+@dataclass
+class AggregateResult:
+    """What :func:`aggregate` wrote, and the tables it wrote them from."""
+
+    paths: list[Path] = field(default_factory=list)
+    paper: pd.DataFrame | None = None
+    seeds: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    cg_vs_momentum: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
+    runs_csv: str | None = None
+    runs_table: pd.DataFrame | None = None
+    plan: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+
+
+def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
+    """File name under ``tables/`` -> its text (md, tex) or its table (csv)."""
+    cal = result.calibration
+    files: dict[str, str | pd.DataFrame] = {}
+    files.update(zip(("paper_table.md", "paper_table.tex"),
+                     render_paper_table(result.paper, cal)))  # fmt: skip
+    files["paper_table.csv"] = result.paper
+    files.update(zip(("seeds.md", "seeds.tex"),
+                     tables.render_seed_table(result.seeds, cal)))  # fmt: skip
+    files["seeds.csv"] = result.seeds
+    files["summary.md"] = tables.render_summary(result.summary, cal)
+    files["summary.csv"] = result.summary
+    files["calibration.md"] = tables.render_calibration(cal)
+    files["calibration.csv"] = tables.calibration_csv(cal)
+    files["cg_vs_momentum.md"] = render_cg_vs_momentum(result.cg_vs_momentum)
+    files["cg_vs_momentum.csv"] = result.cg_vs_momentum
+    files["claims.md"] = render_claims(result.claims, result.plan)
+    files["claims.csv"] = result.claims
+    files["runs.csv"] = result.runs_csv
+    return files
+
+
+def write_tables(result: AggregateResult, out_dir: Path) -> None:
+    """Write ``tables/`` and ``metrics.json`` under ``out_dir``; record their paths."""
+    folder = out_dir / "tables"
+    for name, content in _table_files(result).items():
+        if isinstance(content, str):
+            atomic_write_text(folder / name, content)
+        else:
+            tables.write_csv(folder / name, content)
+        result.paths.append(folder / name)
+    atomic_write_json(out_dir / "metrics.json", result.metrics)
+    result.paths.append(out_dir / "metrics.json")
+
+
+def _converged_labels(
+    table: pd.DataFrame | None, experiment: str
+) -> dict[tuple[str, str], str]:
+    """``(curve label, rule) -> "k/n"``: converged confirmation runs per line."""
+    if table is None or table.empty:
+        return {}
+    confirm = table[(table["experiment"] == experiment) & (table["phase"] == "confirm")
+                    & table["converged"].notna()]  # fmt: skip
+    out = {}
+    for (method, setting, rule), rows in confirm.groupby(
+        ["method", "setting", "lr_rule"]
+    ):
+        label = figures.curve_label(method, setting)
+        out[(label, rule)] = f"{int(rows['converged'].sum())}/{len(rows)}"
+    return out
+
+
+def cg_experiments(runs: pd.DataFrame) -> list[str]:
+    """The experiments with CG runs (they get a β plot and its data)."""
+    return sorted(set(runs.loc[runs["method"].map(is_cg), "experiment"]))
+
+
+def _write_beta(
+    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame], draw: bool
+) -> None:
+    beta = frames["beta"]
+    for experiment in cg_experiments(frames["runs"]):
+        data_path = out_dir / "plots" / "data" / f"beta_{experiment}.csv"
+        tables.write_csv(data_path, beta[beta["experiment"] == experiment])
+        result.paths.append(data_path)
+        if draw:
+            path = out_dir / "plots" / f"beta_{experiment}.png"
+            figures.plot_beta(beta, experiment, path)
+            result.paths.append(path)
+
+
+def write_plots(
+    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame],
+    rank_by: str, draw: bool,
+) -> None:  # fmt: skip
+    """Write each experiment's curve data and (``draw``) its figures under ``plots/``,
+    and the β data and figures of the experiments with CG runs; record their paths."""
+    runs, curves = frames["runs"], frames["curves"]
+    folder = out_dir / "plots"
+    for experiment in sorted(runs["experiment"].unique()):
+        _, mode = stats.metric_info(runs, experiment)
+        data_path = folder / "data" / f"curves_{experiment}.csv"
+        tables.write_csv(data_path, curves[curves["experiment"] == experiment])
+        result.paths.append(data_path)
+        if not draw:
+            continue
+        paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
+        scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
+        figures.plot_curves(curves, experiment, mode, paths["curves"], scale,
+                            converged=_converged_labels(result.runs_table,
+                                                        experiment))  # fmt: skip
+        figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
+        figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
+        result.paths.extend(paths.values())
+    _write_beta(result, out_dir, frames, draw)

@@ -269,4 +269,5 @@ def test_planning_the_toy_study_does_not_import_torch():
 def test_toy_rules_are_shell_only():
     text = (REPO / "workflow/rules/toy.smk").read_text()
     assert "run:" not in text and text.count("shell:") == 2
-    assert "--toy-config {params.toy:q} --out-dir {TOY:q}" in text
+    assert "--toy-config {params.toy:q}" in text
+    assert "--out-dir {params.toy_dir:q}" in text

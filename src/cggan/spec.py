@@ -275,13 +275,14 @@ class RunSpec:
         """The FID protocol of an FID run, else None."""
         if self.eval.metric != "fid":
             return None
-        from cggan.data import DATASETS, resolve_image_size
+        from cggan.data import resolve_image_size
+        from cggan.registry import DATASET_FACTS
 
         ev, name = self.eval, self.dataset.name
         return FIDProtocol(
             dataset=name, split=ev.reference_split,
             image_size=resolve_image_size(name, self.dataset.image_size),
-            channels=DATASETS[name].channels, extractor=ev.extractor, dims=ev.dims,
+            channels=DATASET_FACTS[name].channels, extractor=ev.extractor, dims=ev.dims,
             n=ev.reference_n, preprocessing=ev.preprocessing,
         )  # fmt: skip
 

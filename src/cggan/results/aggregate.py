@@ -36,6 +36,7 @@ import pandas as pd
 
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set, atomic_write_json, atomic_write_text
+from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.study.layout import parse_run_dir
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
@@ -307,7 +308,7 @@ def aggregate(
     *,
     top_k: int = 10,
     confidence: float = 0.95,
-    rank_by: str = "final",
+    rank_by: str = DEFAULT_SELECTION_BY,
     plots: bool = True,
     calibration: calib.Calibration | None = None,
     plan: Mapping[str, Any] | None = None,
@@ -398,7 +399,7 @@ def aggregate_study(
     defaults = {
         "top_k": options.get("top_k", 10),
         "confidence": options.get("confidence", 0.95),
-        "rank_by": (config.get("selection") or {}).get("by", "final"),
+        "rank_by": (config.get("selection") or {}).get("by", DEFAULT_SELECTION_BY),
     }
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
@@ -436,7 +437,7 @@ def _cli_run(
         config = read_study_config(study_config)
         return aggregate_study(config, selection_dir, out_dir, results=results_root,
                                **options)  # fmt: skip
-    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": "final"}
+    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": DEFAULT_SELECTION_BY}
     options = {k: defaults.get(k) if v is None else v for k, v in options.items()}
     selections = load_selections(selection_dir)
     return aggregate(find_run_dirs(runs_dir), selections, out_dir, **options)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cggan.registry import METRIC_DIRECTION
 from cggan.spec import identity, with_added_keys
 from cggan.study.layout import parse_run_dir
 
@@ -70,9 +71,6 @@ STALE_FILES = (
     "checkpoint.prev.pt",
     "checkpoint.sha256",
 )
-#: Whether lower or higher is better, per metric (``cggan.train.outputs.METRIC_MODE``,
-#: which imports torch).
-_METRIC_MODE = {"fid": "min", "modes": "max"}
 
 
 @dataclass
@@ -149,7 +147,7 @@ def _verify_numbers(path: Path, summary: dict[str, Any]) -> None:
     metrics = path.parent / "metrics.csv"
     spec = summary.get("spec") if isinstance(summary.get("spec"), dict) else {}
     metric = summary.get("metric_name") or (spec.get("eval") or {}).get("metric")
-    mode = summary.get("metric_mode") or _METRIC_MODE.get(metric)
+    mode = summary.get("metric_mode") or METRIC_DIRECTION.get(metric)
     try:
         with open(metrics, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))

@@ -19,11 +19,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from cggan.registry import SELECTION_BY  # torch-free: --help stays cheap
-
 
 # fmt: off
 def build_parser() -> argparse.ArgumentParser:
+    from cggan.registry import SELECTION_BY  # torch-free: --help stays cheap
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
     runs = parser.add_mutually_exclusive_group(required=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 # fmt: off
 def build_parser() -> argparse.ArgumentParser:
+    from cggan.registry import SELECTION_BY  # torch-free: --help stays cheap
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
     runs = parser.add_mutually_exclusive_group(required=True)
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="k of the Top-k mean (default: the config's, else 10)")
     add("--confidence", type=float, help="level of the seeds' percentile-bootstrap "
         "interval (default: the config's, else 0.95)")
-    add("--rank-by", choices=("final", "best"), help="rank sweep runs by their final "
+    add("--rank-by", choices=SELECTION_BY, help="rank sweep runs by their final "
         "or best-over-training metric (default: the config's selection.by, else final)")
     add("--no-plots", action="store_true", help="write tables and plot data only")
     return parser

@@ -13,13 +13,13 @@ import argparse
 import json
 import sys
 
-DATASET_NAMES = ("digits", "ring8", "grid25", "mnist", "cifar10", "celeba")
+from cggan.registry import DATASETS  # torch-free: --help stays cheap
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--dataset", required=True, help=f"one of: {', '.join(DATASET_NAMES)}"
+        "--dataset", required=True, help=f"one of: {', '.join(DATASETS)}"
     )
     parser.add_argument(
         "--root", required=True, help="data cache root (dataset in ROOT/NAME)"

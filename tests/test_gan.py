@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from cggan.gan import LOSSES, GANGame, discriminator_loss, generator_loss
+from cggan.gan import GANGame, discriminator_loss, generator_loss
+from cggan.registry import LOSSES
 
 torch.set_num_threads(1)
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from cggan.checks import check_choice
 from cggan.registry import (
+    DATASET_FACTS,
     DEFAULT_PREPROCESSING,
     DEFAULT_REFERENCE_SPLIT,
     FID_EXTRACTORS,
@@ -110,10 +111,8 @@ class FIDProtocol:
     # -- names ---------------------------------------------------------------------
     @property
     def channels(self) -> int:
-        """The dataset's image channels (:data:`cggan.data.DATASETS`)."""
-        from cggan.data import DATASETS
-
-        return DATASETS[self.dataset].channels
+        """The dataset's image channels (:data:`cggan.registry.DATASET_FACTS`)."""
+        return DATASET_FACTS[self.dataset].channels
 
     @property
     def stats_stem(self) -> str:

@@ -25,10 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from cggan.games import Game
+from cggan.registry import BCE, DEFAULT_LOSS, HINGE, LOSSES
 
-__all__ = ["LOSSES", "GANGame", "discriminator_loss", "generator_loss"]
-
-LOSSES: tuple[str, ...] = ("bce", "nonsaturating", "hinge")
+__all__ = ["GANGame", "discriminator_loss", "generator_loss"]
 
 
 def _check_loss(name: str) -> None:
@@ -42,7 +41,7 @@ def discriminator_loss(
     """The discriminator's loss (D minimizes it).
 
     Args:
-        name: one of :data:`LOSSES`.
+        name: one of :data:`cggan.registry.LOSSES`.
         real_logits: D(x) on a real batch, shape (N,).
         fake_logits: D(G(z)) on a generated batch, shape (M,).
 
@@ -50,7 +49,7 @@ def discriminator_loss(
         A scalar tensor.
     """
     _check_loss(name)
-    if name == "hinge":
+    if name == HINGE:
         return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
     real_term = F.binary_cross_entropy_with_logits(
         real_logits, torch.ones_like(real_logits)
@@ -58,7 +57,7 @@ def discriminator_loss(
     fake_term = F.binary_cross_entropy_with_logits(
         fake_logits, torch.zeros_like(fake_logits)
     )
-    if name == "bce":
+    if name == BCE:
         return 0.5 * (real_term + fake_term)
     return real_term + fake_term
 
@@ -68,14 +67,14 @@ def generator_loss(name: str, fake_logits: torch.Tensor) -> torch.Tensor:
     and ``nonsaturating``.
 
     Args:
-        name: one of :data:`LOSSES`.
+        name: one of :data:`cggan.registry.LOSSES`.
         fake_logits: D(G(z)) on a generated batch, shape (M,).
 
     Returns:
         A scalar tensor.
     """
     _check_loss(name)
-    if name == "hinge":
+    if name == HINGE:
         return -fake_logits.mean()
     return F.softplus(-fake_logits).mean()
 
@@ -103,7 +102,7 @@ class GANGame(Game):
     Args:
         generator: G, maps N×z_dim noise to samples.
         discriminator: D, maps samples to logits of shape (N,).
-        loss: one of :data:`LOSSES`.
+        loss: one of :data:`cggan.registry.LOSSES`.
         detach_fake_for_d: D's loss sees ``G(z).detach()`` (the default), so it carries
             no gradient into G. Schemes that differentiate D's gradient with respect to
             θ (consensus optimization) need ``False``.
@@ -113,7 +112,7 @@ class GANGame(Game):
         self,
         generator: nn.Module,
         discriminator: nn.Module,
-        loss: str = "bce",
+        loss: str = DEFAULT_LOSS,
         *,
         detach_fake_for_d: bool = True,
     ) -> None:

@@ -31,6 +31,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cggan.checks import check_interval, check_positive, invalid
+from cggan.registry import (
+    LR_CONSTANT,
+    LR_POWER,
+    LR_SQRT,
+    LR_STEP,
+    LR_STEP_AUTHORS,
+)
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer
@@ -53,14 +60,16 @@ class LRRule:
 RULES: dict[str, LRRule] = {
     rule.name: rule
     for rule in (
-        LRRule("constant", "a"),
-        LRRule("sqrt", "a / sqrt(n + 1)"),
-        LRRule("power", "a * (n + 1) ** (-eta_player)", {"eta_g": 0.75, "eta_d": 0.75}),
+        LRRule(LR_CONSTANT, "a"),
+        LRRule(LR_SQRT, "a / sqrt(n + 1)"),
         LRRule(
-            "step", "a * gamma ** (n // step_size)", {"step_size": 10000, "gamma": 0.9}
+            LR_POWER, "a * (n + 1) ** (-eta_player)", {"eta_g": 0.75, "eta_d": 0.75}
         ),
         LRRule(
-            "step_authors",
+            LR_STEP, "a * gamma ** (n // step_size)", {"step_size": 10000, "gamma": 0.9}
+        ),
+        LRRule(
+            LR_STEP_AUTHORS,
             "D: a * gamma ** (n // step_size); G: a",
             {"step_size": 10000, "gamma": 0.81},
         ),
@@ -118,11 +127,11 @@ def lr_factor(rule: str, player: str, **kwargs) -> Callable[[int], float]:
             ", ".join(spec.params) or "none",
         )
     args = {**spec.params, **kwargs}
-    if rule == "constant":
+    if rule == LR_CONSTANT:
         return lambda n: 1.0
-    if rule == "sqrt":
+    if rule == LR_SQRT:
         return lambda n: 1.0 / math.sqrt(n + 1)
-    if rule == "power":
+    if rule == LR_POWER:
         for name in (
             "eta_g",
             "eta_d",
@@ -133,9 +142,9 @@ def lr_factor(rule: str, player: str, **kwargs) -> Callable[[int], float]:
             )
         eta = float(args[f"eta_{player}"])
         return lambda n: (n + 1) ** (-eta)
-    if rule in ("step", "step_authors"):
+    if rule in (LR_STEP, LR_STEP_AUTHORS):
         step_size, gamma = _decay(args)
-        if rule == "step_authors" and player == "g":
+        if rule == LR_STEP_AUTHORS and player == "g":
             return lambda n: 1.0
         return lambda n: gamma ** (n // step_size)
     raise AssertionError(

@@ -19,8 +19,26 @@ from typing import Any
 import torch
 from torch.optim import Optimizer
 
-from cggan.checks import check_lr
 from cggan.games import Game, UpdateScheme, build_scheme
+from cggan.optim.graft import GRAFT_ADAM, GRAFT_SGD
+from cggan.registry import (
+    ADAM,
+    BASELINE_MOMENTUM,
+    CG_DEFAULT_BETA_COEFF,
+    CG_RULES,
+    CO,
+    GRAFT_ADAM_SGD,
+    GRAFT_SGD_ADAM,
+    IU,
+    MOMENTUM,
+    NSGDA,
+    OMD,
+    PM,
+    SGD,
+    TOY_ONLY_METHODS,
+    cg_method,
+)
+from cggan.registry import METHODS as REGISTRY_METHODS
 
 __all__ = ["MethodSpec", "Method", "METHODS", "build_method", "method_hparams"]
 
@@ -84,22 +102,61 @@ class Method:
 
 _CG_PAPER = "Naganuma & Iiduka, AISTATS 2023 (arXiv 2203.14495)"
 _LIANG_STOKES = "Liang & Stokes, AISTATS 2019 (arXiv 1802.06132)"
-_CG_RULES = {
-    "fr": ("FR", "Fletcher & Reeves 1964: β = ‖g‖²/‖g_prev‖²"),
-    "prp": ("PRP", "Polak & Ribière 1969, Polyak 1969: β = gᵀy/‖g_prev‖²"),
-    "hs": ("HS", "Hestenes & Stiefel 1952: β = gᵀy/d_prevᵀy"),
-    "dy": ("DY", "Dai & Yuan 1999: β = ‖g‖²/d_prevᵀy"),
-    "hs_dy": ("HS_DY", "Dai & Yuan 2001 hybrid: β = max(0, min(HS, DY))"),
-    "fr_prp": ("FR_PRP", "Hu & Storey 1991 hybrid: β = max(0, min(FR, PRP))"),
-    "hz": ("HZ", "Hager & Zhang 2005: β = HS − 2‖y‖² gᵀd_prev/(d_prevᵀy)²"),
-}
+#: Per β rule of :data:`cggan.registry.CG_RULES`, in its order: where it comes from.
+_CG_RULE_REFERENCES = (
+    "Fletcher & Reeves 1964: β = ‖g‖²/‖g_prev‖²",
+    "Polak & Ribière 1969, Polyak 1969: β = gᵀy/‖g_prev‖²",
+    "Hestenes & Stiefel 1952: β = gᵀy/d_prevᵀy",
+    "Dai & Yuan 1999: β = ‖g‖²/d_prevᵀy",
+    "Dai & Yuan 2001 hybrid: β = max(0, min(HS, DY))",
+    "Hu & Storey 1991 hybrid: β = max(0, min(FR, PRP))",
+    "Hager & Zhang 2005: β = HS − 2‖y‖² gᵀd_prev/(d_prevᵀy)²",
+)
+_ADAM_BETAS = (0.5, 0.999)  # Radford et al. 2016's, as the CG paper's code
+
+
+def _cg_specs() -> list[MethodSpec]:
+    """Both variants of CG per β rule (the optimizer's ``beta_rule`` is the rule's
+    name in capitals: ``hs_dy`` -> ``HS_DY``)."""
+    specs = []
+    for rule, rule_ref in zip(CG_RULES, _CG_RULE_REFERENCES, strict=True):
+        beta_rule = rule.upper()
+        specs.append(
+            MethodSpec(
+                cg_method(rule),
+                "alternating",
+                {},
+                "cggan.optim.ConjugateGradient",
+                {"beta_coeff": CG_DEFAULT_BETA_COEFF, "scope": "tensor"},
+                False,
+                f"{_CG_PAPER}; {rule_ref}",
+                f"d ← −g + β d_prev, β = c·clip({beta_rule}, 0, β_max); p ← p + η d",
+                {"beta_rule": beta_rule, "variant": "paper"},
+            )
+        )
+        specs.append(
+            MethodSpec(
+                cg_method(rule, authors=True),
+                "alternating",
+                {},
+                "cggan.optim.ConjugateGradient",
+                {"beta_coeff": CG_DEFAULT_BETA_COEFF},
+                False,
+                f"{_CG_PAPER}, released ConjugateGradientOptimizer; {rule_ref}",
+                f"released code's {beta_rule} update (first step ascent, direction "
+                "buffer updated twice, β = c·min(β, ½), previous gradient kept by "
+                "reference)",
+                {"beta_rule": beta_rule, "variant": "authors"},
+            )
+        )
+    return specs
 
 
 def _registry() -> dict[str, MethodSpec]:
     sgd, adam = "torch.optim.SGD", "torch.optim.Adam"
     specs = [
         MethodSpec(
-            "sgd",
+            SGD,
             "alternating",
             {},
             sgd,
@@ -109,58 +166,29 @@ def _registry() -> dict[str, MethodSpec]:
             "each player: p ← p − η g (D first, then G on a fresh gradient)",
         ),
         MethodSpec(
-            "momentum",
+            MOMENTUM,
             "alternating",
             {},
             sgd,
-            {"momentum": 0.9},
+            {"momentum": BASELINE_MOMENTUM},
             False,
             "Polyak 1964 (heavy ball, torch SGD form); baseline of " + _CG_PAPER,
             "m ← μ m + g; p ← p − η m  (μ = 0.9)",
         ),
         MethodSpec(
-            "adam",
+            ADAM,
             "alternating",
             {},
             adam,
-            {"betas": (0.5, 0.999)},
+            {"betas": _ADAM_BETAS},
             False,
             "Kingma & Ba 2015, betas (0.5, 0.999) as Radford et al. 2016; baseline of "
             + _CG_PAPER,
             "p ← p − η m̂/(√v̂ + ε)",
         ),
-    ]
-    for suffix, (rule, rule_ref) in _CG_RULES.items():
-        specs.append(
-            MethodSpec(
-                f"cg_{suffix}",
-                "alternating",
-                {},
-                "cggan.optim.ConjugateGradient",
-                {"beta_coeff": 1.0, "scope": "tensor"},
-                False,
-                f"{_CG_PAPER}; {rule_ref}",
-                f"d ← −g + β d_prev, β = c·clip({rule}, 0, β_max); p ← p + η d",
-                {"beta_rule": rule, "variant": "paper"},
-            )
-        )
-        specs.append(
-            MethodSpec(
-                f"cg_{suffix}_authors",
-                "alternating",
-                {},
-                "cggan.optim.ConjugateGradient",
-                {"beta_coeff": 1.0},
-                False,
-                f"{_CG_PAPER}, released ConjugateGradientOptimizer; {rule_ref}",
-                f"released code's {rule} update (first step ascent, direction buffer "
-                "updated twice, β = c·min(β, ½), previous gradient kept by reference)",
-                {"beta_rule": rule, "variant": "authors"},
-            )
-        )
-    specs += [
+        *_cg_specs(),
         MethodSpec(
-            "nsgda",
+            NSGDA,
             "alternating",
             {},
             "cggan.optim.NormalizedSGD",
@@ -171,29 +199,29 @@ def _registry() -> dict[str, MethodSpec]:
             "p ← p − η g/‖g‖  (norm per tensor or per player)",
         ),
         MethodSpec(
-            "graft_adam_sgd",
+            GRAFT_ADAM_SGD,
             "alternating",
             {},
             "cggan.optim.Graft",
-            {"betas": (0.5, 0.999), "scope": "tensor"},
+            {"betas": _ADAM_BETAS, "scope": "tensor"},
             False,
             "Agarwal et al. 2020 (grafting); Jelassi et al. 2022",
             "p ← p − ‖Δ_Adam‖ · g/‖g‖  (Adam's step length, SGD's direction)",
-            {"magnitude": "adam", "direction": "sgd"},
+            {"magnitude": GRAFT_ADAM, "direction": GRAFT_SGD},
         ),
         MethodSpec(
-            "graft_sgd_adam",
+            GRAFT_SGD_ADAM,
             "alternating",
             {},
             "cggan.optim.Graft",
-            {"betas": (0.5, 0.999), "scope": "tensor"},
+            {"betas": _ADAM_BETAS, "scope": "tensor"},
             False,
             "Agarwal et al. 2020 (grafting); Jelassi et al. 2022",
             "p ← p − η‖g‖ · Δ_Adam/‖Δ_Adam‖  (SGD's step length, Adam's direction)",
-            {"magnitude": "sgd", "direction": "adam"},
+            {"magnitude": GRAFT_SGD, "direction": GRAFT_ADAM},
         ),
         MethodSpec(
-            "omd",
+            OMD,
             "simultaneous",
             {},
             "cggan.optim.Optimistic",
@@ -204,7 +232,7 @@ def _registry() -> dict[str, MethodSpec]:
             "z ← z − 2η v(z_t) + η v(z_{t−1})  (first step: v(z_{−1}) = v(z_0))",
         ),
         MethodSpec(
-            "pm",
+            PM,
             "extragradient",
             {"gamma": 1.0},
             sgd,
@@ -215,7 +243,7 @@ def _registry() -> dict[str, MethodSpec]:
             "z ← z − η v(z − γ v(z))",
         ),
         MethodSpec(
-            "co",
+            CO,
             "consensus",
             {"gamma": 1.0},
             sgd,
@@ -225,17 +253,19 @@ def _registry() -> dict[str, MethodSpec]:
             "z ← z − η (v + γ ∇R)(z),  R = ½‖v‖²",
         ),
         MethodSpec(
-            "iu",
+            IU,
             "implicit",
             {},
             sgd,
             {},
-            True,
+            IU in TOY_ONLY_METHODS,
             f"{_LIANG_STOKES}, Thm 5 (implicit updates, proximal point)",
             "z ← z − η v(z_next)  (exact linear solve, else fixed-point iteration)",
         ),
     ]
-    return {spec.name: spec for spec in specs}
+    # keyed, and ordered, by the registry's names (a test checks they cover it exactly)
+    by_name = {spec.name: spec for spec in specs}
+    return {name: by_name[name] for name in REGISTRY_METHODS}
 
 
 METHODS: dict[str, MethodSpec] = _registry()
@@ -267,11 +297,6 @@ def method_hparams(name: str, scheme: str | None = None) -> dict[str, Any]:
     return {**spec.optimizer_defaults, **scheme_hp}
 
 
-def _check_lr(name: str, lr: float) -> float:
-    check_lr(lr, name)  # cggan.checks: a finite number >= 0 (schedulers may decay to 0)
-    return float(lr)
-
-
 def build_method(
     name: str,
     params_g,
@@ -298,8 +323,8 @@ def build_method(
             a bad hyperparameter value (γ ≤ 0, β bound outside [0, 1), ...).
     """
     spec = _spec(name)
-    lr_g = _check_lr("lr_g", lr_g)
-    lr_d = _check_lr("lr_d", lr_d)
+    # the learning rates are the optimizers' to check (each, as torch.optim's, refuses
+    # lr < 0): a run's spec has already refused lr <= 0 at planning
     allowed = method_hparams(name, scheme)
     unknown = sorted(set(hparams) - set(allowed))
     if unknown:

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from cggan.data import DATASETS, load_dataset, mnist5k, prepare_dataset
+from cggan.data import load_dataset, mnist5k, prepare_dataset
 from cggan.data.download import ChecksumError, file_checksum
 from cggan.io import sha256_file
+from cggan.registry import DATASET_FACTS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def prepared(tmp_path_factory):
 
 
 def test_registry_entry():
-    spec = DATASETS["mnist5k"]
+    spec = DATASET_FACTS["mnist5k"]
     assert (spec.kind, spec.channels) == ("offline", 1)
     assert spec.module == "cggan.data.mnist5k"
     assert spec.image_sizes == mnist5k.IMAGE_SIZES == (16, 28, 32)

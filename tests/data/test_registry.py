@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from cggan.data import DATASETS, load_dataset, prepare_dataset
+from cggan.data import load_dataset, prepare_dataset
 from cggan.io import sha256_file
+from cggan.registry import DATASETS
 
 
 def test_registered_names():

@@ -144,12 +144,16 @@ def test_outputs_of_the_default_study_stay_under_results_others_get_their_own():
 
 
 def test_dataset_split_sizes_match_the_offline_data(tmp_path):
-    from cggan.data import DATASETS, load_dataset
+    from cggan.data import load_dataset
+    from cggan.registry import DATASET_FACTS
 
     for name in ("digits", "ring8"):
         for split in ("train", "test"):
             data = load_dataset(name, root=tmp_path, split=split)
-            assert DATASETS[name].split_size(split) == data.x.shape[0], (name, split)
+            assert DATASET_FACTS[name].split_size(split) == data.x.shape[0], (
+                name,
+                split,
+            )
 
 
 def test_an_experiment_with_no_methods_is_a_grid_of_zero_runs():

@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 
-from cggan.gan import LOSSES
+from cggan.registry import LOSSES
 from cggan.train import Trainer, run
 
 from .conftest import digits_spec, read_rows, ring_spec

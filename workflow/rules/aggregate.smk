@@ -8,7 +8,7 @@ IMAGE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) == "fid"]
 MIXTURE_EXPERIMENTS = [e for e in STUDY.experiments if STUDY.metric(e) != "fid"]
 # β diagnostics are drawn for the experiments that run a CG method.
 BETA_EXPERIMENTS = [
-    e for e in STUDY.experiments if any(m.startswith("cg_") for m in STUDY.methods(e))
+    e for e in STUDY.experiments if any(is_cg_method(m) for m in STUDY.methods(e))
 ]
 
 

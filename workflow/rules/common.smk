@@ -12,10 +12,10 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from cggan import study as cgstudy
-from cggan.study.config_checks import check_run_specs
+from cggan.study.run_spec_checks import check_run_specs
 from cggan.io import load_yaml
 from cggan.locks import record_holder
-from cggan.registry import LR_RULE_KWARGS, METHODS
+from cggan.registry import LR_RULE_KWARGS, METHODS, is_cg_method
 from cggan.study.chunks import (
     receipt_pattern,
     sweep_chunks,

@@ -10,7 +10,9 @@ twice) when ``download=True``. Image datasets are converted once into
 ``prepare_dataset`` builds every split and writes ``root/<name>/manifest.json`` last, as
 the marker that the dataset is ready.
 
-Dataset modules are imported lazily so that listing ``DATASETS`` does not import torch.
+The names and static facts of the datasets (sizes, image sizes, loader modules) are the
+registry's (:data:`cggan.registry.DATASET_FACTS`); dataset modules are imported lazily
+so that listing them does not import torch.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cggan.registry import DATASET_FACTS, DATASETS, DatasetFacts
+
 if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "DATASETS",
     "SPLITS",
     "Dataset",
-    "DatasetSpec",
     "load_dataset",
     "prepare_dataset",
     "prepared_digests",
@@ -59,114 +61,10 @@ class Dataset:
     info: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Static facts about a registered dataset.
-
-    Attributes:
-        name: registry name.
-        module: module implementing
-            ``load(root, *, split, image_size, download, seed)``.
-        kind: ``"offline"`` (built from installed packages), ``"sampled"`` (drawn from
-            the seed) or ``"download"``.
-        channels: image channels, or None for point data.
-        image_sizes: allowed ``image_size`` values (empty for point data).
-        default_image_size: used when ``image_size`` is None.
-        data_dim: dimension of point data, or None for images.
-        split_sizes: examples per split (``train``, ``test``): planning checks sample
-            counts against them before any job runs (tests check them against the data).
-    """
-
-    name: str
-    module: str
-    kind: str
-    channels: int | None
-    image_sizes: tuple[int, ...]
-    default_image_size: int | None
-    data_dim: int | None = None
-    split_sizes: tuple[tuple[str, int], ...] = ()
-
-    def split_size(self, split: str) -> int | None:
-        """Examples in ``split``, or None when unknown."""
-        return dict(self.split_sizes).get(split)
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec(
-            "digits",
-            "cggan.data.digits",
-            "offline",
-            1,
-            (16, 32),
-            16,
-            split_sizes=(("train", 1437), ("test", 360)),
-        ),
-        DatasetSpec(
-            "ring8",
-            "cggan.data.mixture2d",
-            "sampled",
-            None,
-            (),
-            None,
-            2,
-            split_sizes=(("train", 50_000), ("test", 10_000)),
-        ),
-        DatasetSpec(
-            "grid25",
-            "cggan.data.mixture2d",
-            "sampled",
-            None,
-            (),
-            None,
-            2,
-            split_sizes=(("train", 50_000), ("test", 10_000)),
-        ),
-        DatasetSpec(
-            "mnist",
-            "cggan.data.mnist",
-            "download",
-            1,
-            (16, 28, 32, 64),
-            32,
-            split_sizes=(("train", 60_000), ("test", 10_000)),
-        ),
-        DatasetSpec(
-            "cifar10",
-            "cggan.data.cifar10",
-            "download",
-            3,
-            (32, 64),
-            32,
-            split_sizes=(("train", 50_000), ("test", 10_000)),
-        ),
-        DatasetSpec(
-            "celeba",
-            "cggan.data.celeba",
-            "download",
-            3,
-            (32, 64),
-            64,
-            split_sizes=(("train", 162_770), ("test", 19_962)),
-        ),
-        DatasetSpec(
-            "mnist5k",
-            "cggan.data.mnist5k",
-            "offline",
-            1,
-            (16, 28, 32),
-            32,
-            split_sizes=(("train", 4500), ("test", 500)),
-        ),
-    )
-}
-
-
-def _get_spec(name: str) -> DatasetSpec:
-    if name not in DATASETS:
+def _get_spec(name: str) -> DatasetFacts:
+    if name not in DATASET_FACTS:
         raise ValueError(f"Invalid dataset: {name!r} (allowed: {', '.join(DATASETS)})")
-    return DATASETS[name]
+    return DATASET_FACTS[name]
 
 
 def resolve_image_size(name: str, image_size: int | None) -> int | None:
@@ -206,7 +104,7 @@ def load_dataset(
     """Load one split of a registered dataset.
 
     Args:
-        name: one of ``DATASETS``.
+        name: one of :data:`cggan.registry.DATASETS`.
         root: data cache root; a dataset lives in ``root/<name>/``.
         split: ``"train"`` or ``"test"``.
         image_size: output height = width (None: the dataset's default);
@@ -337,9 +235,9 @@ def prepare_dataset(
         sources_sha256.update(data.info.get("source_sha256", {}))
     manifest = {
         "name": name,
-        "kind": DATASETS[name].kind,
+        "kind": DATASET_FACTS[name].kind,
         "image_size": size,
-        "seed": seed if DATASETS[name].kind == "sampled" else None,
+        "seed": seed if DATASET_FACTS[name].kind == "sampled" else None,
         "splits": splits,
         "source_md5": sources,
     }

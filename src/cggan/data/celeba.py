@@ -36,6 +36,7 @@ from cggan.data import (
     _write_cache,
 )
 from cggan.data.download import Resource, ensure_resource
+from cggan.registry import CELEBA
 
 __all__ = ["ARCHIVE", "CROP", "SPLIT_RANGES", "load", "read_archive"]
 
@@ -88,12 +89,12 @@ def load(
     root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
 ) -> Dataset:
     """Load a split, downloading the zip if allowed and converting it once."""
-    directory = Path(root) / "celeba"
+    directory = Path(root) / CELEBA
     sources = {ARCHIVE.filename: ARCHIVE.md5}
-    cache = _cache_path(root, "celeba", split, image_size)
+    cache = _cache_path(root, CELEBA, split, image_size)
     payload = _read_cache(cache, sources)
     if payload is None:
-        archive = ensure_resource("celeba", ARCHIVE, directory, download=download)
+        archive = ensure_resource(CELEBA, ARCHIVE, directory, download=download)
         x = read_archive(archive, split, image_size)
         info = {
             "source": ARCHIVE.url,
@@ -103,4 +104,4 @@ def load(
         }
         _write_cache(cache, x, None, info)
         payload = _read_cache(cache, sources)
-    return _from_cache_payload("celeba", payload, cache)
+    return _from_cache_payload(CELEBA, payload, cache)

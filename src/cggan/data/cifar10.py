@@ -31,6 +31,7 @@ from cggan.data import (
     _write_cache,
 )
 from cggan.data.download import Resource, ensure_resource
+from cggan.registry import CIFAR10
 
 __all__ = ["ARCHIVE", "BATCHES", "load", "read_archive"]
 
@@ -83,14 +84,14 @@ def load(
     root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
 ) -> Dataset:
     """Load a split, downloading the archive if allowed and converting it once."""
-    directory = Path(root) / "cifar10"
+    directory = Path(root) / CIFAR10
     sources = {ARCHIVE.filename: ARCHIVE.md5}
-    cache = _cache_path(root, "cifar10", split, image_size)
+    cache = _cache_path(root, CIFAR10, split, image_size)
     payload = _read_cache(cache, sources)
     if payload is None:
-        archive = ensure_resource("cifar10", ARCHIVE, directory, download=download)
+        archive = ensure_resource(CIFAR10, ARCHIVE, directory, download=download)
         x, y = read_archive(archive, split)
         info = {"source": ARCHIVE.url, "source_md5": sources, "image_size": image_size}
         _write_cache(cache, _resize_uint8(x, image_size), y, info)
         payload = _read_cache(cache, sources)
-    return _from_cache_payload("cifar10", payload, cache)
+    return _from_cache_payload(CIFAR10, payload, cache)

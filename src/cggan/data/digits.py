@@ -26,6 +26,7 @@ from cggan.data import (
     _read_cache,
     _write_cache,
 )
+from cggan.registry import DIGITS
 
 __all__ = ["IMAGE_SIZES", "SPLIT_SEED", "TEST_FRACTION", "load", "prepare_digits"]
 
@@ -78,7 +79,7 @@ def prepare_digits(root: str | Path, image_size: int) -> dict[str, Path]:
         )
     paths = {}
     for split, (x, y) in _build(image_size).items():
-        path = _cache_path(Path(root), "digits", split, image_size)
+        path = _cache_path(Path(root), DIGITS, split, image_size)
         info = {
             "source": "sklearn.datasets.load_digits",
             "image_size": image_size,
@@ -97,9 +98,9 @@ def load(
 
     ``download`` and ``seed`` are accepted for a uniform interface and ignored.
     """
-    path = _cache_path(root, "digits", split, image_size)
+    path = _cache_path(root, DIGITS, split, image_size)
     payload = _read_cache(path)
     if payload is None:
         prepare_digits(root, image_size)
         payload = _read_cache(path)
-    return _from_cache_payload("digits", payload, path)
+    return _from_cache_payload(DIGITS, payload, path)

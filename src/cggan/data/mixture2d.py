@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from cggan.data import Dataset
+from cggan.registry import GRID25, RING8
 
 __all__ = ["MIXTURES", "N_SAMPLES", "load", "mixture_params", "sample_mixture"]
 
 # name -> (unscaled std, scale)
-MIXTURES = {"ring8": (0.02, 2.0), "grid25": (0.05, 4.0)}
+MIXTURES = {RING8: (0.02, 2.0), GRID25: (0.05, 4.0)}
 N_SAMPLES = {"train": 50_000, "test": 10_000}
 _SPLIT_INDEX = {"train": 0, "test": 1}
 
@@ -41,7 +42,7 @@ def mixture_params(name: str) -> tuple[np.ndarray, float, float]:
     if name not in MIXTURES:
         raise ValueError(f"Invalid mixture: {name!r} (allowed: {', '.join(MIXTURES)})")
     std, scale = MIXTURES[name]
-    if name == "ring8":
+    if name == RING8:
         angles = 2.0 * math.pi * np.arange(8) / 8
         means = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     else:

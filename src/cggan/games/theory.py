@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from cggan.registry import CO, IU, OMD, PM, SGD
+
 __all__ = [
     "SGA_BILINEAR_LR",
     "measured_rate",
@@ -50,17 +52,17 @@ def theory_step_size(game: str, method: str, C, *, gamma: float | None = None) -
     """
     lam_min, lam_max = spectrum(C)
     if game == "bilinear":
-        if method == "sgd":
+        if method == SGD:
             return SGA_BILINEAR_LR
-        if method == "omd":
+        if method == OMD:
             return 1.0 / (2.0 * math.sqrt(2.0 * lam_max))
-        if method in ("pm", "co"):
+        if method in (PM, CO):
             if gamma is None:
                 raise ValueError("Invalid gamma: None (pm and co need gamma > 0)")
             return gamma * lam_min / (lam_max + gamma**2 * lam_max**2)
-        if method == "iu":
+        if method == IU:
             return 1.0 / math.sqrt(lam_max)
-    if game == "quadratic" and method == "sgd":
+    if game == "quadratic" and method == SGD:
         return 1.0 / (1.0 + lam_max)
     raise ValueError(f"Invalid theory run: {game}/{method} (no theorem for it)")
 
@@ -79,16 +81,16 @@ def one_step_operator(game: str, method: str, C, lr: float, gamma: float | None 
     diag = np.eye(p + q) if game == "quadratic" else np.zeros((p + q, p + q))
     M = diag + np.block([[np.zeros((p, p)), C], [-C.T, np.zeros((q, q))]])
     eye = np.eye(p + q)
-    if method == "sgd":
+    if method == SGD:
         return eye - lr * M
-    if method == "omd":
+    if method == OMD:
         return np.block([[eye - 2 * lr * M, lr * M], [eye, np.zeros_like(eye)]])
-    if method == "pm":
+    if method == PM:
         return eye - lr * M @ (eye - gamma * M)
-    if method == "co":
+    if method == CO:
         # v + γ Jᵀv with J = M for an affine field.
         return eye - lr * (M + gamma * M.T @ M)
-    if method == "iu":
+    if method == IU:
         return np.linalg.inv(eye + lr * M)
     raise ValueError(
         f"Invalid method for the operator: {method!r} (allowed: sgd, omd, pm, co, iu)"
@@ -105,20 +107,20 @@ def theory_bounds(game: str, method: str, C, lr: float, gamma: float | None = No
         ValueError: no theorem covers ``game``/``method``.
     """
     lam_min, lam_max = spectrum(C)
-    if game == "bilinear" and method == "sgd":
+    if game == "bilinear" and method == SGD:
         statement = "SGA: ‖z'‖² = ‖z‖² + η²(‖Cω‖²+‖Cᵀθ‖²)"
         return math.sqrt(1 + lr**2 * lam_min), None, statement
-    if game == "bilinear" and method == "omd":
+    if game == "bilinear" and method == OMD:
         envelope = math.exp(-lam_min / (16 * lam_max))
         return None, envelope, "Thm 3: envelope exp(−λmin/(16λmax))"
-    if game == "bilinear" and method in ("pm", "co"):
+    if game == "bilinear" and method in (PM, CO):
         bound = math.sqrt(1 - gamma**2 * lam_min**2 / (gamma**2 * lam_max**2 + lam_max))
-        theorem = 4 if method == "pm" else 6
+        theorem = 4 if method == PM else 6
         return None, bound, f"Thm {theorem}: √(1−γ²λmin²/(γ²λmax²+λmax))"
-    if game == "bilinear" and method == "iu":
+    if game == "bilinear" and method == IU:
         kappa = lam_max / lam_min
         return None, 1 - (1 - 1 / math.sqrt(2)) / kappa, "Thm 5: 1 − (1 − 1/√2)/κ"
-    if game == "quadratic" and method == "sgd":
+    if game == "quadratic" and method == SGD:
         lower = math.sqrt(lam_min / (1 + lam_min))
         upper = math.sqrt(lam_max / (1 + lam_max))  # Thm 1: √(1 − α/β), β = 1 + λmax
         return lower, upper, "Cor 1: ≥ √(λmin/(1+λmin)); Thm 1: ≤ √(1−α/β)"

@@ -17,9 +17,11 @@ from collections.abc import Callable
 
 from torch import nn
 
+from cggan.registry import DCGAN, MLP, MODEL_KWARGS, SNGAN_RESNET
+
 __all__ = ["DEFAULT_Z_DIM", "MODELS", "build_models"]
 
-DEFAULT_Z_DIM = {"dcgan": 100, "sngan_resnet": 128, "mlp": 16}
+DEFAULT_Z_DIM = {DCGAN: 100, SNGAN_RESNET: 128, MLP: 16}
 
 
 def _check_kwargs(name: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
@@ -43,8 +45,8 @@ def _require(name: str, image_size: int | None, channels: int | None) -> None:
 def _build_dcgan(image_size, channels, z_dim, **kwargs):
     from cggan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 
-    _check_kwargs("dcgan", kwargs, ("ngf", "ndf", "spectral_norm"))
-    _require("dcgan", image_size, channels)
+    _check_kwargs(DCGAN, kwargs, MODEL_KWARGS[DCGAN])
+    _require(DCGAN, image_size, channels)
     g = DCGANGenerator(image_size, channels, z_dim, ngf=kwargs.get("ngf", 64))
     d = DCGANDiscriminator(
         image_size,
@@ -62,8 +64,8 @@ def _build_sngan(image_size, channels, z_dim, **kwargs):
         check_image_size,
     )
 
-    _check_kwargs("sngan_resnet", kwargs, ("g_ch", "d_ch"))
-    _require("sngan_resnet", image_size, channels)
+    _check_kwargs(SNGAN_RESNET, kwargs, MODEL_KWARGS[SNGAN_RESNET])
+    _require(SNGAN_RESNET, image_size, channels)
     check_image_size(image_size)
     g = SNGANGenerator(image_size, channels, z_dim, ch=kwargs.get("g_ch", 256))
     d = SNGANDiscriminator(image_size, channels, ch=kwargs.get("d_ch", 128))
@@ -73,7 +75,7 @@ def _build_sngan(image_size, channels, z_dim, **kwargs):
 def _build_mlp(image_size, channels, z_dim, **kwargs):
     from cggan.models.mlp import MLPDiscriminator, MLPGenerator
 
-    _check_kwargs("mlp", kwargs, ("data_dim", "hidden", "depth"))
+    _check_kwargs(MLP, kwargs, MODEL_KWARGS[MLP])
     data_dim = kwargs.get("data_dim", 2)
     hidden = kwargs.get("hidden", 128)
     depth = kwargs.get("depth", 3)
@@ -84,9 +86,9 @@ def _build_mlp(image_size, channels, z_dim, **kwargs):
 
 
 MODELS: dict[str, Callable[..., tuple[nn.Module, nn.Module]]] = {
-    "dcgan": _build_dcgan,
-    "sngan_resnet": _build_sngan,
-    "mlp": _build_mlp,
+    DCGAN: _build_dcgan,
+    SNGAN_RESNET: _build_sngan,
+    MLP: _build_mlp,
 }
 
 

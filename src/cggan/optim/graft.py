@@ -28,9 +28,12 @@ from cggan.optim.base import (
     scalar_state,
 )
 
-__all__ = ["CHILDREN", "Graft"]
+__all__ = ["CHILDREN", "GRAFT_ADAM", "GRAFT_SGD", "Graft"]
 
-CHILDREN = ("adam", "sgd")
+#: The two children whose magnitude and direction a graft combines (the update rules
+#: of Adam and of SGD; the methods ``graft_*`` name them in their order).
+GRAFT_ADAM, GRAFT_SGD = "adam", "sgd"
+CHILDREN = (GRAFT_ADAM, GRAFT_SGD)
 
 
 class Graft(PlayerOptimizer):

@@ -30,6 +30,7 @@ import pandas as pd
 
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set
+from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.results import calibration as calib
 from cggan.results import stats
 from cggan.results.analysis_plan import analysis_plan, plan_sha256
@@ -178,7 +179,7 @@ def aggregate(
     *,
     top_k: int = 10,
     confidence: float = 0.95,
-    rank_by: str = "final",
+    rank_by: str = DEFAULT_SELECTION_BY,
     plots: bool = True,
     calibration: calib.Calibration | None = None,
     plan: Mapping[str, Any] | None = None,
@@ -270,7 +271,7 @@ def aggregate_study(
     defaults = {
         "top_k": options.get("top_k", 10),
         "confidence": options.get("confidence", 0.95),
-        "rank_by": (config.get("selection") or {}).get("by", "final"),
+        "rank_by": (config.get("selection") or {}).get("by", DEFAULT_SELECTION_BY),
     }
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
@@ -308,7 +309,7 @@ def _cli_run(
         config = read_study_config(study_config)
         return aggregate_study(config, selection_dir, out_dir, results=results_root,
                                **options)  # fmt: skip
-    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": "final"}
+    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": DEFAULT_SELECTION_BY}
     options = {k: defaults.get(k) if v is None else v for k, v in options.items()}
     selections = load_selections(selection_dir)
     return aggregate(find_run_dirs(runs_dir), selections, out_dir, **options)

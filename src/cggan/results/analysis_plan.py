@@ -14,6 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from cggan.registry import DEFAULT_SELECTION_BY, PRIMARY_CG_METHOD
+
 __all__ = ["CLAIMS", "DEFAULT_PLAN", "analysis_plan", "plan_sha256"]
 
 #: ``{letter: (statement, kind)}``; kind: beats (fresh seeds), grid (c), robust (d),
@@ -31,12 +33,12 @@ CLAIMS = {
 #: The analysis plan's defaults (the config schema holds the same; a test keeps them).
 DEFAULT_PLAN = {
     "claims": list(CLAIMS),
-    "cg_method": "cg_fr",
+    "cg_method": PRIMARY_CG_METHOD,
     "alpha": 0.05,
     "equivalence_margin": 0.10,
     "near_best_factor": 1.25,
     "bootstrap": 10000,
-    "rank_by": "final",
+    "rank_by": DEFAULT_SELECTION_BY,
     "convergence_tolerance": 0.05,
 }
 
@@ -46,7 +48,7 @@ def analysis_plan(config: Mapping[str, Any]) -> dict[str, Any]:
     ``by`` and the convergence tolerance (what the verdicts depend on)."""
     plan = dict(DEFAULT_PLAN)
     plan.update(config.get("analysis") or {})
-    plan["rank_by"] = (config.get("selection") or {}).get("by", "final")
+    plan["rank_by"] = (config.get("selection") or {}).get("by", DEFAULT_SELECTION_BY)
     tolerance = (config.get("convergence") or {}).get("tolerance")
     if tolerance is not None:
         plan["convergence_tolerance"] = tolerance

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cggan.registry import is_cg_method
 from cggan.results.runs import BETA_COLUMNS, finite_or_nan, read_metrics_csv
 
 __all__ = [
@@ -38,7 +39,7 @@ _KEYS = ["experiment", "method", "lr_rule", "setting", "seed"]
 
 def is_cg(method: object) -> bool:
     """A conjugate-gradient method (``cg_<rule>`` or ``cg_<rule>_authors``)."""
-    return isinstance(method, str) and method.startswith("cg_")
+    return isinstance(method, str) and is_cg_method(method)
 
 
 def beta_means(group: pd.DataFrame) -> dict[str, float]:

@@ -44,13 +44,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cggan.registry import (
+    ADAM,
+    BEST,
+    GRAFT_ADAM_SGD,
+    LR_POWER,
+    LR_SQRT,
+    LR_STEP,
+    LR_STEP_AUTHORS,
+    MOMENTUM,
+    NSGDA,
+    SGD,
+    is_cg_method,
+)
 from cggan.results import inference as inf
 from cggan.results.analysis_plan import CLAIMS, DEFAULT_PLAN
 from cggan.study.layout import LR_GRID
 
 __all__ = ["CLAIM_COLUMNS", "claims_table"]
 
-DIMINISHING = ("sqrt", "power", "step", "step_authors")
+DIMINISHING = (LR_SQRT, LR_POWER, LR_STEP, LR_STEP_AUTHORS)
 MIN_RUNS = 3
 NOISE_BAND = 0.10
 BETA_MAX = 0.5  # CG's cap: the matched momentum of a CG pool is beta_coeff x 1/2
@@ -86,7 +99,7 @@ class _Experiment:
         self.plan = plan
         mode = runs["metric_mode"].dropna()
         self.sign = 1.0 if (len(mode) and mode.iloc[0] == "max") else -1.0
-        self.column = "best_metric" if plan["rank_by"] == "best" else "final_metric"
+        self.column = "best_metric" if plan["rank_by"] == BEST else "final_metric"
         noise = runs["noise_reference"].dropna()
         self.noise = float(noise.iloc[0]) if len(noise) else math.nan
 
@@ -286,10 +299,10 @@ def _grid(ex, claim, role, a, b) -> dict:
 def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[dict]:
     rule = ex.runs["lr_rule"].iloc[0]
     rows = []
-    sgd, adam = ex.side("sgd"), ex.side("adam")
-    mom9 = ex.side("momentum", f"momentum~{BASELINE_MOMENTUM!r}")
+    sgd, adam = ex.side(SGD), ex.side(ADAM)
+    mom9 = ex.side(MOMENTUM, f"momentum~{BASELINE_MOMENTUM!r}")
     coeff = _parse_pool(cg[1]).get("beta_coeff", 1.0)
-    matched = ex.side("momentum", f"momentum~{float(coeff) * BETA_MAX!r}")
+    matched = ex.side(MOMENTUM, f"momentum~{float(coeff) * BETA_MAX!r}")
     plan = {"a": sgd, "b": mom9, "c": adam, "d": adam, "h": matched}
     for claim in ("a", "b", "c", "d", "h"):
         if claim not in claims or plan[claim] is None:
@@ -299,7 +312,7 @@ def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[di
         rows.append(make(ex, claim, role, cg, plan[claim]))
     if "e" in claims and rule in DIMINISHING:
         others = [ex.side(m) for m in sorted(set(ex.runs["method"]))
-                  if not m.startswith("cg_")]  # fmt: skip
+                  if not is_cg_method(m)]  # fmt: skip
         others = [o for o in others if o is not None]
         if others:
             best = min(others, key=lambda s: -ex.sign * ex.selected_value(*s))
@@ -354,12 +367,12 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
         if cg is not None:
             rows += _cg_rows(ex, cg, "primary", claims)
         for method in sorted(set(ex_runs["method"])):
-            if method.startswith("cg_") and method != plan["cg_method"]:
+            if is_cg_method(method) and method != plan["cg_method"]:
                 other = ex.side(method)
                 if other is not None:
                     rows += _cg_rows(ex, other, "secondary", claims)
-        adam = ex.side("adam")
-        for claim, method in (("f", "nsgda"), ("g", "graft_adam_sgd")):
+        adam = ex.side(ADAM)
+        for claim, method in (("f", NSGDA), ("g", GRAFT_ADAM_SGD)):
             side = ex.side(method)
             if claim in claims and side is not None and adam is not None:
                 rows.append(_fresh_seeds(ex, claim, "primary", side, adam))

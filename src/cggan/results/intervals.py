@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cggan.registry import GRID25, RING8
+
 __all__ = [
     "CI_METHOD",
     "NO_INTERVAL",
@@ -46,7 +48,7 @@ NO_INTERVAL = "n<2: no interval"
 #: Modes of the 2-D mixtures of :mod:`cggan.data.mixture2d` (its means: 8 on a ring, a
 #: 5 × 5 grid); kept here so that aggregation does not import torch (a test checks them
 #: against ``mixture_params``).
-N_MODES = {"ring8": 8, "grid25": 25}
+N_MODES = {RING8: 8, GRID25: 25}
 #: Bounds of each metric; ``None`` for the modes' upper bound = the dataset's K.
 _RANGES: dict[str, tuple[float, float | None]] = {
     "fid": (0.0, math.inf),

@@ -26,9 +26,9 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.study.layout import LR_GRID, pool_of_setting
 from cggan.results.beta import has_beta
 from cggan.results.runs import BETA_COLUMNS, finite_or_nan
+from cggan.study.layout import LR_GRID, pool_of_setting
 
 __all__ = ["metrics_json"]
 
@@ -118,7 +118,7 @@ def metrics_json(
         if len(rows) == 1:
             entry.update(_seed_entry(rows.iloc[0]))
         if len(rows):
-            # one confirmed setting per pool (cggan.study.selection): each under its pool
+            # one confirmed setting per pool (cggan.study.selection), under its pool
             pools = entry.setdefault("pools", {})
             for _, r in rows.iterrows():
                 pool = pool_of_setting(str(r["setting"]), LR_GRID)

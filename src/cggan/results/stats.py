@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cggan.registry import DEFAULT_SELECTION_BY, SELECTION_BY
 from cggan.results import intervals, pools
 from cggan.results.beta import beta_means
 from cggan.results.runs import BETA_COLUMNS, ordered_methods, ordered_rules
@@ -50,7 +51,7 @@ __all__ = [
     "top_k_stats",
 ]
 
-RANK_BY = ("final", "best")
+RANK_BY = SELECTION_BY
 COUNT_COLUMNS = ["n_runs", "n_finished", "n_diverged", "n_failed"]
 POOLED_COLUMNS = ["top1_pooled", "topk_pooled_mean", "topk_pooled_std",
                   "k_used_pooled", "pooled_size", "n_pools"]  # fmt: skip
@@ -202,7 +203,9 @@ def _confirmed_of(
 
 
 def confirmation_runs(
-    runs: pd.DataFrame, selections: Selections | None = None, by: str = "final"
+    runs: pd.DataFrame,
+    selections: Selections | None = None,
+    by: str = DEFAULT_SELECTION_BY,
 ) -> pd.DataFrame:
     """The confirmation runs: all seeds of each experiment × method × rule's selection.
 
@@ -274,7 +277,7 @@ def paper_table(
     selections: Selections | None = None,
     *,
     top_k: int = 10,
-    rank_by: str = "final",
+    rank_by: str = DEFAULT_SELECTION_BY,
 ) -> pd.DataFrame:
     """Top-1 and Top-k over the sweep, one row per experiment × method × rule × pool.
 

@@ -6,6 +6,7 @@ Modules, each importing what it uses from the module that defines it:
 - :mod:`cggan.study.study`: :class:`Study` (a validated config -> run directories, run
   specs, output paths) and the loaders of a study config;
 - :mod:`cggan.study.config_checks`: every cross-key check of a config, one line each;
+- :mod:`cggan.study.run_spec_checks`: every planned run's spec, built at planning;
 - :mod:`cggan.study.layout`: run directories and setting ids (no config needed);
 - :mod:`cggan.study.existing_runs`: the runs already on disk (unreadable, stale, of
   another config);

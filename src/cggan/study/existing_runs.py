@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cggan.checks import differences
+from cggan.registry import METRIC_DIRECTION
 from cggan.spec import identity
 from cggan.study.layout import parse_run_dir
 
@@ -65,9 +66,6 @@ STALE_FILES = (
     "checkpoint.prev.pt",
     "checkpoint.sha256",
 )
-#: Whether lower or higher is better, per metric (``cggan.train.outputs.METRIC_MODE``,
-#: which imports torch).
-_METRIC_MODE = {"fid": "min", "modes": "max"}
 
 
 @dataclass
@@ -144,7 +142,7 @@ def _verify_numbers(path: Path, summary: dict[str, Any]) -> None:
     metrics = path.parent / "metrics.csv"
     spec = summary.get("spec") if isinstance(summary.get("spec"), dict) else {}
     metric = summary.get("metric_name") or (spec.get("eval") or {}).get("metric")
-    mode = summary.get("metric_mode") or _METRIC_MODE.get(metric)
+    mode = summary.get("metric_mode") or METRIC_DIRECTION.get(metric)
     try:
         with open(metrics, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))

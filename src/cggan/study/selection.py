@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cggan.checks import invalid as _invalid
-from cggan.registry import METRIC_DIRECTION
-from cggan.study.config_checks import SELECTION_BY
+from cggan.registry import (
+    DEFAULT_SELECTION_BY,
+    FINAL,
+    MAXIMIZE,
+    METRIC_DIRECTION,
+    MINIMIZE,
+    SELECTION_BY,
+)
 from cggan.study.existing_runs import first_difference, read_summary
 from cggan.study.grid_extension import edges, extend
 from cggan.study.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
@@ -43,7 +49,7 @@ EDITED_SUFFIX = ".edited"
 
 
 def _metric_value(summary: Mapping[str, Any], by: str) -> float | None:
-    value = summary.get("final_metric" if by == "final" else "best_metric")
+    value = summary.get("final_metric" if by == FINAL else "best_metric")
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -60,7 +66,10 @@ def _pool(rec: Mapping[str, Any]) -> str:
 
 
 def select_settings(
-    records: Iterable[Mapping[str, Any]], *, by: str = "final", direction: str = "min"
+    records: Iterable[Mapping[str, Any]],
+    *,
+    by: str = DEFAULT_SELECTION_BY,
+    direction: str = MINIMIZE,
 ) -> list[dict[str, Any]]:
     """Choose, per method x rule x pool, the best finished setting of a sweep.
 
@@ -82,8 +91,8 @@ def select_settings(
     """
     if by not in SELECTION_BY:
         raise _invalid("selection.by", by, ", ".join(SELECTION_BY))
-    if direction not in ("min", "max"):
-        raise _invalid("direction", direction, "min, max")
+    if direction not in (MINIMIZE, MAXIMIZE):
+        raise _invalid("direction", direction, f"{MINIMIZE}, {MAXIMIZE}")
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in records:
         key = (rec["method"], rec["lr_rule"], _pool(rec))
@@ -123,7 +132,7 @@ def select_settings(
                 "value": value,
             }
         )
-    sign = 1.0 if direction == "min" else -1.0
+    sign = 1.0 if direction == MINIMIZE else -1.0
     out = []
     for key in sorted(groups):
         g = groups[key]

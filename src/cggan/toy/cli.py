@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from cggan.checks import check_lr
 from cggan.runtime import set_threads
 from cggan.toy.runner import Trajectory, run_toy, write_trajectory_csv
 from cggan.toy.runs import read_toy_config, toy_runs
@@ -71,6 +72,8 @@ def _run_one(options: dict) -> None:
         options[key] = lr if options[key] is None else options[key]
     if options["lr_g"] is None or options["lr_d"] is None:
         raise ValueError("Invalid lr: missing (give --lr, or both --lr-g and --lr-d)")
+    for key in ("lr_g", "lr_d"):
+        check_lr(options[key], key)  # the command line is where this value enters
     if options["steps"] < 0:
         raise ValueError(f"Invalid steps: {options['steps']} (allowed: steps >= 0)")
     if options["init"] is not None:

@@ -47,7 +47,19 @@ from cggan.checks import (
     invalid,
     is_number,
 )
-from cggan.registry import METHOD_HPARAMS, METHODS
+from cggan.registry import (
+    BASELINE_METHODS,
+    CG_RULES,
+    CO,
+    GAME_METHODS,
+    IU,
+    METHOD_HPARAMS,
+    METHODS,
+    OMD,
+    PM,
+    SGD,
+    cg_method,
+)
 from cggan.toy.runner import GAMES, Trajectory, run_toy
 
 __all__ = [
@@ -67,27 +79,33 @@ _MATRIX_GAMES = ("bilinear", "quadratic")  # the games with dim and coupling
 _THEORY_GAME = {"purpose": "theory", "dim": 2, "coupling": 1.0, "steps": 100,
                 "init": [1.0, 0.5, 0.25, -0.75]}  # fmt: skip
 
+#: Every registry method in the order of the toy figure's legend: the baselines, each
+#: β rule's CG beside its released-code variant, the game optimizers.
+_LEGEND_ORDER = [
+    *BASELINE_METHODS,
+    *(
+        cg_method(rule, authors=authors)
+        for rule in CG_RULES
+        for authors in (False, True)
+    ),
+    *GAME_METHODS,
+]
 #: The toy study when a config names none (the schema's ``toy.games`` default): every
 #: registry method on the CG paper's game, in the order of the figure's legend.
 DEFAULT_TOY_GAMES: list[dict[str, Any]] = [
     # pm and co use γ = η (classical extragradient; γ = 1 overshoots by orders of
     # magnitude on this game, whose gradients are ~300).
     {"game": "cg_paper", "purpose": "figure", "steps": 400, "init": [2.0, -4.0],
-     "runs": [{"methods": [
-         "sgd", "momentum", "adam", "cg_fr", "cg_fr_authors", "cg_prp",
-         "cg_prp_authors", "cg_hs", "cg_hs_authors", "cg_dy", "cg_dy_authors",
-         "cg_hs_dy", "cg_hs_dy_authors", "cg_fr_prp", "cg_fr_prp_authors", "cg_hz",
-         "cg_hz_authors", "nsgda", "graft_adam_sgd", "graft_sgd_adam", "omd", "pm",
-         "co", "iu"], "lr": 0.001, "gamma": 0.001}]},
+     "runs": [{"methods": _LEGEND_ORDER, "lr": 0.001, "gamma": 0.001}]},
     # SGA (sgd, simultaneous) diverges at every η; omd, pm, co, iu at Theorems 3-6.
     {"game": "bilinear", **_THEORY_GAME, "runs": [
-        {"methods": ["sgd"], "scheme": "simultaneous", "lr": "theory"},
-        {"methods": ["omd"], "lr": "theory"},
-        {"methods": ["pm", "co"], "lr": "theory", "gamma": 1.0},
-        {"methods": ["iu"], "lr": "theory"}]},
+        {"methods": [SGD], "scheme": "simultaneous", "lr": "theory"},
+        {"methods": [OMD], "lr": "theory"},
+        {"methods": [PM, CO], "lr": "theory", "gamma": 1.0},
+        {"methods": [IU], "lr": "theory"}]},
     # SGA at Theorem 1's η = √α/β.
     {"game": "quadratic", **_THEORY_GAME, "runs": [
-        {"methods": ["sgd"], "scheme": "simultaneous", "lr": "theory"}]},
+        {"methods": [SGD], "scheme": "simultaneous", "lr": "theory"}]},
 ]  # fmt: skip
 
 

@@ -60,7 +60,6 @@ from cggan.train.outputs import (
     BASE_COLUMNS,
     BETA_COLUMNS,
     METRIC_COLUMNS,
-    METRIC_MODE,
     OUTPUT_FILES,
     TIMING_COLUMNS,
 )
@@ -73,7 +72,6 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_ENVIRONMENT",
     "METRIC_COLUMNS",
-    "METRIC_MODE",
     "OUTPUT_FILES",
     "TIMING_COLUMNS",
     "CheckpointError",

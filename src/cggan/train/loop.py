@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from cggan.registry import METRIC_DIRECTION
 from cggan.runtime import (
     StopRequest,
     allocation_beyond_memory,
@@ -33,7 +34,7 @@ from cggan.spec import RunSpec, validate_spec
 from cggan.train import checkpoint, evaluation, outputs, tensorboard
 from cggan.train.diagnostics import beta_row, has_beta
 from cggan.train.interrupted import Interrupted
-from cggan.train.outputs import METRIC_MODE, OUTPUT_FILES
+from cggan.train.outputs import OUTPUT_FILES
 from cggan.train.progress import Progress
 from cggan.train.streams import BatchOrder, derive_seed, preserved_rng
 
@@ -75,7 +76,7 @@ class Trainer:
         self.device = get_device(device)
         self.metric = self.spec.eval.metric
         self.inception_weights = inception_weights
-        self.metric_mode = METRIC_MODE[self.metric]
+        self.metric_mode = METRIC_DIRECTION[self.metric]
         self.columns = outputs.metrics_columns(self.metric)
         self.checkpoints = checkpoint.CheckpointFiles(self.run_dir)
         self.stop = StopRequest()

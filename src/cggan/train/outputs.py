@@ -30,7 +30,6 @@ __all__ = [
     "BASE_COLUMNS",
     "BETA_COLUMNS",
     "METRIC_COLUMNS",
-    "METRIC_MODE",
     "OUTPUT_FILES",
     "TIMING_COLUMNS",
     "build_summary",
@@ -63,9 +62,6 @@ METRIC_COLUMNS = {
     "fid": ("fid", "fid_status", "kid", "confident", "class_entropy"),
     "modes": ("modes", "high_quality"),
 }
-#: Primary metric per evaluation kind and whether lower ("min") or higher ("max") is
-#: better.
-METRIC_MODE = {"fid": "min", "modes": "max"}
 #: The only columns that differ between two runs of one spec.
 TIMING_COLUMNS = ("elapsed_s",)
 _SAMPLE_GRID = 64  # images in samples.png

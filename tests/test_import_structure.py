@@ -100,23 +100,9 @@ def test_the_study_layer_imports_names_from_their_modules_not_its_package():
 #: The most lines a module of src/cggan may have (issue 19: one concept per module).
 MAX_LINES = 400
 
-#: Modules still over the bar while their split is under way elsewhere (issue 19).
-OVER_THE_BAR = {
-    "spec.py",
-    "study/study.py",
-    "study/config_checks.py",
-    "data/__init__.py",
-}
-
-
 def _module_params():
     for path in sorted(PACKAGE.rglob("*.py")):
-        name = path.relative_to(PACKAGE).as_posix()
-        marks = ()
-        if name in OVER_THE_BAR:
-            reason = "split by another change of issue 19"
-            marks = (pytest.mark.xfail(strict=False, reason=reason),)
-        yield pytest.param(path, id=name, marks=marks)
+        yield pytest.param(path, id=path.relative_to(PACKAGE).as_posix())
 
 
 @pytest.mark.parametrize("path", list(_module_params()))

@@ -40,14 +40,19 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", default="100,1000", help="generated images N (real: 5·N)")
-    p.add_argument("--measure-n", type=int, default=100,
-                   help="N at which the forward passes are measured")  # fmt: skip
+    p.add_argument(
+        "--measure-n",
+        type=int,
+        default=100,
+        help="N at which the forward passes are measured",
+    )
     p.add_argument("--dims", type=int, default=2048, choices=[64, 192, 768, 2048])
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--threads", type=int, default=1, help="torch and BLAS threads")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--repeats", type=int, default=3,
-                   help="repeats of ours and bare, interleaved")  # fmt: skip
+    p.add_argument(
+        "--repeats", type=int, default=3, help="repeats of ours and bare, interleaved"
+    )
     return p
 
 
@@ -59,11 +64,18 @@ def make_generator(seed: int, z_dim: int = 64):
     torch.manual_seed(seed)
     g = nn.Sequential(
         nn.Unflatten(1, (z_dim, 1, 1)),
-        nn.ConvTranspose2d(z_dim, 128, 4, 1, 0), nn.BatchNorm2d(128), nn.ReLU(),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.BatchNorm2d(32), nn.ReLU(),
-        nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Tanh(),
-    )  # fmt: skip
+        nn.ConvTranspose2d(z_dim, 128, 4, 1, 0),
+        nn.BatchNorm2d(128),
+        nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 4, 2, 1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.ConvTranspose2d(32, 3, 4, 2, 1),
+        nn.Tanh(),
+    )
     g.z_dim = z_dim
     return g.eval()
 
@@ -111,19 +123,37 @@ def released_way(tmp: Path, fake_g, n: int, args) -> dict:
     from pytorch_fid import fid_score
     from pytorch_fid.inception import InceptionV3
 
-    write_pngs(tmp / "real", sampler(make_generator(args.seed + 1), 1), 5 * n,
-               args.batch_size, normalize=False)  # fmt: skip
-    t = {"png": clock(write_pngs, tmp / "fake", sampler(fake_g), n, args.batch_size,
-                      normalize=True)[0]}  # fmt: skip
+    write_pngs(
+        tmp / "real",
+        sampler(make_generator(args.seed + 1), 1),
+        5 * n,
+        args.batch_size,
+        normalize=False,
+    )
+    t = {
+        "png": clock(
+            write_pngs,
+            tmp / "fake",
+            sampler(fake_g),
+            n,
+            args.batch_size,
+            normalize=True,
+        )[0]
+    }
     t["model"], model = clock(InceptionV3, [InceptionV3.BLOCK_INDEX_BY_DIM[args.dims]])
     workers = min(len(os.sched_getaffinity(0)), 8)  # pytorch-fid's CLI default
     feats = {}
     for name in ("real", "fake"):
         files = sorted((tmp / name).glob("*.png"))
         t[name], feats[name] = clock(
-            fid_score.get_activations, files, model, args.batch_size, args.dims,
-            "cpu", workers,
-        )  # fmt: skip
+            fid_score.get_activations,
+            files,
+            model,
+            args.batch_size,
+            args.dims,
+            "cpu",
+            workers,
+        )
     return {"t": t, "feats": feats}
 
 
@@ -134,9 +164,13 @@ def reference_from(real_feats, extractor, n_real: int):
     mu, sigma = fid.compute_statistics(real_feats)
     t_root, root = clock(fid.sqrt_psd, sigma)
     protocol = fid.reference_protocol(
-        dataset="bench", split="train", n=n_real, image_size=32, channels=3,
+        dataset="bench",
+        split="train",
+        n=n_real,
+        image_size=32,
+        channels=3,
         extractor=extractor,
-    )  # fmt: skip
+    )
     ref = fid.ReferenceStats(mu, sigma, protocol, real_feats, sqrt_sigma=root)
     return ref, t_root
 
@@ -150,8 +184,12 @@ def ours_and_bare(evaluator, extractor, fake_g, n: int, repeats: int) -> tuple:
     extractor.features_from_unit(fakes01[:2])  # warm-up (first-call allocations)
     t_bare, t_ours, result = float("inf"), float("inf"), None
     for _ in range(repeats):
-        t, _ = clock(lambda: [extractor.features_from_unit(fakes01[i : i + bs])
-                              for i in range(0, n, bs)])  # fmt: skip
+        t, _ = clock(
+            lambda: [
+                extractor.features_from_unit(fakes01[i : i + bs])
+                for i in range(0, n, bs)
+            ]
+        )
         t_bare = min(t_bare, t)
         t, result = clock(evaluator, sampler(fake_g))
         t_ours = min(t_ours, t)
@@ -167,10 +205,14 @@ def non_extraction_parts(ref, fake_g, n: int, bs: int, seed: int) -> dict:
     from cggan.metrics.kid import kernel_inception_distance, polynomial_kernel
 
     t = {}
-    t["sample+quantize"], _ = best_of(3, lambda: [
-        fid.quantize_png8(sample_fn(min(bs, n - i)))
-        for sample_fn in [sampler(fake_g)] for i in range(0, n, bs)
-    ])  # fmt: skip
+    t["sample+quantize"], _ = best_of(
+        3,
+        lambda: [
+            fid.quantize_png8(sample_fn(min(bs, n - i)))
+            for sample_fn in [sampler(fake_g)]
+            for i in range(0, n, bs)
+        ],
+    )
     # N features of a Gaussian near the reference's (the distance's cost depends on d
     # only; a distance well above zero keeps the relative difference meaningful).
     rng = np.random.default_rng(seed)
@@ -181,8 +223,9 @@ def non_extraction_parts(ref, fake_g, n: int, bs: int, seed: int) -> dict:
         3, fid.frechet_distance, ref.mu, ref.sigma, mu, sigma, sqrt_sigma1=root
     )
     kernel = polynomial_kernel(ref.kid_features, ref.kid_features)  # cached in use
-    t["kid"], _ = best_of(3, kernel_inception_distance, feats, ref.kid_features,
-                          kernel_2=kernel)  # fmt: skip
+    t["kid"], _ = best_of(
+        3, kernel_inception_distance, feats, ref.kid_features, kernel_2=kernel
+    )
     t["frechet pytorch-fid"], (theirs, _) = clock(
         fid.frechet_distance, ref.mu, ref.sigma, mu, sigma
     )
@@ -221,9 +264,11 @@ def report(rows: dict, args, sha: str) -> None:
         f"\nFID evaluation, dims={args.dims}, batch={args.batch_size}, "
         f"threads={args.threads}, CPU, random-init Inception (sha256 {sha[:12]}...)"
     )
-    print(f"{'N':>6}{'released s':>12}{'ours s':>9}{'bare s':>9}{'rel/ours':>10}"
-          f"{'ours/bare':>11}{'Fréchet: pfid s':>17}{'ours s':>8}{'ratio':>8}"
-          "  how")  # fmt: skip
+    print(
+        f"{'N':>6}{'released s':>12}{'ours s':>9}{'bare s':>9}{'rel/ours':>10}"
+        f"{'ours/bare':>11}{'Fréchet: pfid s':>17}{'ours s':>8}{'ratio':>8}"
+        "  how"
+    )
     for n, f in rows.items():
         print(
             f"{n:>6}{f['released']:>12.1f}{f['ours']:>9.2f}{f['bare']:>9.2f}"
@@ -232,14 +277,23 @@ def report(rows: dict, args, sha: str) -> None:
             f"{f['frechet pytorch-fid'] / f['frechet ours']:>7.1f}x  {f['how']}"
         )
     for n, f in rows.items():
-        model = f" (the model for other N gives {f['ours model']:.2f} s)" if (
-            "ours model" in f) else ""  # fmt: skip
-        print(f"N={n}: Fréchet relative difference to pytorch-fid "
-              f"{f['relative difference']:.1e}{model}")  # fmt: skip
-    ok = all(f["released"] / f["ours"] >= 5 and f["ours"] / f["bare"] <= 1.15
-             for f in rows.values())  # fmt: skip
-    print(f"targets released/ours >= 5x and ours/bare <= 1.15x at every N: "
-          f"{'met' if ok else 'NOT met'}")  # fmt: skip
+        model = (
+            f" (the model for other N gives {f['ours model']:.2f} s)"
+            if ("ours model" in f)
+            else ""
+        )
+        print(
+            f"N={n}: Fréchet relative difference to pytorch-fid "
+            f"{f['relative difference']:.1e}{model}"
+        )
+    ok = all(
+        f["released"] / f["ours"] >= 5 and f["ours"] / f["bare"] <= 1.15
+        for f in rows.values()
+    )
+    print(
+        f"targets released/ours >= 5x and ours/bare <= 1.15x at every N: "
+        f"{'met' if ok else 'NOT met'}"
+    )
 
 
 def measure(tmp: Path, args, sizes: list[int]):
@@ -249,16 +303,19 @@ def measure(tmp: Path, args, sizes: list[int]):
 
     weights = tmp / "torch_home" / "hub" / "checkpoints" / feat.INCEPTION_FILENAME
     weights.parent.mkdir(parents=True)
-    print(f"generating random-init Inception weights into {weights} ...",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"generating random-init Inception weights into {weights} ...", file=sys.stderr
+    )
     sha = feat.save_random_inception_weights(weights, seed=args.seed)
     os.environ["TORCH_HOME"] = str(tmp / "torch_home")  # pytorch-fid's hub lookup
     extractor = feat.build_extractor(
         "inception", weights=weights, dims=args.dims, expected_sha256=sha
     )
     fake_g, m = make_generator(args.seed + 2), args.measure_n
-    print(f"released way at N={m} (pytorch-fid over {5 * m}+{m} PNGs) ...",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"released way at N={m} (pytorch-fid over {5 * m}+{m} PNGs) ...",
+        file=sys.stderr,
+    )
     released = released_way(tmp, fake_g, m, args)
     ref, _ = reference_from(released["feats"]["real"], extractor, 5 * m)
     evaluator = fid.FIDEvaluator(ref, extractor, m, args.batch_size)
@@ -277,8 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     sizes = [int(v) for v in args.n.split(",")]
     if args.measure_n < 2 or any(n < 2 for n in sizes) or args.repeats < 1:
-        print("error: Invalid --n/--measure-n/--repeats (allowed: >= 2, 2, 1)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "error: Invalid --n/--measure-n/--repeats (allowed: >= 2, 2, 1)",
+            file=sys.stderr,
+        )
         return 2
     from threadpoolctl import threadpool_limits
 

@@ -146,12 +146,21 @@ def _model_rows(torch, model: str, args, device) -> dict:
 
     shapes, source = _shapes(model)
     numel = sum(torch.Size(s).numel() for s in shapes)
-    print(f"\n{model} generator: {len(shapes)} tensors, {numel:,} parameters "
-          f"({source})")  # fmt: skip
-    adam = _Bench(torch, shapes, device, lambda ps: torch.optim.Adam(
-        ps, lr=1e-4, betas=(0.5, 0.999), foreach=True))  # fmt: skip
-    sgd = _Bench(torch, shapes, device, lambda ps: torch.optim.SGD(
-        ps, lr=1e-4, momentum=0.9, foreach=True))  # fmt: skip
+    print(
+        f"\n{model} generator: {len(shapes)} tensors, {numel:,} parameters ({source})"
+    )
+    adam = _Bench(
+        torch,
+        shapes,
+        device,
+        lambda ps: torch.optim.Adam(ps, lr=1e-4, betas=(0.5, 0.999), foreach=True),
+    )
+    sgd = _Bench(
+        torch,
+        shapes,
+        device,
+        lambda ps: torch.optim.SGD(ps, lr=1e-4, momentum=0.9, foreach=True),
+    )
     ratio, t = _ratio(torch, sgd, adam, args, device)
     print(f"{'SGD-momentum':<22}{1e3 * t:>9.2f}{ratio:>9.2f}")
     rows = {}
@@ -159,8 +168,9 @@ def _model_rows(torch, model: str, args, device) -> dict:
         for scope in ("tensor", "player"):
             for foreach in [None] if args.foreach == "default" else [None, True]:
                 kw = {"lr": 1e-4, "beta_rule": rule, "scope": scope, "foreach": foreach}
-                cg = _Bench(torch, shapes, device,
-                            lambda ps, kw=kw: ConjugateGradient(ps, **kw))  # fmt: skip
+                cg = _Bench(
+                    torch, shapes, device, lambda ps, kw=kw: ConjugateGradient(ps, **kw)
+                )
                 ratio, t = _ratio(torch, cg, adam, args, device)
                 label = f"CG {rule} {scope}" + ("" if foreach is None else " foreach")
                 print(f"{label:<22}{1e3 * t:>9.2f}{ratio:>9.2f}")
@@ -181,17 +191,26 @@ def _report(rows: dict) -> None:
         "timed: what the timed implementation moves from memory; kernels: what "
         "its kernels stream, cache hits included; CG/Adam: worst measured ratio."
     )
-    print(f"{'optimizer':<15}{'floor':>6}{'timed':>7}{'kernels':>9}"
-          f"{'CG/Adam tensor':>16}{'player':>8}")  # fmt: skip
+    print(
+        f"{'optimizer':<15}{'floor':>6}{'timed':>7}{'kernels':>9}"
+        f"{'CG/Adam tensor':>16}{'player':>8}"
+    )
     for name, (floor, timed) in floor_table().items():
         rule = name[3:] if name.startswith("CG ") else None
         if rule is None:
             print(f"{name:<15}{floor:>6}{timed:>7}{timed:>9}")
             continue
-        worst = [max((r for (_, ru, sc, _), r in rows.items() if (ru, sc) == (rule, s)),
-                     default=float("nan")) for s in ("tensor", "player")]  # fmt: skip
-        print(f"{name:<15}{floor:>6}{timed:>7}{kernels(rule):>9}"
-              f"{worst[0]:>16.2f}{worst[1]:>8.2f}")  # fmt: skip
+        worst = [
+            max(
+                (r for (_, ru, sc, _), r in rows.items() if (ru, sc) == (rule, s)),
+                default=float("nan"),
+            )
+            for s in ("tensor", "player")
+        ]
+        print(
+            f"{name:<15}{floor:>6}{timed:>7}{kernels(rule):>9}"
+            f"{worst[0]:>16.2f}{worst[1]:>8.2f}"
+        )
     print(
         "Adam moves 18/7 = 2.6x its floor; every CG rule moves its floor from memory "
         "(products chunk by chunk in cache) and streams kernels/floor = 1.2-2x it."
@@ -206,15 +225,23 @@ def _report(rows: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15,
-                        help="interleaved Adam/other measurements per row")  # fmt: skip
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=15,
+        help="interleaved Adam/other measurements per row",
+    )
     parser.add_argument("--steps", type=int, default=3, help="steps per measurement")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--models", default="dcgan,sngan_resnet")
     parser.add_argument("--rules", default="FR,PRP,HS,DY,HS_DY,FR_PRP,HZ")
-    parser.add_argument("--foreach", choices=("default", "both"), default="default",
-                        help="CG's default path, or also foreach=True")  # fmt: skip
+    parser.add_argument(
+        "--foreach",
+        choices=("default", "both"),
+        default="default",
+        help="CG's default path, or also foreach=True",
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -223,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.repeats < 1 or args.steps < 1:
-            raise ValueError(f"Invalid repeats/steps: {args.repeats}/{args.steps} "
-                             f"(allowed: >= 1)")  # fmt: skip
+            raise ValueError(
+                f"Invalid repeats/steps: {args.repeats}/{args.steps} (allowed: >= 1)"
+            )
         for rule in args.rules.split(","):
             if rule not in BETA_RULES:
                 allowed = ", ".join(BETA_RULES)
@@ -239,9 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, device {device}, threads "
-          f"{torch.get_num_threads()}, {args.repeats} x {args.steps} steps, "
-          f"interleaved with Adam(foreach=True)")  # fmt: skip
+    print(
+        f"torch {torch.__version__}, device {device}, threads "
+        f"{torch.get_num_threads()}, {args.repeats} x {args.steps} steps, "
+        f"interleaved with Adam(foreach=True)"
+    )
     print(f"{'':<22}{'ms/step':>9}{'/Adam':>9}")
     started, rows = time.perf_counter(), {}
     for model in args.models.split(","):

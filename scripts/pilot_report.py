@@ -57,9 +57,11 @@ def main(argv: list[str] | None = None) -> int:
 def summary(lengths, args) -> str:
     """One row per run: FID at the study's length and at the pilot's end, and the
     last-quarter improvement of a run stopped at the study's length."""
-    rows = ["| run | FID at the study's length | FID at the pilot's end | improvement "
-            "over the last quarter at the study's length | converged |",
-            "| :--- | ---: | ---: | ---: | :--- |"]  # fmt: skip
+    rows = [
+        "| run | FID at the study's length | FID at the pilot's end | improvement "
+        "over the last quarter at the study's length | converged |",
+        "| :--- | ---: | ---: | ---: | :--- |",
+    ]
     for (method, setting), run in lengths.groupby(["method", "setting"], sort=True):
         at = run[run["length"] == args.study_length]
         end = run[run["length"] == run["length"].max()]

@@ -25,17 +25,22 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-# fmt: off
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(description=__doc__.split("\n\n")[0], epilog="Negative --init values "
-                f"need the '=' form: --init=2,-4. Methods: {', '.join(METHODS)}.")
+    p = _Parser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Negative --init values "
+        f"need the '=' form: --init=2,-4. Methods: {', '.join(METHODS)}.",
+    )
     add = p.add_argument
     add("--toy-config", metavar="FILE_OR_JSON", help="a toy: section: run all its runs")
     add("--out-dir", help="where <game>/<run_id>.csv go (with --toy-config)")
     add("--game", choices=GAMES, help="one run: the game")
     add("--method", help="one run: the registry method name")
-    add("--scheme", choices=("simultaneous", "alternating"),
-        help="override the method's update scheme (default: the method's own)")
+    add(
+        "--scheme",
+        choices=("simultaneous", "alternating"),
+        help="override the method's update scheme (default: the method's own)",
+    )
     add("--lr", type=float, help="learning rate of both players")
     add("--lr-g", type=float, help="G's (θ's) learning rate (overrides --lr)")
     add("--lr-d", type=float, help="D's (ω's) learning rate (overrides --lr)")
@@ -46,7 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("--init", help="initial point theta...,omega... (default: the game's own)")
     add("--out", help="output CSV path (one run)")
     return p
-# fmt: on
 
 
 def main(argv=None) -> int:

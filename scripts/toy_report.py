@@ -29,21 +29,28 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-# fmt: off
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(description=__doc__.split("\n\n")[0],
-                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = _Parser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     add = parser.add_argument
     add("--toy-dir", required=True, help="directory of the toy CSVs")
-    add("--toy-config", metavar="FILE_OR_JSON",
-        help="the config's toy: section (default: the default toy study)")
-    add("--out-table", required=True, help="Markdown table path; the CSV goes next to "
-        "it with suffix .csv unless --out-table-csv is given")
+    add(
+        "--toy-config",
+        metavar="FILE_OR_JSON",
+        help="the config's toy: section (default: the default toy study)",
+    )
+    add(
+        "--out-table",
+        required=True,
+        help="Markdown table path; the CSV goes next to "
+        "it with suffix .csv unless --out-table-csv is given",
+    )
     add("--out-table-csv", help="CSV table path (default: --out-table with .csv)")
     add("--out-figure", required=True, help="PNG figure path")
     return parser
-# fmt: on
 
 
 def main(argv=None) -> int:

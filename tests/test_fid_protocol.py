@@ -53,13 +53,27 @@ def test_the_statistics_file_names():
 def test_the_argv_is_the_fid_stats_rules_command_line():
     # the order and the missing default --preprocessing keep the fid_stats job's
     # command line (and so existing statistics) as it was
-    assert DIGITS.argv() == ["--dataset", "digits", "--image-size", "16",
-                             "--extractor", "classifier", "--dims", "128",
-                             "--n", "1437", "--split", "train"]  # fmt: skip
+    assert DIGITS.argv() == [
+        "--dataset",
+        "digits",
+        "--image-size",
+        "16",
+        "--extractor",
+        "classifier",
+        "--dims",
+        "128",
+        "--n",
+        "1437",
+        "--split",
+        "train",
+    ]
     assert DIGITS.argv(inception_weights="w.pth") == DIGITS.argv()
     assert CIFAR_MINMAX.argv("/w/a b.pth")[-4:] == [
-        "--preprocessing", "minmax", "--inception-weights", "/w/a b.pth"
-    ]  # fmt: skip
+        "--preprocessing",
+        "minmax",
+        "--inception-weights",
+        "/w/a b.pth",
+    ]
     assert CIFAR_MINMAX.shell_args("/w/a b.pth").endswith(
         "--inception-weights '/w/a b.pth'"
     )
@@ -95,10 +109,14 @@ def test_both_scripts_take_the_same_flag_for_each_protocol_field():
 def test_the_recorded_protocol():
     assert DIGITS.channels == 1 and CIFAR_MINMAX.channels == 3
     assert DIGITS.statistics_protocol() == {
-        "dataset": "digits", "split": "train", "n": 1437, "image_size": 16,
-        "channels": 1, "extractor": {"name": "classifier", "dims": 128},
+        "dataset": "digits",
+        "split": "train",
+        "n": 1437,
+        "image_size": 16,
+        "channels": 1,
+        "extractor": {"name": "classifier", "dims": 128},
         "preprocessing": "fixed",
-    }  # fmt: skip
+    }
     # left open (fid_stats.py by hand): not part of what is checked
     open_ = FIDProtocol("digits", 16, "classifier").statistics_protocol()
     assert "n" not in open_ and open_["extractor"] == {"name": "classifier"}
@@ -108,9 +126,13 @@ def test_the_statistics_record_what_the_protocol_checks():
     from cggan.metrics.reference import reference_protocol
 
     recorded = reference_protocol(
-        dataset="digits", split="train", n=1437, image_size=16, channels=1,
+        dataset="digits",
+        split="train",
+        n=1437,
+        image_size=16,
+        channels=1,
         extractor={"name": "classifier", "dims": 128, "weights_sha256": "ab"},
-    )  # fmt: skip
+    )
     expected = DIGITS.statistics_protocol()
     assert {k: recorded[k] for k in expected if k != "extractor"} == {
         k: v for k, v in expected.items() if k != "extractor"
@@ -119,13 +141,20 @@ def test_the_statistics_record_what_the_protocol_checks():
 
 
 def test_a_protocol_of_an_eval_section():
-    evaluation = {"metric": "fid", "extractor": "inception", "dims": 2048,
-                  "reference_split": "test", "reference_n": 50000,
-                  "preprocessing": "minmax", "n_samples": 10}  # fmt: skip
+    evaluation = {
+        "metric": "fid",
+        "extractor": "inception",
+        "dims": 2048,
+        "reference_split": "test",
+        "reference_n": 50000,
+        "preprocessing": "minmax",
+        "n_samples": 10,
+    }
     assert FIDProtocol.of_eval("cifar10", 32, evaluation) == CIFAR_MINMAX
     assert set(EVAL_KEYS.values()) == set(FIDProtocol.__dataclass_fields__) - {
-        "dataset", "image_size"
-    }  # fmt: skip
+        "dataset",
+        "image_size",
+    }
 
 
 def test_unknown_names_are_refused_in_one_line():
@@ -151,9 +180,12 @@ def test_the_schema_and_the_defaults_are_the_registrys():
 
 
 def test_the_protocol_module_does_not_import_torch():
-    code = ("import sys, cggan.fid_protocol as f; "
-            "f.FIDProtocol('digits', 16, 'classifier', 128, 9).stats_filename(); "
-            "print('torch' in sys.modules)")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    code = (
+        "import sys, cggan.fid_protocol as f; "
+        "f.FIDProtocol('digits', 16, 'classifier', 128, 9).stats_filename(); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

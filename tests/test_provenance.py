@@ -53,8 +53,9 @@ def test_published_provenance_records_the_code_and_the_stale_run_policy(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results/studies/ci").mkdir(parents=True)
     (tmp_path / "results/studies/ci/metrics.json").write_text("{}")
-    publish_study(config, tmp_path / "dest", started=0.0, finished=1.0, cores=1,
-                  command="test")  # fmt: skip
+    publish_study(
+        config, tmp_path / "dest", started=0.0, finished=1.0, cores=1, command="test"
+    )
     record = json.loads((tmp_path / "dest/provenance.json").read_text())
     assert record["stale_runs"] == "keep"
     assert record["code_fingerprint"] == code_fingerprint()["fingerprint"]

@@ -15,16 +15,24 @@ from cggan.spec import RunSpec, spec_difference
 
 def ring() -> dict:
     return {
-        "study": "s", "experiment": "ring8",
+        "study": "s",
+        "experiment": "ring8",
         "dataset": {"name": "ring8", "image_size": None, "root": "data"},
         "model": {"name": "mlp", "z_dim": 8, "kwargs": {"hidden": 32, "depth": 2}},
-        "loss": "bce", "n_critic": 1, "batch_size": 64, "iterations": 30,
-        "method": "adam", "method_kwargs": {"betas": [0.5, 0.999]},
-        "lr_rule": "constant", "lr_rule_kwargs": {}, "lr_g": 1e-3, "lr_d": 2e-3,
+        "loss": "bce",
+        "n_critic": 1,
+        "batch_size": 64,
+        "iterations": 30,
+        "method": "adam",
+        "method_kwargs": {"betas": [0.5, 0.999]},
+        "lr_rule": "constant",
+        "lr_rule_kwargs": {},
+        "lr_g": 1e-3,
+        "lr_d": 2e-3,
         "seed": 3,
         "eval": {"metric": "modes", "every": 10, "n_samples": 400, "batch_size": 200},
         "checkpoint_every": 10,
-    }  # fmt: skip
+    }
 
 
 def digits(**eval_overrides) -> dict:
@@ -33,10 +41,19 @@ def digits(**eval_overrides) -> dict:
         experiment="digits",
         dataset={"name": "digits", "image_size": 16, "root": "data"},
         model={"name": "dcgan", "z_dim": 16, "kwargs": {"ngf": 8, "ndf": 8}},
-        eval={"metric": "fid", "every": 3, "n_samples": 64, "batch_size": 32,
-              "extractor": "classifier", "dims": 128, "reference_split": "test",
-              "reference_n": 360, "preprocessing": "fixed", **eval_overrides},
-    )  # fmt: skip
+        eval={
+            "metric": "fid",
+            "every": 3,
+            "n_samples": 64,
+            "batch_size": 32,
+            "extractor": "classifier",
+            "dims": 128,
+            "reference_split": "test",
+            "reference_n": 360,
+            "preprocessing": "fixed",
+            **eval_overrides,
+        },
+    )
     return spec
 
 
@@ -77,14 +94,23 @@ def test_labels_are_optional_and_integers_are_accepted_as_rates():
 def test_fid_protocol_of_a_digits_spec():
     spec = RunSpec.from_dict(digits(preprocessing="minmax"))
     assert spec.fid_protocol == FIDProtocol(
-        dataset="digits", split="test", image_size=16, extractor="classifier",
-        dims=128, n=360, preprocessing="minmax",
-    )  # fmt: skip
+        dataset="digits",
+        split="test",
+        image_size=16,
+        extractor="classifier",
+        dims=128,
+        n=360,
+        preprocessing="minmax",
+    )
     assert spec.fid_protocol.statistics_protocol() == {
-        "dataset": "digits", "split": "test", "image_size": 16, "channels": 1,
-        "n": 360, "extractor": {"name": "classifier", "dims": 128},
+        "dataset": "digits",
+        "split": "test",
+        "image_size": 16,
+        "channels": 1,
+        "n": 360,
+        "extractor": {"name": "classifier", "dims": 128},
         "preprocessing": "minmax",
-    }  # fmt: skip
+    }
     assert RunSpec.from_dict(ring()).fid_protocol is None
 
 
@@ -168,8 +194,11 @@ def test_spec_difference_names_the_dotted_keys():
 
 
 def test_importing_the_spec_does_not_import_torch():
-    code = (f"import sys, cggan.spec as s; s.RunSpec.from_dict({digits()!r}); "
-            "print('torch' in sys.modules)")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    code = (
+        f"import sys, cggan.spec as s; s.RunSpec.from_dict({digits()!r}); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

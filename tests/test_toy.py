@@ -139,8 +139,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _theory_game(**extra):
-    game = {"game": "bilinear", "purpose": "theory", "dim": 2, "coupling": 1.0,
-            "steps": 5, "init": [1.0, 0.5, 0.25, -0.75]}  # fmt: skip
+    game = {
+        "game": "bilinear",
+        "purpose": "theory",
+        "dim": 2,
+        "coupling": 1.0,
+        "steps": 5,
+        "init": [1.0, 0.5, 0.25, -0.75],
+    }
     return {**game, **extra}
 
 
@@ -159,22 +165,39 @@ def test_default_toy_games_are_the_schema_default_and_the_configs():
 
 
 def test_toy_runs_from_a_config():
-    config = {"enabled": True, "games": [
-        {"game": "dirac", "steps": 3, "runs": [
-            {"methods": ["pm", "sgd"], "lr": 0.2, "gamma": 0.5},
-            {"methods": ["sgd"], "lr": 0.1, "scheme": "simultaneous"}]},
-        _theory_game(runs=[{"methods": ["pm", "omd"], "lr": "theory", "gamma": 1.0}]),
-    ]}  # fmt: skip
+    config = {
+        "enabled": True,
+        "games": [
+            {
+                "game": "dirac",
+                "steps": 3,
+                "runs": [
+                    {"methods": ["pm", "sgd"], "lr": 0.2, "gamma": 0.5},
+                    {"methods": ["sgd"], "lr": 0.1, "scheme": "simultaneous"},
+                ],
+            },
+            _theory_game(
+                runs=[{"methods": ["pm", "omd"], "lr": "theory", "gamma": 1.0}]
+            ),
+        ],
+    }
     runs = toy_runs(config)
     assert [r.relpath for r in runs] == [
-        "dirac/pm.csv", "dirac/sgd.csv", "dirac/sgd_simultaneous.csv",
-        "bilinear/pm.csv", "bilinear/omd.csv",
-    ]  # fmt: skip
+        "dirac/pm.csv",
+        "dirac/sgd.csv",
+        "dirac/sgd_simultaneous.csv",
+        "bilinear/pm.csv",
+        "bilinear/omd.csv",
+    ]
     assert toy_relpaths(config) == [r.relpath for r in runs]
     pm, sgd = runs[0], runs[1]
     assert (pm.lr_g, pm.lr_d, pm.gamma, pm.init, pm.purpose) == (
-        0.2, 0.2, 0.5, None, "figure"
-    )  # fmt: skip
+        0.2,
+        0.2,
+        0.5,
+        None,
+        "figure",
+    )
     assert sgd.gamma is None  # sgd takes no γ: the group's γ is not passed to it
     assert runs[2].scheme == "simultaneous"
     assert runs[3].lr_g == pytest.approx(0.5) and runs[3].purpose == "theory"
@@ -231,8 +254,9 @@ def test_bad_toy_config_is_one_line_naming_the_key(games, match):
 
 
 def test_theory_lr_needs_a_theorem_and_unknown_keys_are_refused():
-    games = [{"game": "cg_paper", "steps": 1,
-              "runs": [{"methods": ["sgd"], "lr": "theory"}]}]  # fmt: skip
+    games = [
+        {"game": "cg_paper", "steps": 1, "runs": [{"methods": ["sgd"], "lr": "theory"}]}
+    ]
     assert toy_relpaths({"games": games}) == ["cg_paper/sgd.csv"]  # planning: no lr
     with pytest.raises(ValueError, match="Invalid theory run: cg_paper/sgd"):
         toy_runs({"games": games})
@@ -246,8 +270,11 @@ def test_read_toy_config(tmp_path):
     path.write_text(json.dumps({"games": DEFAULT_TOY_GAMES}))
     assert read_toy_config(str(path)) == {"games": DEFAULT_TOY_GAMES}
     # text not starting with "{" is a path
-    for bad, match in ((str(tmp_path / "none.json"), "a JSON file"),
-                       ("{nope", "JSON"), ("[1]", "a JSON file")):  # fmt: skip
+    for bad, match in (
+        (str(tmp_path / "none.json"), "a JSON file"),
+        ("{nope", "JSON"),
+        ("[1]", "a JSON file"),
+    ):
         with pytest.raises(ValueError, match=f"Invalid toy config: .*{match}"):
             read_toy_config(bad)
     path.write_text("[1, 2]")
@@ -261,8 +288,13 @@ def test_planning_the_toy_study_does_not_import_torch():
         "from cggan.toy import toy_relpaths\n"
         "print(len(toy_relpaths({'enabled': True})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert out.stdout.strip() == "30"
 
 

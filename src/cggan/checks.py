@@ -125,9 +125,12 @@ def differences(
         for key in sorted(a) if only_a else sorted(set(a) | set(b)):
             name = f"{prefix}.{key}" if prefix else str(key)
             yield from differences(
-                a.get(key, missing), b.get(key, missing), name,
-                missing=missing, only_a=only_a,
-            )  # fmt: skip
+                a.get(key, missing),
+                b.get(key, missing),
+                name,
+                missing=missing,
+                only_a=only_a,
+            )
         return
     sequences = isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
     if (list(a) != list(b)) if sequences else (a != b):

@@ -128,9 +128,11 @@ class FIDProtocol:
                 f"Invalid FID protocol: dims {self.dims}, n {self.n} (a statistics "
                 "file name needs both)"
             )
-        suffix = "" if self.preprocessing == DEFAULT_PREPROCESSING else (
-            f"-{self.preprocessing}"
-        )  # fmt: skip
+        suffix = (
+            ""
+            if self.preprocessing == DEFAULT_PREPROCESSING
+            else (f"-{self.preprocessing}")
+        )
         return (
             f"{self.dataset}{self.image_size}-{self.split}-{self.extractor}"
             f"{self.dims}-n{self.n}{suffix}"
@@ -150,11 +152,14 @@ class FIDProtocol:
         """What the statistics' JSON protocol must state for this protocol (in its
         layout, :func:`protocol_record`; ``dims`` and ``n`` only when given)."""
         return protocol_record(
-            dataset=self.dataset, split=self.split, n=self.n,
-            image_size=self.image_size, channels=self.channels,
+            dataset=self.dataset,
+            split=self.split,
+            n=self.n,
+            image_size=self.image_size,
+            channels=self.channels,
             extractor={"name": self.extractor, "dims": self.dims},
             preprocessing=self.preprocessing,
-        )  # fmt: skip
+        )
 
     # -- command lines ---------------------------------------------------------------
     @staticmethod
@@ -166,21 +171,36 @@ class FIDProtocol:
         add("--dataset", required=True, help="dataset name (cggan.data.DATASETS)")
         add("--image-size", required=True, type=int, help="image side length")
         add("--extractor", required=True, choices=FID_EXTRACTORS)
-        add("--dims", type=int, help="Inception block 64|192|768|2048 (default "
-            "2048); the classifier has 128")  # fmt: skip
-        add("--n", type=int, help="real images of the reference statistics "
-            "(default: the whole split)")  # fmt: skip
-        add("--split", default=DEFAULT_REFERENCE_SPLIT, choices=REFERENCE_SPLITS,
+        add(
+            "--dims",
+            type=int,
+            help="Inception block 64|192|768|2048 (default "
+            "2048); the classifier has 128",
+        )
+        add(
+            "--n",
+            type=int,
+            help="real images of the reference statistics (default: the whole split)",
+        )
+        add(
+            "--split",
+            default=DEFAULT_REFERENCE_SPLIT,
+            choices=REFERENCE_SPLITS,
             help=f"split of the reference statistics (default "
-            f"{DEFAULT_REFERENCE_SPLIT})")  # fmt: skip
+            f"{DEFAULT_REFERENCE_SPLIT})",
+        )
         add(
             "--preprocessing",
             default=DEFAULT_PREPROCESSING,
             choices=PREPROCESSINGS,
             help=f"FID image preprocessing (default {DEFAULT_PREPROCESSING})",
         )
-        add("--inception-weights", default=None, help="pytorch-fid weights file "
-            "(else $CGGAN_INCEPTION_WEIGHTS, else the torch hub cache)")  # fmt: skip
+        add(
+            "--inception-weights",
+            default=None,
+            help="pytorch-fid weights file "
+            "(else $CGGAN_INCEPTION_WEIGHTS, else the torch hub cache)",
+        )
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> FIDProtocol:
@@ -198,8 +218,14 @@ class FIDProtocol:
         so spelling the default would recompute every study's statistics and retrain
         every run scored against them.
         """
-        args = ["--dataset", self.dataset, "--image-size", str(self.image_size),
-                "--extractor", self.extractor]  # fmt: skip
+        args = [
+            "--dataset",
+            self.dataset,
+            "--image-size",
+            str(self.image_size),
+            "--extractor",
+            self.extractor,
+        ]
         if self.dims is not None:
             args += ["--dims", str(self.dims)]
         if self.n is not None:

@@ -38,8 +38,13 @@ from cggan.registry import (
     REFERENCE_SPLITS,
 )
 
-__all__ = ["IDENTITY_EXCLUDED", "RunSpec", "identity", "spec_difference",
-           "validate_spec"]  # fmt: skip
+__all__ = [
+    "IDENTITY_EXCLUDED",
+    "RunSpec",
+    "identity",
+    "spec_difference",
+    "validate_spec",
+]
 
 _TOP = {
     "dataset": dict, "model": dict, "loss": str, "n_critic": int, "batch_size": int,
@@ -311,8 +316,10 @@ def _check_eval(ev: EvalSpec, dataset: str) -> None:
     fits = "fid" if dataset in IMAGE_DATASETS else "modes"
     if ev.metric != fits:
         kind = "image datasets" if fits == "fid" else "2-D mixtures"
-        raise ValueError(f"Invalid eval.metric: {ev.metric!r} for dataset {dataset!r} "
-                         f"(allowed for {kind}: {fits})")  # fmt: skip
+        raise ValueError(
+            f"Invalid eval.metric: {ev.metric!r} for dataset {dataset!r} "
+            f"(allowed for {kind}: {fits})"
+        )
     for key in ("every", "batch_size"):
         check_int_min(f"eval.{key}", getattr(ev, key), 1)
     # a sample covariance (FID) or a mode count needs two samples; the schema agrees

@@ -103,10 +103,20 @@ def _numbers(tree):
 @pytest.mark.slow  # ~30 s of CPU; more on a loaded machine
 def test_quick_cpu_run_writes_a_complete_summary(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--device", "cpu", "--quick",
-         "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=850,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--device",
+            "cpu",
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=850,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "gpu_check.json").read_text())
     assert (tmp_path / "gpu_check.md").read_text().startswith("# GPU check")
@@ -139,8 +149,18 @@ def test_quick_cpu_run_writes_a_complete_summary(tmp_path):
 
 def test_cpu_numbers_never_go_to_docs_results_gpu():
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--device", "cpu", "--quick",
-         "--out", str(gpu_check.DEFAULT_GPU_OUT)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--device",
+            "cpu",
+            "--quick",
+            "--out",
+            str(gpu_check.DEFAULT_GPU_OUT),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "refusing" in proc.stderr

@@ -163,13 +163,27 @@ def test_statistics_of_another_protocol_are_refused(stats):
 def test_cli_preprocessing_flag(minmax_stats, tmp_path):
     root, path = minmax_stats
     out = tmp_path / "cal.json"
-    args = [sys.executable, str(ROOT / "scripts/calibrate.py"), "--stats", str(path),
-            *FLAGS, "--data-root", str(root), "--split", "train", "--n-samples", "50",
-            "--out", str(out)]  # fmt: skip
-    proc = subprocess.run([*args, "--preprocessing", "minmax"],
-                          capture_output=True, text=True)  # fmt: skip
+    args = [
+        sys.executable,
+        str(ROOT / "scripts/calibrate.py"),
+        "--stats",
+        str(path),
+        *FLAGS,
+        "--data-root",
+        str(root),
+        "--split",
+        "train",
+        "--n-samples",
+        "50",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(
+        [*args, "--preprocessing", "minmax"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["preprocessing"] == "minmax"
-    bad = subprocess.run([*args, "--preprocessing", "clip"], capture_output=True,
-                         text=True)  # fmt: skip
+    bad = subprocess.run(
+        [*args, "--preprocessing", "clip"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "invalid choice: 'clip'" in bad.stderr

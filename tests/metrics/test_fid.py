@@ -326,8 +326,14 @@ def test_evaluator_equals_direct_computation(reference, classifier):
     slow, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
     assert out["fid"] == pytest.approx(fast, rel=1e-12) and out["fid"] > 0
     assert out["fid"] == pytest.approx(slow, rel=1e-6)
-    assert set(out) == {"fid", "fid_status", "kid", "kid_std", "confident",
-                        "class_entropy"}  # fmt: skip
+    assert set(out) == {
+        "fid",
+        "fid_status",
+        "kid",
+        "kid_std",
+        "confident",
+        "class_entropy",
+    }
     # the classifier's numbers come from its head on the same features
     from cggan.metrics.classifier import sample_quality
 
@@ -343,8 +349,9 @@ def test_sample_quality_by_hand():
 
     from cggan.metrics.classifier import sample_quality
 
-    p = np.array([[0.95, 0.05, 0.0], [0.5, 0.5, 0.0], [0.0, 0.05, 0.95],
-                  [0.0, 0.1, 0.9]])  # fmt: skip
+    p = np.array(
+        [[0.95, 0.05, 0.0], [0.5, 0.5, 0.0], [0.0, 0.05, 0.95], [0.0, 0.1, 0.9]]
+    )
     out = sample_quality(p)
     assert out["confident"] == pytest.approx(3 / 4)
     # predicted classes 0, 0, 2, 2: two classes equally often = 1 bit

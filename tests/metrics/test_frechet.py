@@ -146,8 +146,9 @@ def test_parity_domain_classifier_features(dims):  # (d) 64-d and 128-d features
     real = (base + 0.5 * torch.rand(600, 1, 16, 16, generator=gen)) * 1.3 - 1
     fake = (base + 0.8 * torch.rand(300, 1, 16, 16, generator=gen)) * 1.1 - 1
     with torch.no_grad():
-        f_real, f_fake = (net.features(x.clamp(-1, 1)).double().numpy()
-                          for x in (real, fake))  # fmt: skip
+        f_real, f_fake = (
+            net.features(x.clamp(-1, 1)).double().numpy() for x in (real, fake)
+        )
     check_parity(stats(f_real), stats(f_fake))
     check_parity(stats(f_real), stats(f_fake[: dims // 2]))  # and N_gen < d
 
@@ -168,9 +169,12 @@ def test_statuses_on_the_fast_path():
     assert math.isnan(value) and status == "complex"
     # By hand: N(0, diag(1, 4)) vs N(0, diag(4, 1)): 5 + 5 - 2 (2 + 2) = 2.
     value, status = frechet_distance(
-        np.zeros(2), np.diag([1.0, 4.0]), np.zeros(2), np.diag([4.0, 1.0]),
+        np.zeros(2),
+        np.diag([1.0, 4.0]),
+        np.zeros(2),
+        np.diag([4.0, 1.0]),
         sqrt_sigma1=np.diag([1.0, 2.0]),
-    )  # fmt: skip
+    )
     assert status == "ok" and value == pytest.approx(2.0, rel=1e-12)
 
 

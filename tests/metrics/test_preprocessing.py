@@ -14,8 +14,15 @@ from cggan.registry import PREPROCESSINGS
 
 def _protocol(**kw):
     ext = {"name": "classifier", "dims": 128}
-    return fid.reference_protocol(dataset="digits", split="train", n=7, image_size=16,
-                                  channels=1, extractor=ext, **kw)  # fmt: skip
+    return fid.reference_protocol(
+        dataset="digits",
+        split="train",
+        n=7,
+        image_size=16,
+        channels=1,
+        extractor=ext,
+        **kw,
+    )
 
 
 def test_every_preprocessing_of_the_registry_has_its_function():
@@ -25,8 +32,11 @@ def test_every_preprocessing_of_the_registry_has_its_function():
 def test_the_protocol_records_the_preprocessing_at_its_top_level():
     assert _protocol()["preprocessing"] == "fixed"
     assert _protocol(preprocessing="minmax")["preprocessing"] == "minmax"
-    with pytest.raises(ValueError, match=r"^Invalid preprocessing: 'clip' "
-                       r"\(allowed: fixed, minmax\)$"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"^Invalid preprocessing: 'clip' "
+        r"\(allowed: fixed, minmax\)$",
+    ):
         _protocol(preprocessing="clip")
 
 

@@ -656,11 +656,15 @@ def test_foreach_equals_chunked_for_loop_on_large_and_channels_last_tensors(
         torch.randn(16, generator=gen),
     ]
     grads = [
-        [torch.randn(t.shape, generator=gen).to(memory_format=m) for t, m in
-         zip(init, (torch.contiguous_format, torch.channels_last,
-                    torch.contiguous_format))]
+        [
+            torch.randn(t.shape, generator=gen).to(memory_format=m)
+            for t, m in zip(
+                init,
+                (torch.contiguous_format, torch.channels_last, torch.contiguous_format),
+            )
+        ]
         for _ in range(5)
-    ]  # fmt: skip
+    ]
     runs = []
     for foreach in (False, True):
         params = [t.clone().requires_grad_(True) for t in init]

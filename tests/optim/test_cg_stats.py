@@ -42,8 +42,9 @@ def test_unclipped_beta_is_reported_by_hand():
     assert beta == pytest.approx(0.36)
     stats = opt.beta_stats()
     # The first step (β = 0 by construction) is not counted: one step, β = 0.36.
-    assert stats == pytest.approx({"beta_mean": beta, "beta_capped": 0.0,
-                                   "beta_zero": 0.0}, rel=1e-12)  # fmt: skip
+    assert stats == pytest.approx(
+        {"beta_mean": beta, "beta_capped": 0.0, "beta_zero": 0.0}, rel=1e-12
+    )
     assert opt.beta_stats() is None  # reset: no step since
 
 
@@ -153,10 +154,13 @@ def test_groups_are_reported_alone_or_pooled():
     model = _mlp()
     first, second = list(model)[0], list(model)[2]
     opt = ConjugateGradient(
-        [{"params": first.parameters()},
-         {"params": second.parameters(), "beta_coeff": 0.0}],
-        lr=0.02, beta_rule="FR",
-    )  # fmt: skip
+        [
+            {"params": first.parameters()},
+            {"params": second.parameters(), "beta_coeff": 0.0},
+        ],
+        lr=0.02,
+        beta_rule="FR",
+    )
     _train(opt, model, 4)
     one = opt.beta_stats(reset=False, group=1)
     assert one == {"beta_mean": 0.0, "beta_capped": 1.0, "beta_zero": 1.0}  # c = 0

@@ -112,8 +112,16 @@ def assert_ring8_rows_match(root: Path, local_root: Path) -> None:
     where the mixed table reads floats: 0 vs 0.0)."""
     import pandas as pd
 
-    columns = ["experiment", "method", "lr_rule", "setting", "n_runs", "n_finished",
-               "final_mean", "best_mean"]  # fmt: skip
+    columns = [
+        "experiment",
+        "method",
+        "lr_rule",
+        "setting",
+        "n_runs",
+        "n_finished",
+        "final_mean",
+        "best_mean",
+    ]
     table = "results/studies/ci/tables/summary.csv"
     ours = pd.read_csv(root / table)[columns]
     local = pd.read_csv(local_root / table)[columns]

@@ -60,10 +60,16 @@ def write_run(
 
 
 def fill_run(
-    run_dir: Path, value, *, lr: float, metric="fid", mode="min",
-    method_kwargs: dict | None = None, beta: dict | None = None,
+    run_dir: Path,
+    value,
+    *,
+    lr: float,
+    metric="fid",
+    mode="min",
+    method_kwargs: dict | None = None,
+    beta: dict | None = None,
     beta_columns: bool = False,
-) -> Path:  # fmt: skip
+) -> Path:
     """Write summary.json, metrics.csv and samples of a fake run into ``run_dir``.
 
     ``beta``: the run averages of the β diagnostics (``{"mean_g": ..., ...}``), written
@@ -246,23 +252,50 @@ def study_config(**overrides) -> dict:
     """A tiny schema-complete study: digits, sgd, momentum (CG's cap 0.25 and 0.9) and
     cg_fr, two lr_g, sweep seed 0, fresh confirmation seeds 1-2."""
     config = {
-        "study": "t", "data_root": "results/data", "download": False,
-        "device": "cpu", "fid": {"inception_weights": None},
-        "experiments": {"digits": {
-            "dataset": "digits", "image_size": 16, "model": "dcgan",
-            "model_kwargs": {"ngf": 8, "ndf": 8}, "z_dim": 16, "loss": "bce",
-            "n_critic": 1, "batch_size": 32, "iterations": 40, "checkpoint_every": 20,
-            "methods": None, "lr_rules": None,
-            "eval": {"metric": "fid", "every": 20, "n_samples": 200, "batch_size": 100,
-                     "extractor": "classifier", "dims": 128,
-                     "reference_split": "train", "reference_n": 1437,
-                     "preprocessing": "fixed"}}},
-        "methods": {"sgd": {}, "momentum": {"momentum": [0.25, 0.9]},
-                    "cg_fr": {"beta_coeff": [0.5]}},
+        "study": "t",
+        "data_root": "results/data",
+        "download": False,
+        "device": "cpu",
+        "fid": {"inception_weights": None},
+        "experiments": {
+            "digits": {
+                "dataset": "digits",
+                "image_size": 16,
+                "model": "dcgan",
+                "model_kwargs": {"ngf": 8, "ndf": 8},
+                "z_dim": 16,
+                "loss": "bce",
+                "n_critic": 1,
+                "batch_size": 32,
+                "iterations": 40,
+                "checkpoint_every": 20,
+                "methods": None,
+                "lr_rules": None,
+                "eval": {
+                    "metric": "fid",
+                    "every": 20,
+                    "n_samples": 200,
+                    "batch_size": 100,
+                    "extractor": "classifier",
+                    "dims": 128,
+                    "reference_split": "train",
+                    "reference_n": 1437,
+                    "preprocessing": "fixed",
+                },
+            }
+        },
+        "methods": {
+            "sgd": {},
+            "momentum": {"momentum": [0.25, 0.9]},
+            "cg_fr": {"beta_coeff": [0.5]},
+        },
         "lr_rules": {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
-        "sweep_seed": 0, "seeds": [1, 2], "selection": {"by": "final"},
-        "aggregate": {"top_k": 2, "confidence": 0.9}, "toy": {"enabled": False},
-    }  # fmt: skip
+        "sweep_seed": 0,
+        "seeds": [1, 2],
+        "selection": {"by": "final"},
+        "aggregate": {"top_k": 2, "confidence": 0.9},
+        "toy": {"enabled": False},
+    }
     config.update(overrides)
     return config
 
@@ -288,21 +321,39 @@ def build_configured_study(
 
     def fill(run_dir: Path, value, spec: dict) -> None:
         beta = beta_of(spec) if beta_of else None
-        fill_run(run_dir, value, lr=spec["lr_g"], method_kwargs=spec["method_kwargs"],
-                 beta=beta, beta_columns=beta_of is not None)  # fmt: skip
+        fill_run(
+            run_dir,
+            value,
+            lr=spec["lr_g"],
+            method_kwargs=spec["method_kwargs"],
+            beta=beta,
+            beta_columns=beta_of is not None,
+        )
 
     records = []
     for run_dir in map(Path, study.sweep_run_dirs()):
         spec = study.run_spec(*run_dir.parts[-5:-1], 0)
         fill(run_dir, value_of(spec), spec)
         summary = json.loads((run_dir / "summary.json").read_text())
-        records.append({"method": spec["method"], "lr_rule": spec["lr_rule"],
-                        "setting": run_dir.parts[-2], "summary": summary})  # fmt: skip
+        records.append(
+            {
+                "method": spec["method"],
+                "lr_rule": spec["lr_rule"],
+                "setting": run_dir.parts[-2],
+                "summary": summary,
+            }
+        )
     groups = select_settings(records, by="final", direction="min")
     selection = selection_record(
-        study=study.name, experiment="digits", metric="fid", groups=groups,
-        by="final", direction="min", sweep_seed=0, seeds=study.seeds,
-    )  # fmt: skip
+        study=study.name,
+        experiment="digits",
+        metric="fid",
+        groups=groups,
+        by="final",
+        direction="min",
+        sweep_seed=0,
+        seeds=study.seeds,
+    )
     sel_dir = results / "selection" / study.name
     sel_dir.mkdir(parents=True)
     (sel_dir / "digits.json").write_text(json.dumps(selection))
@@ -336,8 +387,11 @@ POOL_BETA = {
 def pool_config(**overrides) -> dict:
     """sgd (no hyperparameter), momentum (0.25, 0.5, 0.9: CG's caps and the baseline)
     and cg_fr (β coeff 0.5, 1.0); fresh confirmation seeds 1-3."""
-    methods = {"sgd": {}, "momentum": {"momentum": [0.25, 0.5, 0.9]},
-               "cg_fr": {"beta_coeff": [0.5, 1.0]}}  # fmt: skip
+    methods = {
+        "sgd": {},
+        "momentum": {"momentum": [0.25, 0.5, 0.9]},
+        "cg_fr": {"beta_coeff": [0.5, 1.0]},
+    }
     return study_config(**{"methods": methods, "seeds": [1, 2, 3], **overrides})
 
 

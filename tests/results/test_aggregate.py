@@ -47,8 +47,14 @@ def test_options_default_to_the_config_and_tables_match_the_directory_form(
     assert (sgd["k"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
     assert row(result.seeds, "digits", "sgd", "constant")["confidence"] == 0.9
     # Nothing else on disk: the glob of the directory gives the same bytes.
-    aggregate_dir(results / "runs" / "t", sel, tmp_path / "b", top_k=2,
-                  confidence=0.9, plots=False)  # fmt: skip
+    aggregate_dir(
+        results / "runs" / "t",
+        sel,
+        tmp_path / "b",
+        top_k=2,
+        confidence=0.9,
+        plots=False,
+    )
     for name in ("paper_table.csv", "seeds.csv", "summary.csv", "paper_table.tex"):
         a, b = tmp_path / "a" / "tables" / name, tmp_path / "b" / "tables" / name
         assert a.read_bytes() == b.read_bytes()
@@ -58,13 +64,15 @@ def test_a_run_of_a_removed_setting_never_enters_the_tables(configured, tmp_path
     results, sel, config = configured
     stale = results / "runs" / "t" / "digits" / "sgd" / "constant"
     fill_run(stale / "lr_d~0.001_lr_g~0.1" / "seed0", 1.0, lr=0.1)
-    result = aggregate_study(config, sel, tmp_path / "out", results=str(results),
-                             plots=False)  # fmt: skip
+    result = aggregate_study(
+        config, sel, tmp_path / "out", results=str(results), plots=False
+    )
     sgd = row(result.paper, "digits", "sgd", "constant")
     assert (sgd["n_runs"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
     # the directory form does see it: that is why the workflow lists its runs
-    globbed = aggregate_dir(results / "runs" / "t", sel, tmp_path / "g", top_k=2,
-                            plots=False)  # fmt: skip
+    globbed = aggregate_dir(
+        results / "runs" / "t", sel, tmp_path / "g", top_k=2, plots=False
+    )
     assert row(globbed.paper, "digits", "sgd", "constant")["top1"] == 1.0
 
 
@@ -72,8 +80,9 @@ def test_a_deleted_confirmation_run_is_counted_missing(configured, tmp_path):
     results, sel, config = configured
     seed1 = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST / "seed1"
     shutil.rmtree(seed1)
-    result = aggregate_study(config, sel, tmp_path / "out", results=str(results),
-                             plots=False)  # fmt: skip
+    result = aggregate_study(
+        config, sel, tmp_path / "out", results=str(results), plots=False
+    )
     seeds = row(result.seeds, "digits", "sgd", "constant")
     assert (seeds["n_runs"], seeds["n_finished"], seeds["n_failed"]) == (2, 1, 1)
     assert seeds["final_mean"] == 11.0  # seed 2 (the sweep's 9.0 + 2)
@@ -186,8 +195,14 @@ def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_pa
     result = aggregate_study(config, sel, out, results=str(results), plots=False)
     claims = pd.read_csv(out / "tables" / "claims.csv")
     assert list(claims.columns) == CLAIM_COLUMNS
-    assert set(claims["verdict"]) <= {"holds", "contradicted", "inconclusive",
-                                      "equivalent", "better", "worse"}  # fmt: skip
+    assert set(claims["verdict"]) <= {
+        "holds",
+        "contradicted",
+        "inconclusive",
+        "equivalent",
+        "better",
+        "worse",
+    }
     assert (claims["claim"] == "h").any()  # CG vs matched momentum
     # the claims are recomputed from runs.csv alone, byte for byte
     from cggan.results.analysis_plan import analysis_plan

@@ -38,18 +38,24 @@ def test_seed_and_summary_tables_show_mean_beta_and_share_capped(with_beta):
     selected = POOL_BETA[1.0]  # cg_fr's selected setting has beta_coeff 1.0
     for table in (result.seeds, result.summary):
         # every pool is confirmed: the beta_coeff 1.0 pool's row
-        cg = row(table[table["setting"].str.endswith("beta_coeff~1.0")], "digits",
-                 "cg_fr", "constant")  # fmt: skip
+        cg = row(
+            table[table["setting"].str.endswith("beta_coeff~1.0")],
+            "digits",
+            "cg_fr",
+            "constant",
+        )
         for key, value in selected.items():
             assert cg[f"beta_{key}"] == pytest.approx(value)
         assert row(table, "digits", "sgd", "constant")[BETA_COLUMNS].isna().all()
     for name in ("seeds.md", "summary.md"):
         md = (out / "tables" / name).read_text()
         assert "β mean G / D | % capped G / D |" in md
-        cg_line = next(x for x in md.splitlines()
-                       if x.startswith("| cg_fr |")
-                       and ("beta_coeff=1.0" in x
-                            or "beta_coeff~1.0" in x))  # fmt: skip
+        cg_line = next(
+            x
+            for x in md.splitlines()
+            if x.startswith("| cg_fr |")
+            and ("beta_coeff=1.0" in x or "beta_coeff~1.0" in x)
+        )
         assert cg_line.endswith("| 0.50 / 0.44 | 99% / 88% |")
         sgd_line = next(x for x in md.splitlines() if x.startswith("| sgd |"))
         assert sgd_line.endswith("| — | — |")
@@ -102,18 +108,23 @@ def test_experiments_without_cg_runs_get_no_beta_plot(tmp_path):
 def test_bad_beta_values_are_absent_not_errors(tmp_path):
     run = write_run(tmp_path / "runs", "digits", "cg_fr", "constant", "a", 0, 10.0)
     summary = json.loads((run / "summary.json").read_text())
-    for beta in (None, "high", {"mean_g": "x", "mean_d": 2.0, "capped_g": None,
-                                "capped_d": 0.5}):  # fmt: skip
+    for beta in (
+        None,
+        "high",
+        {"mean_g": "x", "mean_d": 2.0, "capped_g": None, "capped_d": 0.5},
+    ):
         summary["beta"] = beta
         (run / "summary.json").write_text(json.dumps(summary))
         loaded = load_runs([run]).iloc[0]
-        assert loaded[BETA_COLUMNS].isna().sum() == (5 if beta and "capped_d" in beta
-                                                     else 6)  # fmt: skip
+        assert loaded[BETA_COLUMNS].isna().sum() == (
+            5 if beta and "capped_d" in beta else 6
+        )
     metrics = run / "metrics.csv"
     lines = metrics.read_text().splitlines()
     lines[0] += ",beta_mean_g,beta_capped_d"
-    lines[1:] = [x + v for x, v in zip(lines[1:], [",0.5,bad", ",,", ",7,0.25",
-                                                    ",0.4,0.3"])]  # fmt: skip
+    lines[1:] = [
+        x + v for x, v in zip(lines[1:], [",0.5,bad", ",,", ",7,0.25", ",0.4,0.3"])
+    ]
     metrics.write_text("\n".join(lines) + "\n")
     curves = read_beta_curves(load_runs([run]))
     assert sorted(curves["value"]) == [0.25, 0.3, 0.4, 0.5]  # "bad" and 7 left out

@@ -39,9 +39,15 @@ def test_measured_calibration_is_a_table_and_rows_of_every_fid_table(
     out = tmp_path / "out"
     result = aggregate_study(config, sel, out, results=str(results), plots=False)
     csv = pd.read_csv(out / "tables" / "calibration.csv")
-    assert list(csv.columns) == ["experiment", "metric", "real_floor",
-                                 "noise_reference", "n", "untrained",
-                                 "classifier_accuracy"]  # fmt: skip
+    assert list(csv.columns) == [
+        "experiment",
+        "metric",
+        "real_floor",
+        "noise_reference",
+        "n",
+        "untrained",
+        "classifier_accuracy",
+    ]
     assert csv.iloc[0].tolist()[:5] == ["digits", "fid", 27.25, 5538.0, 200]
     # the untrained generators: the median of the confirmation runs at iteration 0
     curves = pd.read_csv(out / "plots" / "data" / "curves_digits.csv")

@@ -24,25 +24,54 @@ GOOD = [100.0, 104.0, 98.0, 102.0, 101.0, 99.0, 103.0, 97.0, 100.5, 101.5]
 BAD = [140.0, 150.0, 145.0, 138.0, 152.0, 147.0, 141.0, 149.0, 144.0, 146.0]
 
 
-def rows(method, values, *, phase="confirm", pool="lr grid", rule="constant",
-         converged=True, edges="", lrs=None, status="finished"):  # fmt: skip
+def rows(
+    method,
+    values,
+    *,
+    phase="confirm",
+    pool="lr grid",
+    rule="constant",
+    converged=True,
+    edges="",
+    lrs=None,
+    status="finished",
+):
     """One row per value: confirmation seeds 1.., or sweep cells along lr."""
     out = []
     for i, v in enumerate(values):
         lr = (lrs[i] if lrs else 1e-3 * 2**i) if phase == "sweep" else 1e-3
-        out.append({
-            "experiment": "mnist", "method": method, "pool": pool, "lr_rule": rule,
-            "setting": f"lr_d~{lr!r}_lr_g~{lr!r}", "lr_d": lr, "lr_g": lr,
-            "seed": i + 1 if phase == "confirm" else 0, "phase": phase, "round": 0,
-            "status": status, "metric": "fid", "metric_mode": "min",
-            "final_metric": v, "best_metric": v, "final_fid": v, "best_fid": v,
-            "best_iteration": 100, "improvement_last_quarter": 0.0,
-            "converged": converged, "confident": 0.5, "class_entropy": 3.0,
-            "beta_mean_g": math.nan, "beta_capped_g": math.nan,
-            "selected": phase == "confirm",
-            "edges": edges if phase == "confirm" else "",
-            "real_floor": 10.0, "noise_reference": 3000.0,
-        })  # fmt: skip
+        out.append(
+            {
+                "experiment": "mnist",
+                "method": method,
+                "pool": pool,
+                "lr_rule": rule,
+                "setting": f"lr_d~{lr!r}_lr_g~{lr!r}",
+                "lr_d": lr,
+                "lr_g": lr,
+                "seed": i + 1 if phase == "confirm" else 0,
+                "phase": phase,
+                "round": 0,
+                "status": status,
+                "metric": "fid",
+                "metric_mode": "min",
+                "final_metric": v,
+                "best_metric": v,
+                "final_fid": v,
+                "best_fid": v,
+                "best_iteration": 100,
+                "improvement_last_quarter": 0.0,
+                "converged": converged,
+                "confident": 0.5,
+                "class_entropy": 3.0,
+                "beta_mean_g": math.nan,
+                "beta_capped_g": math.nan,
+                "selected": phase == "confirm",
+                "edges": edges if phase == "confirm" else "",
+                "real_floor": 10.0,
+                "noise_reference": 3000.0,
+            }
+        )
     return out
 
 
@@ -71,8 +100,12 @@ PLAN = {**DEFAULT_PLAN, "claims": ["a", "b", "c", "d", "f", "g", "h"]}
 
 
 def base(cg=GOOD, sgd=BAD, **kw):
-    return table(rows("cg_fr", cg, **kw), sweep("cg_fr", [300, 120, 200]),
-                 rows("sgd", sgd), sweep("sgd", [400, 160, 180]))  # fmt: skip
+    return table(
+        rows("cg_fr", cg, **kw),
+        sweep("cg_fr", [300, 120, 200]),
+        rows("sgd", sgd),
+        sweep("sgd", [400, 160, 180]),
+    )
 
 
 def test_columns_and_the_beats_claim_uses_fresh_seeds_with_welch_and_hl():
@@ -93,8 +126,12 @@ def test_columns_and_the_beats_claim_uses_fresh_seeds_with_welch_and_hl():
 def test_confirmation_decides_even_when_the_sweep_disagrees():
     """CG's sweep cells are all worse than SGD's, its fresh seeds better: a best-FID
     claim follows the fresh seeds (the grid only chose the settings)."""
-    runs = table(rows("cg_fr", GOOD), sweep("cg_fr", [900, 800, 700]),
-                 rows("sgd", BAD), sweep("sgd", [150, 140, 130]))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD),
+        sweep("cg_fr", [900, 800, 700]),
+        rows("sgd", BAD),
+        sweep("sgd", [150, 140, 130]),
+    )
     assert claim(claims_table(runs, PLAN), "a")["verdict"] == "holds"
 
 
@@ -107,11 +144,16 @@ def test_worse_cg_is_contradicted_and_overlap_is_inconclusive():
 
 
 def test_holm_adjusts_over_the_primary_family_only():
-    runs = table(rows("cg_fr", GOOD), sweep("cg_fr", [300, 120, 200]),
-                 rows("cg_prp", BAD), sweep("cg_prp", [300, 125, 200]),
-                 rows("sgd", BAD), sweep("sgd", [400, 160, 180]),
-                 rows("momentum", GOOD[:5] + BAD[:5], pool="momentum~0.9"),
-                 sweep("momentum", [300, 130, 200], pool="momentum~0.9"))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD),
+        sweep("cg_fr", [300, 120, 200]),
+        rows("cg_prp", BAD),
+        sweep("cg_prp", [300, 125, 200]),
+        rows("sgd", BAD),
+        sweep("sgd", [400, 160, 180]),
+        rows("momentum", GOOD[:5] + BAD[:5], pool="momentum~0.9"),
+        sweep("momentum", [300, 130, 200], pool="momentum~0.9"),
+    )
     claims = claims_table(runs, PLAN)
     for role in ("primary", "secondary"):
         family = claims[claims["role"] == role]
@@ -122,8 +164,12 @@ def test_holm_adjusts_over_the_primary_family_only():
 
 
 def test_mostly_unconverged_runs_make_a_claim_inconclusive_with_the_reason():
-    runs = table(rows("cg_fr", GOOD, converged=False), sweep("cg_fr", [300, 120, 200]),
-                 rows("sgd", BAD), sweep("sgd", [400, 160, 180]))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD, converged=False),
+        sweep("cg_fr", [300, 120, 200]),
+        rows("sgd", BAD),
+        sweep("sgd", [400, 160, 180]),
+    )
     row = claim(claims_table(runs, PLAN), "a")
     assert row["verdict"] == "inconclusive"
     assert "mostly unconverged" in row["reason"]
@@ -131,8 +177,12 @@ def test_mostly_unconverged_runs_make_a_claim_inconclusive_with_the_reason():
 
 
 def test_a_selection_on_its_grids_edge_is_named():
-    runs = table(rows("cg_fr", GOOD, edges="line max"), sweep("cg_fr", [300, 200, 120]),
-                 rows("sgd", BAD), sweep("sgd", [400, 160, 180]))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD, edges="line max"),
+        sweep("cg_fr", [300, 200, 120]),
+        rows("sgd", BAD),
+        sweep("sgd", [400, 160, 180]),
+    )
     row = claim(claims_table(runs, PLAN), "a")
     assert "cg_fr on its grid's edge (line max)" in row["reason"]
 
@@ -156,8 +206,12 @@ def test_noise_level_values_are_inconclusive():
      ([v + 30 for v in GOOD], "worse"), ([100, 140, 60, 150, 55], "inconclusive")],
 )  # fmt: skip
 def test_matches_claims_use_tost_and_never_call_better_contradicted(nsgda, verdict):
-    runs = table(rows("adam", GOOD), sweep("adam", [300, 110, 200]),
-                 rows("nsgda", nsgda), sweep("nsgda", [300, 115, 200]))  # fmt: skip
+    runs = table(
+        rows("adam", GOOD),
+        sweep("adam", [300, 110, 200]),
+        rows("nsgda", nsgda),
+        sweep("nsgda", [300, 115, 200]),
+    )
     row = claim(claims_table(runs, PLAN), "f")
     assert row["verdict"] == verdict
     assert "margin ±" in row["reason"]
@@ -167,8 +221,9 @@ def test_matches_claims_use_tost_and_never_call_better_contradicted(nsgda, verdi
 def test_robustness_is_the_share_of_cells_near_the_pools_best():
     cg = [100, 110, 120, 500, 130]  # 3 of 5 cells within 1.25 x 100
     adam = [100, 300, 400, 500, math.nan]  # 1 of 5 (the unfinished cell counts)
-    runs = table(rows("cg_fr", GOOD), sweep("cg_fr", cg), rows("adam", GOOD),
-                 sweep("adam", adam))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD), sweep("cg_fr", cg), rows("adam", GOOD), sweep("adam", adam)
+    )
     row = claim(claims_table(runs, PLAN), "d")
     assert (row["value_a"], row["value_b"]) == (pytest.approx(0.6), pytest.approx(0.2))
     assert row["effect"] == pytest.approx(0.4)
@@ -178,12 +233,14 @@ def test_robustness_is_the_share_of_cells_near_the_pools_best():
 
 
 def test_matched_momentum_is_cgs_coefficient_times_the_cap():
-    runs = table(rows("cg_fr", GOOD, pool="beta_coeff~0.5"),
-                 sweep("cg_fr", [300, 120, 200], pool="beta_coeff~0.5"),
-                 rows("momentum", BAD, pool="momentum~0.25"),
-                 sweep("momentum", [300, 130], pool="momentum~0.25"),
-                 rows("momentum", GOOD, pool="momentum~0.5"),
-                 sweep("momentum", [300, 110], pool="momentum~0.5"))  # fmt: skip
+    runs = table(
+        rows("cg_fr", GOOD, pool="beta_coeff~0.5"),
+        sweep("cg_fr", [300, 120, 200], pool="beta_coeff~0.5"),
+        rows("momentum", BAD, pool="momentum~0.25"),
+        sweep("momentum", [300, 130], pool="momentum~0.25"),
+        rows("momentum", GOOD, pool="momentum~0.5"),
+        sweep("momentum", [300, 110], pool="momentum~0.5"),
+    )
     row = claim(claims_table(runs, PLAN), "h")
     assert row["side_b"] == "momentum (momentum~0.25)"
     assert row["verdict"] == "holds"

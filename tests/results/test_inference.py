@@ -33,10 +33,12 @@ def test_welch_without_spread_and_with_too_few_values():
 
 def test_tost_is_the_larger_of_two_shifted_one_sided_welch_tests():
     margin = 5.0
-    lower = stats.ttest_ind(np.asarray(A) + margin, A[::-1], equal_var=False,
-                            alternative="greater").pvalue  # fmt: skip
-    upper = stats.ttest_ind(np.asarray(A) - margin, A[::-1], equal_var=False,
-                            alternative="less").pvalue  # fmt: skip
+    lower = stats.ttest_ind(
+        np.asarray(A) + margin, A[::-1], equal_var=False, alternative="greater"
+    ).pvalue
+    upper = stats.ttest_ind(
+        np.asarray(A) - margin, A[::-1], equal_var=False, alternative="less"
+    ).pvalue
     assert inf.tost_p(A, A[::-1], margin) == pytest.approx(max(lower, upper), rel=1e-9)
     assert inf.tost_p(A, A[::-1], margin) < 0.05  # same values: equivalent at ±5
     assert inf.tost_p(A, B, margin) > 0.5  # 18 apart: not within ±5

@@ -26,9 +26,13 @@ WIDE_FID = [120.0, 900.0, 9000.0]
 def test_bootstrap_equals_scipy_and_is_the_same_every_time():
     values = [25.0, 27.0, 29.5, 31.0]
     expected = stats.bootstrap(
-        (np.array(values),), np.mean, n_resamples=10_000, method="percentile",
-        confidence_level=0.9, rng=np.random.default_rng(0),
-    ).confidence_interval  # fmt: skip
+        (np.array(values),),
+        np.mean,
+        n_resamples=10_000,
+        method="percentile",
+        confidence_level=0.9,
+        rng=np.random.default_rng(0),
+    ).confidence_interval
     got = bootstrap_interval(values, 0.9)
     assert got == (expected.low, expected.high)
     assert bootstrap_interval(values, 0.9) == got
@@ -94,8 +98,17 @@ def test_one_seed_says_no_interval_in_md_and_csv(study):
 def test_seed_intervals_stay_inside_the_range_with_many_modes_seeds(tmp_path):
     runs = tmp_path / "runs"
     for seed, value in enumerate([0.0, 1.0, 8.0, 8.0]):
-        write_run(runs, "ring8", "sgd", "constant", "a", seed, value, metric="modes",
-                  mode="max")  # fmt: skip
+        write_run(
+            runs,
+            "ring8",
+            "sgd",
+            "constant",
+            "a",
+            seed,
+            value,
+            metric="modes",
+            mode="max",
+        )
     result = aggregate_dir(runs, None, tmp_path / "out", plots=False)
     r = row(result.seeds, "ring8", "sgd", "constant")
     assert 0.0 <= r["ci_low"] <= r["ci_high"] <= 8.0 and r["range_high"] == 8.0

@@ -20,22 +20,45 @@ from cggan.results.pairs import (
 METRICS = {"min": "fid", "max": "modes"}
 
 
-def run_row(method, value, *, lr_d=1e-3, lr_g=1e-3, seed=0, kwargs=None,
-            rule="constant", experiment="digits", mode="min") -> dict:  # fmt: skip
+def run_row(
+    method,
+    value,
+    *,
+    lr_d=1e-3,
+    lr_g=1e-3,
+    seed=0,
+    kwargs=None,
+    rule="constant",
+    experiment="digits",
+    mode="min",
+) -> dict:
     """One row as ``load_runs`` writes it; ``value``: final metric, "div" or "fail"."""
     kwargs = kwargs or {}
     status = {"div": "diverged", "fail": "failed"}.get(value, "finished")
     final = float(value) if status == "finished" else math.nan
     extra = "".join(f"_{k}~{v}" for k, v in sorted(kwargs.items()))
     return {
-        "experiment": experiment, "method": method, "lr_rule": rule,
-        "setting": f"lr_d~{lr_d:g}_lr_g~{lr_g:g}{extra}", "seed": seed,
-        "run_dir": "unused", "status": status, "error": None, "diverged_at": None,
-        "metric_name": METRICS[mode], "metric_mode": mode, "best_metric": final,
-        "final_metric": final, "best_iteration": 100, "iterations": 200,
-        "wall_time_s": 1.0, "lr_g": lr_g, "lr_d": lr_d,
-        "method_kwargs": json.dumps(kwargs, sort_keys=True), "lr_rule_kwargs": "{}",
-    }  # fmt: skip
+        "experiment": experiment,
+        "method": method,
+        "lr_rule": rule,
+        "setting": f"lr_d~{lr_d:g}_lr_g~{lr_g:g}{extra}",
+        "seed": seed,
+        "run_dir": "unused",
+        "status": status,
+        "error": None,
+        "diverged_at": None,
+        "metric_name": METRICS[mode],
+        "metric_mode": mode,
+        "best_metric": final,
+        "final_metric": final,
+        "best_iteration": 100,
+        "iterations": 200,
+        "wall_time_s": 1.0,
+        "lr_g": lr_g,
+        "lr_d": lr_d,
+        "method_kwargs": json.dumps(kwargs, sort_keys=True),
+        "lr_rule_kwargs": "{}",
+    }
 
 
 def frame(*rows: dict) -> pd.DataFrame:
@@ -123,11 +146,15 @@ def test_diverged_side_wins_share_but_not_difference():
     both unfinished: out of everything."""
     mom = {"momentum": 0.5}
     runs = frame(
-        run_row("cg_fr", "div", seed=0), run_row("momentum", 5, seed=0, kwargs=mom),
-        run_row("cg_fr", 5, seed=1), run_row("momentum", "fail", seed=1, kwargs=mom),
-        run_row("cg_fr", "div", seed=2), run_row("momentum", "div", seed=2, kwargs=mom),
-        run_row("cg_fr", 4, seed=3), run_row("momentum", 6, seed=3, kwargs=mom),
-    )  # fmt: skip
+        run_row("cg_fr", "div", seed=0),
+        run_row("momentum", 5, seed=0, kwargs=mom),
+        run_row("cg_fr", 5, seed=1),
+        run_row("momentum", "fail", seed=1, kwargs=mom),
+        run_row("cg_fr", "div", seed=2),
+        run_row("momentum", "div", seed=2, kwargs=mom),
+        run_row("cg_fr", 4, seed=3),
+        run_row("momentum", 6, seed=3, kwargs=mom),
+    )
     row = only_row(cg_vs_momentum_table(runs), method="cg_fr")
     assert (row["n_pairs"], row["n_compared"]) == (3, 1)
     assert (row["n_cg_only"], row["n_momentum_only"], row["n_both_failed"]) == (1, 1, 1)
@@ -142,8 +169,10 @@ def test_interval_and_wilcoxon_over_pairs():
     diffs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     rows = []
     for seed, diff in enumerate(diffs):
-        rows += [run_row("cg_fr", 10, seed=seed),
-                 run_row("momentum", 10 + diff, seed=seed, kwargs=mom)]  # fmt: skip
+        rows += [
+            run_row("cg_fr", 10, seed=seed),
+            run_row("momentum", 10 + diff, seed=seed, kwargs=mom),
+        ]
     row = only_row(cg_vs_momentum_table(frame(*rows)), method="cg_fr")
     assert row["n_compared"] == 6 and row["mean_diff"] == 3.5
     assert row["ci_low"] < 3.5 < row["ci_high"]
@@ -160,8 +189,10 @@ def test_all_zero_differences_have_no_test():
     mom = {"momentum": 0.5}
     rows = []
     for seed in range(3):
-        rows += [run_row("cg_fr", 10, seed=seed),
-                 run_row("momentum", 10, seed=seed, kwargs=mom)]  # fmt: skip
+        rows += [
+            run_row("cg_fr", 10, seed=seed),
+            run_row("momentum", 10, seed=seed, kwargs=mom),
+        ]
     row = only_row(cg_vs_momentum_table(frame(*rows)), method="cg_fr")
     assert math.isnan(row["p_value"]) and row["win_share"] == 0.0
     assert row["reason"] == "all differences zero: no test"

@@ -34,13 +34,21 @@ CALIBRATION = {"real_floor": 2.5, "noise_reference": 420.0, "n": 1000}
 
 def _curves() -> pd.DataFrame:
     rows = [
-        {"experiment": "digits", "method": method, "lr_rule": rule, "setting": 0,
-         "seed": seed, "metric": "fid", "iteration": it, "value": start / (1 + it)}
+        {
+            "experiment": "digits",
+            "method": method,
+            "lr_rule": rule,
+            "setting": 0,
+            "seed": seed,
+            "metric": "fid",
+            "iteration": it,
+            "value": start / (1 + it),
+        }
         for method, start in (("adam", 300.0), ("momentum", 200.0))
         for rule in ("constant", "sqrt")
         for seed in (0, 1)
         for it in range(0, 100, 10)
-    ]  # fmt: skip
+    ]
     return pd.DataFrame(rows)
 
 
@@ -70,8 +78,10 @@ def test_fid_curves_carry_the_calibration_on_every_panel(tmp_path):
 
 
 def test_unmeasured_calibration_draws_no_lines(tmp_path):
-    rows = [{"label": FLOOR, "value": math.nan},
-            {"label": NOISE_REF, "value": math.nan}]  # fmt: skip
+    rows = [
+        {"label": FLOOR, "value": math.nan},
+        {"label": NOISE_REF, "value": math.nan},
+    ]
     for references in (rows, ()):
         fig = plot_curves(_curves(), "digits", "min", tmp_path / "c.png", references)
         for ax in fig.axes:

@@ -47,10 +47,13 @@ def test_pool_labels_are_spelled_as_the_setting_directories():
 def test_every_pool_is_the_lr_grid_and_named_with_its_size(pooled):
     paper = pooled[4].paper
     assert set(zip(paper["method"], paper["pool"])) == {
-        ("sgd", LR_GRID), ("momentum", "momentum~0.25"), ("momentum", "momentum~0.5"),
+        ("sgd", LR_GRID),
+        ("momentum", "momentum~0.25"),
+        ("momentum", "momentum~0.5"),
         ("momentum", "momentum~0.9"),
-        ("cg_fr", "beta_coeff~0.5"), ("cg_fr", "beta_coeff~1.0"),
-    }  # fmt: skip
+        ("cg_fr", "beta_coeff~0.5"),
+        ("cg_fr", "beta_coeff~1.0"),
+    }
     assert set(paper["pool_size"]) == {2}
     assert (paper["pool_size"] == paper["n_runs"]).all()
     r = pool_row(paper, "cg_fr", "beta_coeff~1.0")
@@ -79,8 +82,13 @@ def test_markdown_csv_and_metrics_json_name_the_pools(pooled):
     assert "every pool has 2 runs" in md and "published pooling" in md
     assert "| cg_fr | 6.00 | 6.75 ± 1.06 | n=4 in 2 pools, 0 div, 0 fail |" in md
     csv = pd.read_csv(out / "tables" / "paper_table.csv")
-    for column in ("pool", "pool_size", "top1_pooled", "topk_pooled_mean",
-                   "pooled_size"):  # fmt: skip
+    for column in (
+        "pool",
+        "pool_size",
+        "top1_pooled",
+        "topk_pooled_mean",
+        "pooled_size",
+    ):
         assert column in csv.columns
     entry = json.loads((out / "metrics.json").read_text())["digits"]["cg_fr"]
     entry = entry["constant"]
@@ -93,11 +101,15 @@ def test_a_run_without_summary_stays_in_its_pool(pooled, tmp_path):
     results, sel, config, _, _ = pooled
     copy = tmp_path / "results"
     shutil.copytree(results, copy)
-    run = next((copy / "runs" / "t" / "digits" / "cg_fr" / "constant").glob(
-        "lr_d~0.001_lr_g~0.001_beta_coeff~1.0/seed0"))  # fmt: skip
+    run = next(
+        (copy / "runs" / "t" / "digits" / "cg_fr" / "constant").glob(
+            "lr_d~0.001_lr_g~0.001_beta_coeff~1.0/seed0"
+        )
+    )
     (run / "summary.json").unlink()
-    result = aggregate_study(config, sel, tmp_path / "out", results=str(copy),
-                             plots=False)  # fmt: skip
+    result = aggregate_study(
+        config, sel, tmp_path / "out", results=str(copy), plots=False
+    )
     r = pool_row(result.paper, "cg_fr", "beta_coeff~1.0")
     assert (r["pool_size"], r["n_failed"], r["k_used"]) == (2, 1, 1)
     md = (tmp_path / "out" / "tables" / "paper_table.md").read_text()

@@ -57,13 +57,30 @@ def _prow(experiment, method, rule, pool, top, pooled, *, metric="fid"):
     = (top1, mean, std, size, n_pools) of the method × rule."""
     row = dict.fromkeys(PAPER_COLUMNS, math.nan)
     row.update(
-        experiment=experiment, metric=metric, mode="min", rank_by="final",
-        method=method, lr_rule=rule, pool=pool, pool_size=top[3], top1=top[0],
-        topk_mean=top[1], topk_std=top[2], k_used=min(10, top[3]), k=10,
-        n_runs=top[3], n_finished=top[3], n_diverged=1, n_failed=0,
-        top1_pooled=pooled[0], topk_pooled_mean=pooled[1], topk_pooled_std=pooled[2],
-        k_used_pooled=10, pooled_size=pooled[3], n_pools=pooled[4],
-    )  # fmt: skip
+        experiment=experiment,
+        metric=metric,
+        mode="min",
+        rank_by="final",
+        method=method,
+        lr_rule=rule,
+        pool=pool,
+        pool_size=top[3],
+        top1=top[0],
+        topk_mean=top[1],
+        topk_std=top[2],
+        k_used=min(10, top[3]),
+        k=10,
+        n_runs=top[3],
+        n_finished=top[3],
+        n_diverged=1,
+        n_failed=0,
+        top1_pooled=pooled[0],
+        topk_pooled_mean=pooled[1],
+        topk_pooled_std=pooled[2],
+        k_used_pooled=10,
+        pooled_size=pooled[3],
+        n_pools=pooled[4],
+    )
     return row
 
 
@@ -73,16 +90,42 @@ def _paper() -> pd.DataFrame:
     for exp in ("cifar10_released", "cifar10"):
         pooled_m = (30.0, 40.0, 5.0, 100, 4)
         rows += [
-            _prow(exp, "sgd", "constant", "lr grid", (31.0, 41.0, 8.0, 25),
-                  (31.0, 41.0, 8.0, 25, 1)),
-            _prow(exp, "momentum", "constant", "momentum~0.5", (30.0, 39.0, 4.0, 25),
-                  pooled_m),
-            _prow(exp, "momentum", "constant", "momentum~0.9", (36.0, 80.0, 50.0, 25),
-                  pooled_m),
-            *(_prow(exp, "cg_fr_authors", "step_authors", f"beta_coeff~{c}",
-                    (33.0, 39.0, 9.0, 16), (32.5, 38.5, 8.5, 48, 3))
-              for c in (0.5, 0.75, 1.0)),
-        ]  # fmt: skip
+            _prow(
+                exp,
+                "sgd",
+                "constant",
+                "lr grid",
+                (31.0, 41.0, 8.0, 25),
+                (31.0, 41.0, 8.0, 25, 1),
+            ),
+            _prow(
+                exp,
+                "momentum",
+                "constant",
+                "momentum~0.5",
+                (30.0, 39.0, 4.0, 25),
+                pooled_m,
+            ),
+            _prow(
+                exp,
+                "momentum",
+                "constant",
+                "momentum~0.9",
+                (36.0, 80.0, 50.0, 25),
+                pooled_m,
+            ),
+            *(
+                _prow(
+                    exp,
+                    "cg_fr_authors",
+                    "step_authors",
+                    f"beta_coeff~{c}",
+                    (33.0, 39.0, 9.0, 16),
+                    (32.5, 38.5, 8.5, 48, 3),
+                )
+                for c in (0.5, 0.75, 1.0)
+            ),
+        ]
     return pd.DataFrame(rows, columns=PAPER_COLUMNS)
 
 

@@ -56,9 +56,13 @@ def test_seed_interval_is_scipys_percentile_bootstrap_of_the_seed_values(study):
     values = [25.0, 27.0, 29.5]  # adam/constant setting b: seeds 0, 1, 2
     r = row(seeds, "digits", "adam", "constant")
     expected = stats.bootstrap(
-        (np.array(values),), np.mean, n_resamples=10_000, method="percentile",
-        confidence_level=0.95, rng=np.random.default_rng(0),
-    ).confidence_interval  # fmt: skip
+        (np.array(values),),
+        np.mean,
+        n_resamples=10_000,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.default_rng(0),
+    ).confidence_interval
     assert r["final_mean"] == pytest.approx(np.mean(values))
     assert r["final_std"] == pytest.approx(np.std(values, ddof=1))
     assert (r["ci_low"], r["ci_high"]) == (expected.low, expected.high)
@@ -114,10 +118,14 @@ def test_without_a_selection_file_the_workflows_algorithm_selects(study, tmp_pat
     # must pick what the aggregation confirms.
     runs_dir = study[0]
     records = [
-        {"method": p.parts[-4], "lr_rule": p.parts[-3], "setting": p.parts[-2],
-         "summary": json.loads((p / "summary.json").read_text())}
+        {
+            "method": p.parts[-4],
+            "lr_rule": p.parts[-3],
+            "setting": p.parts[-2],
+            "summary": json.loads((p / "summary.json").read_text()),
+        }
         for p in sorted((runs_dir / "ring8").glob("*/*/*/seed0"))
-    ]  # fmt: skip
+    ]
     groups = select_settings(records, by="final", direction="max")
     expected = {(g["method"], g["lr_rule"]): g["selected"]["setting"] for g in groups}
     seeds = study[3].seeds

@@ -55,30 +55,44 @@ def test_build_report_on_short_runs(tmp_path):
 
 def test_cli_toy_report_takes_the_runs_from_the_toy_config(tmp_path, capsys):
     games = [
-        {"game": "quadratic", "purpose": "theory", "dim": 2, "coupling": 1.0,
-         "steps": 30, "runs": [{"methods": ["sgd"], "scheme": "simultaneous",
-                                "lr": "theory"}]},
+        {
+            "game": "quadratic",
+            "purpose": "theory",
+            "dim": 2,
+            "coupling": 1.0,
+            "steps": 30,
+            "runs": [{"methods": ["sgd"], "scheme": "simultaneous", "lr": "theory"}],
+        },
         {"game": "cg_paper", "steps": 10, "runs": [{"methods": ["adam"], "lr": 0.01}]},
-    ]  # fmt: skip
+    ]
     config = json.dumps({"enabled": True, "games": games})
     for r in toy_runs(json.loads(config)):
         write_trajectory_csv(tmp_path / "toy" / r.relpath, r.run())
     out = tmp_path / "out"
     # a .csv --out-table is read as the Markdown path's twin
-    code = cli_toy_report(toy_dir=tmp_path / "toy", out_table=out / "t.csv",
-                          out_figure=out / "f.png", toy_config=config)  # fmt: skip
+    code = cli_toy_report(
+        toy_dir=tmp_path / "toy",
+        out_table=out / "t.csv",
+        out_figure=out / "f.png",
+        toy_config=config,
+    )
     assert code == 0 and capsys.readouterr().err == ""
     assert (out / "t.md").read_text().count("| quadratic | sgd_simultaneous |") == 1
     with open(out / "t.csv") as fh:
         assert [row["method"] for row in csv.DictReader(fh)] == ["sgd_simultaneous"]
     # the default study's files are missing here: one error line, exit 2
-    code = cli_toy_report(toy_dir=tmp_path / "toy", out_table=out / "d.md",
-                          out_figure=out / "d.png")  # fmt: skip
+    code = cli_toy_report(
+        toy_dir=tmp_path / "toy", out_table=out / "d.md", out_figure=out / "d.png"
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: missing toy trajectories")
     assert err.count("\n") == 1 and not (out / "d.md").exists()
     bad = json.dumps({"games": [{**games[1], "runs": [{"methods": ["x"], "lr": 1}]}]})
-    code = cli_toy_report(toy_dir=tmp_path / "toy", out_table=out / "d.md",
-                          out_figure=out / "d.png", toy_config=bad)  # fmt: skip
+    code = cli_toy_report(
+        toy_dir=tmp_path / "toy",
+        out_table=out / "d.md",
+        out_figure=out / "d.png",
+        toy_config=bad,
+    )
     assert code == 2
     assert capsys.readouterr().err.startswith("error: Invalid toy.games[0].runs[0]")

@@ -200,9 +200,18 @@ def test_study_config_names_the_runs_and_options(tmp_path, capsys):
     for given in (json.dumps(config), str(config_file)):
         out = tmp_path / f"out{len(outs)}"
         code = load_cli().main(
-            ["--study-config", given, "--selection-dir", str(sel),
-             "--results-root", str(results), "--out-dir", str(out), "--no-plots"]
-        )  # fmt: skip
+            [
+                "--study-config",
+                given,
+                "--selection-dir",
+                str(sel),
+                "--results-root",
+                str(results),
+                "--out-dir",
+                str(out),
+                "--no-plots",
+            ]
+        )
         assert code == 0, capsys.readouterr().err
         outs.append(out)
     paper = (outs[0] / "tables" / "paper_table.md").read_text()
@@ -218,9 +227,17 @@ def test_study_config_names_the_runs_and_options(tmp_path, capsys):
 def test_unreadable_run_files_are_one_error_line_naming_the_file(tmp_path):
     results, sel, config = configured_study(tmp_path)
     run_dir = next((results / "runs" / "t" / "digits" / "sgd").glob("*/*/seed1"))
-    args = ["--study-config", json.dumps(config), "--selection-dir", str(sel),
-            "--results-root", str(results), "--out-dir", str(tmp_path / "out"),
-            "--no-plots"]  # fmt: skip
+    args = [
+        "--study-config",
+        json.dumps(config),
+        "--selection-dir",
+        str(sel),
+        "--results-root",
+        str(results),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--no-plots",
+    ]
     metrics = run_dir / "metrics.csv"
     metrics.write_text(metrics.read_text()[:-3])
     proc = run_script(*args)
@@ -263,9 +280,17 @@ def test_an_unreadable_calibration_is_one_error_line_naming_it(tmp_path):
     path = Path(Study(config, results=str(results)).calibration_path("digits"))
     path.parent.mkdir(parents=True)
     path.write_text('{"real_floor": 1.0')
-    proc = run_script("--study-config", json.dumps(config), "--selection-dir",
-                      str(sel), "--results-root", str(results), "--out-dir",
-                      str(tmp_path / "out"), "--no-plots")  # fmt: skip
+    proc = run_script(
+        "--study-config",
+        json.dumps(config),
+        "--selection-dir",
+        str(sel),
+        "--results-root",
+        str(results),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--no-plots",
+    )
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: unreadable")
@@ -280,9 +305,13 @@ def test_the_script_is_thin_and_the_library_call_is_the_cli(tmp_path, capsys):
     # the library function is the command: same exit codes, same error lines
     results, sel, config = configured_study(tmp_path)
     out = tmp_path / "out"
-    code = cli_aggregate(study_config=json.dumps(config), selection_dir=sel,
-                         results_root=str(results), out_dir=out,
-                         no_plots=True)  # fmt: skip
+    code = cli_aggregate(
+        study_config=json.dumps(config),
+        selection_dir=sel,
+        results_root=str(results),
+        out_dir=out,
+        no_plots=True,
+    )
     assert code == 0 and (out / "tables" / "paper_table.md").is_file()
     assert capsys.readouterr().out.startswith("aggregate: ")
     assert cli_aggregate(study_config=json.dumps(config), out_dir=out) == 2

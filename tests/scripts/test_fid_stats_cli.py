@@ -82,8 +82,16 @@ def test_minmax_statistics_stretch_each_real_image(tmp_path, capsys):
     from cggan.metrics.preprocessing import minmax_per_image
 
     out = tmp_path / "s-minmax.npz"
-    args = digits_args(tmp_path, "classifier", "--epochs", "1", "--min-accuracy", "0",
-                       "--out", str(out))  # fmt: skip
+    args = digits_args(
+        tmp_path,
+        "classifier",
+        "--epochs",
+        "1",
+        "--min-accuracy",
+        "0",
+        "--out",
+        str(out),
+    )
     assert load_cli().main([*args, "--preprocessing", "minmax"]) == 0
     ref = load_reference_stats(out, expected_protocol={"preprocessing": "minmax"})
     net = feat.build_extractor("classifier", weights=classifier_path_for(out))

@@ -317,15 +317,24 @@ def test_toy_modes_and_config_errors_one_line_exit_2(tmp_path, capsys, argv, mat
 def test_toy_report_reads_the_configured_runs(tmp_path):
     config = json.dumps(SMALL_TOY)
     assert toy.main(["--toy-config", config, "--out-dir", str(tmp_path / "toy")]) == 0
-    code = toy_report.main([
-        "--toy-dir", str(tmp_path / "toy"), "--toy-config", config,
-        "--out-table", str(tmp_path / "t.md"), "--out-figure", str(tmp_path / "f.png"),
-    ])  # fmt: skip
+    code = toy_report.main(
+        [
+            "--toy-dir",
+            str(tmp_path / "toy"),
+            "--toy-config",
+            config,
+            "--out-table",
+            str(tmp_path / "t.md"),
+            "--out-figure",
+            str(tmp_path / "f.png"),
+        ]
+    )
     assert code == 0
     rows = read(tmp_path / "t.csv")
     assert [(r["game"], r["method"]) for r in rows] == [
-        ("bilinear", "sgd_simultaneous"), ("bilinear", "omd")
-    ]  # fmt: skip
+        ("bilinear", "sgd_simultaneous"),
+        ("bilinear", "omd"),
+    ]
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
 
 

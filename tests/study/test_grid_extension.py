@@ -99,8 +99,13 @@ def test_repeated_rounds_bracket_a_bowls_optimum_then_stop(shape, optimum):
 
 
 def test_read_extension_refuses_an_edited_entry(tmp_path):
-    good = {"method": "sgd", "lr_rule": "constant", "lr_d": 0.1, "lr_g": 0.1,
-            "method_kwargs": {}}  # fmt: skip
+    good = {
+        "method": "sgd",
+        "lr_rule": "constant",
+        "lr_d": 0.1,
+        "lr_g": 0.1,
+        "method_kwargs": {},
+    }
     path = tmp_path / "extension1.json"
     path.write_text(json.dumps({"added": [good]}))
     assert read_extension(path) == [good]

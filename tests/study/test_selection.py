@@ -155,9 +155,13 @@ def test_selection_is_per_pool_so_each_hyperparameter_value_is_confirmed():
     """momentum 0.9 and 0.5 are two pools: each keeps its own best setting."""
     records = [
         _rec("momentum", "constant", f"lr_d~{lr}_lr_g~{lr}_momentum~{m}", "finished", v)
-        for lr, m, v in ((0.01, 0.9, 500.0), (0.03, 0.9, 400.0), (0.01, 0.5, 300.0),
-                         (0.03, 0.5, 350.0))
-    ]  # fmt: skip
+        for lr, m, v in (
+            (0.01, 0.9, 500.0),
+            (0.03, 0.9, 400.0),
+            (0.01, 0.5, 300.0),
+            (0.03, 0.5, 350.0),
+        )
+    ]
     groups = cs.select_settings(records)
     chosen = {g["pool"]: g["selected"]["setting"] for g in groups}
     assert chosen == {

@@ -26,13 +26,13 @@ def test_cg_run_has_the_six_beta_columns_in_0_1(tmp_path, data_root, method):
         for column in BETA_COLUMNS:
             assert 0.0 <= float(row[column]) <= 1.0, (column, row[column])
     beta = summary["beta"]
-    assert set(beta) == {"mean_g", "mean_d", "capped_g", "capped_d", "zero_g",
-                         "zero_d"}  # fmt: skip
+    assert set(beta) == {"mean_g", "mean_d", "capped_g", "capped_d", "zero_g", "zero_d"}
     assert all(0.0 <= v <= 1.0 for v in beta.values())
     # the run average weighs each row by the iterations it covers (10, 10, 5)
     means = [float(r["beta_mean_g"]) for r in rows[1:]]
-    assert beta["mean_g"] == pytest.approx((10 * means[0] + 10 * means[1]
-                                            + 5 * means[2]) / 25)  # fmt: skip
+    assert beta["mean_g"] == pytest.approx(
+        (10 * means[0] + 10 * means[1] + 5 * means[2]) / 25
+    )
     stored = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert stored["beta"] == beta
 
@@ -74,8 +74,9 @@ def test_beta_stats_are_read_once_per_row_not_per_step(
 def test_resumed_cg_run_has_the_same_beta_columns(
     tmp_path, data_root, monkeypatch, method
 ):
-    spec = ring_spec(data_root, **{**CG, "method": method}, iterations=30,
-                     checkpoint_every=7)  # fmt: skip
+    spec = ring_spec(
+        data_root, **{**CG, "method": method}, iterations=30, checkpoint_every=7
+    )
     whole = run(spec, tmp_path / "whole")
     with monkeypatch.context() as patch:  # killed mid-interval, after the checkpoint
         interrupt_after(patch, 17)  # at 14
@@ -88,9 +89,12 @@ def test_resumed_cg_run_has_the_same_beta_columns(
 
 
 def test_beta_summary_skips_empty_and_non_finite_rows():
-    rows = [{"iteration": 0}, {"iteration": 4, "beta_mean_g": 0.5},
-            {"iteration": 6, "beta_mean_g": float("nan")},
-            {"iteration": 10, "beta_mean_g": 0.25}]  # fmt: skip
+    rows = [
+        {"iteration": 0},
+        {"iteration": 4, "beta_mean_g": 0.5},
+        {"iteration": 6, "beta_mean_g": float("nan")},
+        {"iteration": 10, "beta_mean_g": 0.25},
+    ]
     out = beta_summary(rows, cg=True)
     assert out["mean_g"] == pytest.approx((4 * 0.5 + 4 * 0.25) / 8)
     assert out["capped_d"] is None

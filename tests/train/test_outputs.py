@@ -68,9 +68,12 @@ def test_summary_records_the_digests_of_the_prepared_data_not_its_place(
         prepare_dataset("digits", root=root, image_size=16)
         manifest = json.loads((root / "digits" / "manifest.json").read_text())
         expected = {s: e["cache_sha256"] for s, e in manifest["splits"].items()}
-        spec = digits_spec(root, iterations=2, checkpoint_every=2,
-                           eval={"metric": "fid", "every": 2, "n_samples": 32,
-                                 "batch_size": 32})  # fmt: skip
+        spec = digits_spec(
+            root,
+            iterations=2,
+            checkpoint_every=2,
+            eval={"metric": "fid", "every": 2, "n_samples": 32, "batch_size": 32},
+        )
         summary = run(spec, tmp_path / f"run{len(digests)}", fid_stats=fid_stats)
         assert summary["data"] == expected and set(expected) == {"test", "train"}
         digests.append(summary["data"])

@@ -72,17 +72,24 @@ def minmax_stats(data_root, tmp_path_factory):
 
 def _spec(data_root, preprocessing):
     return digits_spec(
-        data_root, iterations=2,
-        eval={"metric": "fid", "every": 2, "n_samples": 64, "batch_size": 32,
-              "preprocessing": preprocessing},
-    )  # fmt: skip
+        data_root,
+        iterations=2,
+        eval={
+            "metric": "fid",
+            "every": 2,
+            "n_samples": 64,
+            "batch_size": 32,
+            "preprocessing": preprocessing,
+        },
+    )
 
 
 def test_minmax_run_against_minmax_statistics(
     tmp_path, data_root, fid_stats, minmax_stats
 ):
-    summary = run(_spec(data_root, "minmax"), tmp_path / "minmax",
-                  fid_stats=minmax_stats)  # fmt: skip
+    summary = run(
+        _spec(data_root, "minmax"), tmp_path / "minmax", fid_stats=minmax_stats
+    )
     assert summary["status"] == "finished"
     assert summary["spec"]["eval"]["preprocessing"] == "minmax"
     fixed = run(_spec(data_root, "fixed"), tmp_path / "fixed", fid_stats=fid_stats)
@@ -120,7 +127,10 @@ def test_statistics_of_the_other_preprocessing_are_refused(
 
 
 def test_unknown_preprocessing_is_one_line(tmp_path, data_root, fid_stats):
-    with pytest.raises(ValueError, match=r"^Invalid eval\.preprocessing: 'clip' "
-                       r"\(allowed: fixed, minmax\)$"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"^Invalid eval\.preprocessing: 'clip' "
+        r"\(allowed: fixed, minmax\)$",
+    ):
         run(_spec(data_root, "clip"), tmp_path / "run", fid_stats=fid_stats)
     assert not (tmp_path / "run").exists()

@@ -29,13 +29,24 @@ def test_stats(data_root, tmp_path_factory):
 
 
 def _spec(data_root, **eval_overrides):
-    protocol = {"extractor": "classifier", "dims": 128, "reference_split": "test",
-                "reference_n": TEST_N, **eval_overrides}  # fmt: skip
+    protocol = {
+        "extractor": "classifier",
+        "dims": 128,
+        "reference_split": "test",
+        "reference_n": TEST_N,
+        **eval_overrides,
+    }
     return digits_spec(
-        data_root, iterations=4,
-        eval={"metric": "fid", "every": 2, "n_samples": 64, "batch_size": 32,
-              **protocol},
-    )  # fmt: skip
+        data_root,
+        iterations=4,
+        eval={
+            "metric": "fid",
+            "every": 2,
+            "n_samples": 64,
+            "batch_size": 32,
+            **protocol,
+        },
+    )
 
 
 def test_digits_run_against_test_split_statistics_finishes(
@@ -62,8 +73,9 @@ def test_digits_run_against_test_split_statistics_finishes(
 def test_statistics_of_another_protocol_are_refused(
     tmp_path, data_root, test_stats, capsys, overrides, key
 ):
-    code = train_runs([_spec(data_root, **overrides)], [tmp_path / "run"],
-                      fid_stats=test_stats)  # fmt: skip
+    code = train_runs(
+        [_spec(data_root, **overrides)], [tmp_path / "run"], fid_stats=test_stats
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert f"protocol mismatch in {test_stats.with_suffix('.json')}: key '{key}'" in err

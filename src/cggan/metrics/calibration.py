@@ -112,8 +112,13 @@ def calibrate(
     floor = evaluator(_sampler(preprocess(preprocessing, real[:n])))
     noise = preprocess(preprocessing, noise_like(train, n, seed))
     ceiling = evaluator(_sampler(noise))
-    return {"real_floor": floor["fid"], "real_floor_status": floor["fid_status"],
-            "noise_reference": ceiling["fid"],
-            "noise_reference_status": ceiling["fid_status"],
-            "n": int(n), "real_split": split, "stats": os.path.basename(stats_path),
-            "preprocessing": preprocessing}  # fmt: skip
+    return {
+        "real_floor": floor["fid"],
+        "real_floor_status": floor["fid_status"],
+        "noise_reference": ceiling["fid"],
+        "noise_reference_status": ceiling["fid_status"],
+        "n": int(n),
+        "real_split": split,
+        "stats": os.path.basename(stats_path),
+        "preprocessing": preprocessing,
+    }

@@ -51,13 +51,19 @@ class DigitClassifier(nn.Module):
         }
         w1, w2 = widths
         self.body = nn.Sequential(
-            nn.Conv2d(channels, w1, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(w1, w1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(w1, w2, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(w2, w2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(channels, w1, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w1, w1, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(w1, w2, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w2, w2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
             nn.Flatten(),
             nn.Linear(w2 * (image_size // 4) ** 2, feature_dim),
-        )  # fmt: skip
+        )
         self.head = nn.Sequential(
             nn.ReLU(), nn.Dropout(0.3), nn.Linear(feature_dim, num_classes)
         )

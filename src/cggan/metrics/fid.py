@@ -262,11 +262,13 @@ def _check_evaluator_args(
 ) -> None:
     hit = next(
         differences(
-            reference.protocol.get("extractor", {}), extractor.protocol, "extractor",
+            reference.protocol.get("extractor", {}),
+            extractor.protocol,
+            "extractor",
             only_a=True,
         ),
         None,
-    )  # fmt: skip
+    )
     if hit:
         key, want, got = hit
         raise ValueError(

@@ -89,9 +89,14 @@ def reference_protocol(
     check_choice("preprocessing", preprocessing, PREPROCESSINGS)
     ext = extractor if isinstance(extractor, dict) else extractor.protocol
     measured = protocol_record(
-        dataset=dataset, split=split, n=int(n), image_size=int(image_size),
-        channels=int(channels), extractor=dict(ext), preprocessing=preprocessing,
-    )  # fmt: skip
+        dataset=dataset,
+        split=split,
+        n=int(n),
+        image_size=int(image_size),
+        channels=int(channels),
+        extractor=dict(ext),
+        preprocessing=preprocessing,
+    )
     return {
         "format_version": FORMAT_VERSION,
         **measured,

@@ -33,8 +33,9 @@ __all__ = ["compute_reference_stats"]
 log = logging.getLogger(__name__)
 
 
-def _images(dataset: str, data_root: Any, split: str, image_size: int,
-            n: int | None, seed: int):  # fmt: skip
+def _images(
+    dataset: str, data_root: Any, split: str, image_size: int, n: int | None, seed: int
+):
     """The split and its ``n`` images used (a seeded random subset, or all of it)."""
     from cggan.data import load_dataset
 
@@ -133,13 +134,25 @@ def compute_reference_stats(
     out = _checked_out(out)
     dataset, split, image_size = protocol.dataset, protocol.split, protocol.image_size
     extractor, dims, preprocessing = (
-        protocol.extractor, protocol.dims, protocol.preprocessing
-    )  # fmt: skip
+        protocol.extractor,
+        protocol.dims,
+        protocol.preprocessing,
+    )
     data, images = _images(dataset, data_root, split, image_size, protocol.n, seed)
     if extractor == CLASSIFIER_EXTRACTOR:
-        net, extra = _classifier(out, data, dataset=dataset, data_root=data_root,
-            split=split, dims=dims, image_size=image_size, seed=seed, epochs=epochs,
-            min_accuracy=min_accuracy, device=device)  # fmt: skip
+        net, extra = _classifier(
+            out,
+            data,
+            dataset=dataset,
+            data_root=data_root,
+            split=split,
+            dims=dims,
+            image_size=image_size,
+            seed=seed,
+            epochs=epochs,
+            min_accuracy=min_accuracy,
+            device=device,
+        )
     else:
         net, extra = (
             feat.build_extractor(
@@ -147,13 +160,19 @@ def compute_reference_stats(
             ),
             {},
         )
-    feats = feat.extract_features(net, preprocess(preprocessing, images),
-                                  len(images), batch_size)  # fmt: skip
+    feats = feat.extract_features(
+        net, preprocess(preprocessing, images), len(images), batch_size
+    )
     protocol = reference_protocol(
-        dataset=dataset, split=split, n=len(images), image_size=image_size,
-        channels=int(images.shape[1]), extractor=net, seed=seed,
+        dataset=dataset,
+        split=split,
+        n=len(images),
+        image_size=image_size,
+        channels=int(images.shape[1]),
+        extractor=net,
+        seed=seed,
         preprocessing=preprocessing,
-    )  # fmt: skip
+    )
     return _write(out, feats, protocol, extra, seed)
 
 

@@ -330,9 +330,13 @@ class ConjugateGradient(PlayerOptimizer):
         buffers = [s["momentum_buffer"] for s in states]
         names = PRODUCTS[group["beta_rule"]]
         prods = stacked_products(
-            [n for n in names if n not in NEEDS_Y], grads, prevs, buffers, None,
+            [n for n in names if n not in NEEDS_Y],
+            grads,
+            prevs,
+            buffers,
+            None,
             buffer_sign=-1.0,
-        )  # fmt: skip
+        )
         with_y = [n for n in names if n in NEEDS_Y]
         if with_y:
             # -y = p - g is written into the prev_grad buffers (restored to g below):

@@ -133,9 +133,11 @@ def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tables(
-    frames: dict[str, pd.DataFrame], selections: stats.Selections,
-    calibration: calib.Calibration | None, options: dict[str, Any],
-) -> AggregateResult:  # fmt: skip
+    frames: dict[str, pd.DataFrame],
+    selections: stats.Selections,
+    calibration: calib.Calibration | None,
+    options: dict[str, Any],
+) -> AggregateResult:
     """Every table of the study, from what :func:`aggregate` read."""
     runs, confirmed = frames["runs"], frames["confirmed"]
     result = AggregateResult()
@@ -143,8 +145,9 @@ def _tables(
     start = curves[curves["iteration"] == 0]
     untrained = start.groupby("experiment")["value"].median().to_dict()
     result.calibration = calib.calibration_table(runs, calibration, untrained)
-    paper = stats.paper_table(runs, selections, top_k=options["top_k"],
-                              rank_by=options["rank_by"])  # fmt: skip
+    paper = stats.paper_table(
+        runs, selections, top_k=options["top_k"], rank_by=options["rank_by"]
+    )
     seeds = stats.seed_table(confirmed, confidence=options["confidence"])
     summary = stats.summary_table(confirmed)
     result.paper, result.seeds, result.summary = (
@@ -219,13 +222,22 @@ def aggregate(
     _check_selections(runs, selections)
     confirmed = stats.confirmation_runs(runs, selections, by=rank_by)
     # every input is read before the first file is written: a bad file writes nothing
-    frames = {"runs": runs, "confirmed": confirmed, "curves": read_curves(confirmed),
-              "sweep": stats.sweep_runs(runs, selections),
-              "beta": read_beta_curves(confirmed)}  # fmt: skip
+    frames = {
+        "runs": runs,
+        "confirmed": confirmed,
+        "curves": read_curves(confirmed),
+        "sweep": stats.sweep_runs(runs, selections),
+        "beta": read_beta_curves(confirmed),
+    }
     if plan is None:
         plan = analysis_plan({"selection": {"by": rank_by}})
-    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by,
-               "plan": dict(plan), "rounds": rounds or {}}  # fmt: skip
+    options = {
+        "top_k": top_k,
+        "confidence": confidence,
+        "rank_by": rank_by,
+        "plan": dict(plan),
+        "rounds": rounds or {},
+    }
     result = _tables(frames, selections, calibration, options)
     with atomic_file_set(out_dir, "aggregate") as staged:  # one set, or the old one
         write_tables(result, staged.dir)
@@ -276,12 +288,19 @@ def aggregate_study(
     given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
     chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
     with atomic_file_set(out_dir, "aggregate_study") as staged:
-        result = aggregate(run_dirs, selections, staged.dir, plots=plots,
-                           calibration=calibration, plan=analysis_plan(config),
-                           rounds=_rounds(config, run_dirs, results),
-                           **chosen)  # fmt: skip
-        result.paths += write_published_tables(result.paper, published,
-                                               staged.dir / "tables")  # fmt: skip
+        result = aggregate(
+            run_dirs,
+            selections,
+            staged.dir,
+            plots=plots,
+            calibration=calibration,
+            plan=analysis_plan(config),
+            rounds=_rounds(config, run_dirs, results),
+            **chosen,
+        )
+        result.paths += write_published_tables(
+            result.paper, published, staged.dir / "tables"
+        )
     result.paths = [staged.final(p) for p in result.paths]
     return result
 
@@ -298,17 +317,22 @@ def _rounds(config, run_dirs, results: str) -> dict[tuple[str, str, str, str], i
 
 
 def _cli_run(
-    study_config: str | None, runs_dir: Path | None, selection_dir: Path | None,
-    results_root: str, out_dir: Path, options: dict[str, Any],
-) -> AggregateResult:  # fmt: skip
+    study_config: str | None,
+    runs_dir: Path | None,
+    selection_dir: Path | None,
+    results_root: str,
+    out_dir: Path,
+    options: dict[str, Any],
+) -> AggregateResult:
     if study_config is not None:
         if selection_dir is None:
             raise ValueError(
                 "Invalid --selection-dir: missing (--study-config needs it)"
             )
         config = read_study_config(study_config)
-        return aggregate_study(config, selection_dir, out_dir, results=results_root,
-                               **options)  # fmt: skip
+        return aggregate_study(
+            config, selection_dir, out_dir, results=results_root, **options
+        )
     defaults = {"top_k": 10, "confidence": 0.95, "rank_by": DEFAULT_SELECTION_BY}
     options = {k: defaults.get(k) if v is None else v for k, v in options.items()}
     selections = load_selections(selection_dir)
@@ -316,12 +340,18 @@ def _cli_run(
 
 
 def cli_aggregate(
-    *, out_dir: Path, study_config: str | None = None, runs_dir: Path | None = None,
-    selection_dir: Path | None = None, results_root: str = "results",
-    toy_dir: Path | None = None, top_k: int | None = None,
-    confidence: float | None = None, rank_by: str | None = None,
+    *,
+    out_dir: Path,
+    study_config: str | None = None,
+    runs_dir: Path | None = None,
+    selection_dir: Path | None = None,
+    results_root: str = "results",
+    toy_dir: Path | None = None,
+    top_k: int | None = None,
+    confidence: float | None = None,
+    rank_by: str | None = None,
     no_plots: bool = False,
-) -> int:  # fmt: skip
+) -> int:
     """``scripts/aggregate.py``: the exit code (0, or 2 with one ``error:`` line).
 
     Args:
@@ -334,13 +364,18 @@ def cli_aggregate(
         top_k, confidence, rank_by: None takes the config's, else 10, 0.95, final.
         no_plots: write tables and plot data only.
     """
-    options = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by,
-               "plots": not no_plots}  # fmt: skip
+    options = {
+        "top_k": top_k,
+        "confidence": confidence,
+        "rank_by": rank_by,
+        "plots": not no_plots,
+    }
     try:
         if toy_dir is not None and not Path(toy_dir).is_dir():
             raise ValueError(f"Invalid --toy-dir: {toy_dir} (not a directory)")
-        result = _cli_run(study_config, runs_dir, selection_dir, results_root,
-                          Path(out_dir), options)  # fmt: skip
+        result = _cli_run(
+            study_config, runs_dir, selection_dir, results_root, Path(out_dir), options
+        )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -71,8 +71,10 @@ def _beta_curve(run: pd.Series) -> pd.DataFrame | None:
     if long.empty:
         return None
     parts = [c.rpartition("_") for c in long["column"]]
-    long = long.assign(player=[p[2].upper() for p in parts],
-                       statistic=[STATISTICS[p[0]] for p in parts])  # fmt: skip
+    long = long.assign(
+        player=[p[2].upper() for p in parts],
+        statistic=[STATISTICS[p[0]] for p in parts],
+    )
     for column in reversed(_KEYS):
         long.insert(0, column, run[column])
     return long[BETA_CURVE_COLUMNS]

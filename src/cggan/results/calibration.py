@@ -149,13 +149,17 @@ def calibration_table(
     for experiment in sorted(experiments):
         record = calibration.get(experiment) or {}
         rows.append(
-            {"experiment": experiment, "metric": "fid",
-             "real_floor": record.get("real_floor", math.nan),
-             "noise_reference": record.get("noise_reference", math.nan),
-             "n": record.get("n"), "real_split": record.get("real_split"),
-             "untrained": untrained.get(experiment, math.nan),
-             "classifier_accuracy": record.get("classifier_accuracy", math.nan)}
-        )  # fmt: skip
+            {
+                "experiment": experiment,
+                "metric": "fid",
+                "real_floor": record.get("real_floor", math.nan),
+                "noise_reference": record.get("noise_reference", math.nan),
+                "n": record.get("n"),
+                "real_split": record.get("real_split"),
+                "untrained": untrained.get(experiment, math.nan),
+                "classifier_accuracy": record.get("classifier_accuracy", math.nan),
+            }
+        )
     table = pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "real_split"])
     table["n"] = table["n"].astype("Int64")
     return table

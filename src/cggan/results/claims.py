@@ -171,13 +171,21 @@ def _row(ex: _Experiment, claim: str, role: str, a, b, data: str, test: str):
     return {
         "experiment": ex.runs["experiment"].iloc[0],
         "lr_rule": ex.runs["lr_rule"].iloc[0],
-        "claim": claim, "role": role, "statement": CLAIMS[claim][0],
-        "side_a": _label(a), "side_b": _label(b), "data": data, "test": test,
-        **dict.fromkeys(CLAIM_COLUMNS[9:-2], math.nan), "verdict": None, "reason": None,
-        "_notes": [], "_kind": CLAIMS[claim][1],
+        "claim": claim,
+        "role": role,
+        "statement": CLAIMS[claim][0],
+        "side_a": _label(a),
+        "side_b": _label(b),
+        "data": data,
+        "test": test,
+        **dict.fromkeys(CLAIM_COLUMNS[9:-2], math.nan),
+        "verdict": None,
+        "reason": None,
+        "_notes": [],
+        "_kind": CLAIMS[claim][1],
         # effect = a - b; a is better when effect * _sign > 0 (FID: a lower)
         "_sign": ex.sign,
-    }  # fmt: skip
+    }
 
 
 def _two_sample(ex: _Experiment, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
@@ -186,15 +194,21 @@ def _two_sample(ex: _Experiment, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
     shift, low, high = inf.hodges_lehmann(a, b)
     a_lower = ex.sign < 0  # "a is better"
     row.update(
-        n_a=len(a), n_b=len(b),
+        n_a=len(a),
+        n_b=len(b),
         value_a=float(a.mean()) if len(a) else math.nan,
         value_b=float(b.mean()) if len(b) else math.nan,
-        effect=w["diff"], ci_low=w["ci_low"], ci_high=w["ci_high"],
-        hl_shift=shift, hl_low=low, hl_high=high,
+        effect=w["diff"],
+        ci_low=w["ci_low"],
+        ci_high=w["ci_high"],
+        hl_shift=shift,
+        hl_low=low,
+        hl_high=high,
         p_mwu=inf.mann_whitney_p(a, b, a_lower=a_lower),
         mdd80=inf.minimum_detectable_difference(a, b, ex.plan["alpha"]),
-        converged_a=_converged_share(fa), converged_b=_converged_share(fb),
-    )  # fmt: skip
+        converged_a=_converged_share(fa),
+        converged_b=_converged_share(fb),
+    )
     if row["_kind"] == "matches":
         margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
         row["p_value"] = inf.tost_p(a, b, margin)
@@ -267,8 +281,10 @@ def _grid(ex, claim, role, a, b) -> dict:
         test = "difference of grid medians, percentile bootstrap (unfinished = worst)"
         statistic = _median
     else:
-        test = (f"share of grid cells within {factor:g}x of the pool's best, "
-                "percentile bootstrap")  # fmt: skip
+        test = (
+            f"share of grid cells within {factor:g}x of the pool's best, "
+            "percentile bootstrap"
+        )
 
         def statistic(values: np.ndarray) -> np.ndarray:
             """Per row: the share of cells within ``factor`` of the row's best."""
@@ -285,10 +301,18 @@ def _grid(ex, claim, role, a, b) -> dict:
         va, vb, statistic, n=int(ex.plan["bootstrap"]), seed=0
     )
     value_a, value_b = (float(statistic(v[None, :])[0]) for v in (va, vb))
-    row.update(n_a=len(va), n_b=len(vb), value_a=value_a, value_b=value_b,
-               effect=effect, ci_low=low, ci_high=high, p_value=p,
-               converged_a=_converged_share(fa),
-               converged_b=_converged_share(fb))  # fmt: skip
+    row.update(
+        n_a=len(va),
+        n_b=len(vb),
+        value_a=value_a,
+        value_b=value_b,
+        effect=effect,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        converged_a=_converged_share(fa),
+        converged_b=_converged_share(fb),
+    )
     if kind == "robust":
         row["_sign"] = 1.0  # a larger share of near-best cells is better
     _preconditions(ex, row, fa, fb, ex.values(fa), ex.values(fb))
@@ -311,8 +335,9 @@ def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[di
         make = _fresh_seeds if kind == "beats" else _grid
         rows.append(make(ex, claim, role, cg, plan[claim]))
     if "e" in claims and rule in DIMINISHING:
-        others = [ex.side(m) for m in sorted(set(ex.runs["method"]))
-                  if not is_cg_method(m)]  # fmt: skip
+        others = [
+            ex.side(m) for m in sorted(set(ex.runs["method"])) if not is_cg_method(m)
+        ]
         others = [o for o in others if o is not None]
         if others:
             best = min(others, key=lambda s: -ex.sign * ex.selected_value(*s))
@@ -381,5 +406,6 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
         r["verdict"] = _verdict(r, plan["alpha"])
         r["reason"] = "; ".join(r["_notes"]) or None
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    return table.sort_values(["role", "experiment", "lr_rule", "claim", "side_a"],
-                             kind="stable").reset_index(drop=True)  # fmt: skip
+    return table.sort_values(
+        ["role", "experiment", "lr_rule", "claim", "side_a"], kind="stable"
+    ).reset_index(drop=True)

@@ -65,12 +65,23 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
         "reason",
     ]
     rows = [
-        [r["role"], r["experiment"], r["lr_rule"], f"{r['claim']}. {r['statement']}",
-         f"{r['side_a']} vs {r['side_b']}", r["data"], f"{r['n_a']}, {r['n_b']}",
-         f"{_f(r['value_a'])}, {_f(r['value_b'])}", _interval(r),
-         f"{_f(r['hl_shift'])} [{_f(r['hl_low'])}, {_f(r['hl_high'])}]",
-         _f(r["p_value"], ".3g"), _f(r["p_adjusted"], ".3g"), _f(r["mdd80"]),
-         f"**{r['verdict']}**", r["reason"] if isinstance(r["reason"], str) else ""]
+        [
+            r["role"],
+            r["experiment"],
+            r["lr_rule"],
+            f"{r['claim']}. {r['statement']}",
+            f"{r['side_a']} vs {r['side_b']}",
+            r["data"],
+            f"{r['n_a']}, {r['n_b']}",
+            f"{_f(r['value_a'])}, {_f(r['value_b'])}",
+            _interval(r),
+            f"{_f(r['hl_shift'])} [{_f(r['hl_low'])}, {_f(r['hl_high'])}]",
+            _f(r["p_value"], ".3g"),
+            _f(r["p_adjusted"], ".3g"),
+            _f(r["mdd80"]),
+            f"**{r['verdict']}**",
+            r["reason"] if isinstance(r["reason"], str) else "",
+        ]
         for _, r in table.iterrows()
-    ]  # fmt: skip
+    ]
     return caption + md_table(header, rows, left=6)

@@ -15,8 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["BEGIN", "END", "findings_markdown", "readme_block", "replace_block",
-           "update_readme"]  # fmt: skip
+__all__ = [
+    "BEGIN",
+    "END",
+    "findings_markdown",
+    "readme_block",
+    "replace_block",
+    "update_readme",
+]
 
 BEGIN = "<!-- findings:begin (generated from {path} by scripts/publish_results.py) -->"
 END = "<!-- findings:end -->"
@@ -72,8 +78,9 @@ def replace_block(text: str, block: str) -> str:
     return text[:start] + block + text[end + len(END) :]
 
 
-def update_readme(readme: str | os.PathLike, claims_csv: str | os.PathLike,
-                  shown_as: str) -> None:  # fmt: skip
+def update_readme(
+    readme: str | os.PathLike, claims_csv: str | os.PathLike, shown_as: str
+) -> None:
     """Rewrite the findings block of ``readme`` from ``claims_csv``."""
     from cggan.io import atomic_write_text
 

@@ -45,8 +45,14 @@ def welch(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> W
     """
     a, b = _clean(a), _clean(b)
     if len(a) < 2 or len(b) < 2:
-        return Welch(diff=math.nan, se=math.nan, df=math.nan, p=math.nan,
-                     ci_low=math.nan, ci_high=math.nan)  # fmt: skip
+        return Welch(
+            diff=math.nan,
+            se=math.nan,
+            df=math.nan,
+            p=math.nan,
+            ci_low=math.nan,
+            ci_high=math.nan,
+        )
     diff = float(a.mean() - b.mean())
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = float(math.sqrt(va + vb))
@@ -84,8 +90,11 @@ def hodges_lehmann(
     d = np.sort(np.subtract.outer(a, b).ravel())
     n = len(d)
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    k = int(math.floor(n / 2.0 - z * math.sqrt(len(a) * len(b) * (len(a) + len(b) + 1)
-                                                / 12.0)))  # fmt: skip
+    k = int(
+        math.floor(
+            n / 2.0 - z * math.sqrt(len(a) * len(b) * (len(a) + len(b) + 1) / 12.0)
+        )
+    )
     k = min(max(k, 0), (n - 1) // 2)
     return float(np.median(d)), float(d[k]), float(d[n - 1 - k])
 

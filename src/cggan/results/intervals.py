@@ -139,9 +139,13 @@ def bootstrap_interval(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = stats.bootstrap(
-                (arr,), np.mean, n_resamples=N_RESAMPLES, method="percentile",
-                confidence_level=confidence, rng=np.random.default_rng(RNG_SEED),
-            )  # fmt: skip
+                (arr,),
+                np.mean,
+                n_resamples=N_RESAMPLES,
+                method="percentile",
+                confidence_level=confidence,
+                rng=np.random.default_rng(RNG_SEED),
+            )
         low = float(result.confidence_interval.low)
         high = float(result.confidence_interval.high)
     lo, hi = bounds

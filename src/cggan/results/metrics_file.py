@@ -73,15 +73,19 @@ def _sweep_entry(rows: pd.DataFrame) -> dict[str, Any]:
     first = rows.iloc[0]
     entry: dict[str, Any] = {k: _json_number(first[c]) for k, c in _POOLED_KEYS.items()}
     entry.update(
-        k_used=int(first["k_used_pooled"]), n_runs=int(rows["n_runs"].sum()),
+        k_used=int(first["k_used_pooled"]),
+        n_runs=int(rows["n_runs"].sum()),
         n_diverged=int(rows["n_diverged"].sum()),
-        n_failed=int(rows["n_failed"].sum()), pooled_size=int(first["pooled_size"]),
-    )  # fmt: skip
+        n_failed=int(rows["n_failed"].sum()),
+        pooled_size=int(first["pooled_size"]),
+    )
     entry["pools"] = {
-        str(r["pool"]): {**{k: _json_number(r[c]) for k, c in _POOL_KEYS.items()},
-                         **{k: int(r[k]) for k in _POOL_COUNTS}}
+        str(r["pool"]): {
+            **{k: _json_number(r[c]) for k, c in _POOL_KEYS.items()},
+            **{k: int(r[k]) for k in _POOL_COUNTS},
+        }
         for _, r in rows.iterrows()
-    }  # fmt: skip
+    }
     return entry
 
 
@@ -104,10 +108,12 @@ def metrics_json(
     scale = {}
     if calibration is not None:
         scale = {
-            r["experiment"]: {"real_floor": _json_number(r["real_floor"]),
-                              "noise_reference": _json_number(r["noise_reference"])}
+            r["experiment"]: {
+                "real_floor": _json_number(r["real_floor"]),
+                "noise_reference": _json_number(r["noise_reference"]),
+            }
             for _, r in calibration.iterrows()
-        }  # fmt: skip
+        }
     out: dict[str, Any] = {}
     for key in sorted(_keys(paper) | _keys(seeds)):
         entry: dict[str, Any] = {}

@@ -115,8 +115,14 @@ def _twins(runs: pd.DataFrame) -> dict[tuple[str, ...], pd.Series]:
     momentum = momentum.sort_values("setting", kind="stable")
     for _, run in momentum.iterrows():
         mu = float(parse_kwargs(run["method_kwargs"]).get("momentum", DEFAULT_MOMENTUM))
-        key = _key(run["experiment"], run["lr_rule"], float(run["lr_d"]),
-                   float(run["lr_g"]), int(run["seed"]), mu)  # fmt: skip
+        key = _key(
+            run["experiment"],
+            run["lr_rule"],
+            float(run["lr_d"]),
+            float(run["lr_g"]),
+            int(run["seed"]),
+            mu,
+        )
         index.setdefault(key, run)
     return index
 
@@ -137,21 +143,33 @@ def _pair_row(run: pd.Series, twin: pd.Series | None, beta_max: float, mode: str
     if twin is None:
         outcome = "unmatched"
     else:
-        outcome = {(True, True): "both", (True, False): "cg_only",
-                   (False, True): "momentum_only", (False, False): "neither"}[
-            (not math.isnan(cg), not math.isnan(mom))]  # fmt: skip
+        outcome = {
+            (True, True): "both",
+            (True, False): "cg_only",
+            (False, True): "momentum_only",
+            (False, False): "neither",
+        }[(not math.isnan(cg), not math.isnan(mom))]
     sign = 1.0 if mode == "max" else -1.0
     return {
-        "experiment": run["experiment"], "method": run["method"],
-        "variant": cg_methods()[run["method"]][1], "lr_rule": run["lr_rule"],
-        "beta_coeff": coeff, "cap": cap,
-        "cg_hparams": json.dumps(kwargs, sort_keys=True), "lr_d": run["lr_d"],
-        "lr_g": run["lr_g"], "seed": run["seed"], "cg_setting": run["setting"],
-        "cg_status": run["status"], "cg_final": cg,
+        "experiment": run["experiment"],
+        "method": run["method"],
+        "variant": cg_methods()[run["method"]][1],
+        "lr_rule": run["lr_rule"],
+        "beta_coeff": coeff,
+        "cap": cap,
+        "cg_hparams": json.dumps(kwargs, sort_keys=True),
+        "lr_d": run["lr_d"],
+        "lr_g": run["lr_g"],
+        "seed": run["seed"],
+        "cg_setting": run["setting"],
+        "cg_status": run["status"],
+        "cg_final": cg,
         "momentum_setting": None if twin is None else twin["setting"],
         "momentum_status": None if twin is None else twin["status"],
-        "momentum_final": mom, "outcome": outcome, "advantage": sign * (cg - mom),
-    }  # fmt: skip
+        "momentum_final": mom,
+        "outcome": outcome,
+        "advantage": sign * (cg - mom),
+    }
 
 
 def match_pairs(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
@@ -177,8 +195,14 @@ def match_pairs(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
     rows = []
     for _, run in cg.iterrows():
         _, cap = _coeff_cap(parse_kwargs(run["method_kwargs"]), beta_max)
-        key = _key(run["experiment"], run["lr_rule"], float(run["lr_d"]),
-                   float(run["lr_g"]), int(run["seed"]), cap)  # fmt: skip
+        key = _key(
+            run["experiment"],
+            run["lr_rule"],
+            float(run["lr_d"]),
+            float(run["lr_g"]),
+            int(run["seed"]),
+            cap,
+        )
         rows.append(_pair_row(run, twins.get(key), beta_max, modes[run["experiment"]]))
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
@@ -208,8 +232,7 @@ def wilcoxon_p(diffs: Sequence[float], alternative: str = "two-sided") -> float:
 
 def _reason(n_matched: int, n_pairs: int, diffs: np.ndarray, cap: float) -> str | None:
     if n_matched == 0:
-        return (f"no momentum run with momentum={cap:g} at the same lr_d, lr_g and "
-                "seed")  # fmt: skip
+        return f"no momentum run with momentum={cap:g} at the same lr_d, lr_g and seed"
     if n_pairs == 0:
         return "every matched pair failed on both sides"
     if len(diffs) < 2:
@@ -229,22 +252,30 @@ def _group_row(group: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
     wins = int((diffs > 0).sum() + (outcome == "cg_only").sum())
     low, high = bootstrap_mean_interval(diffs)
     return {
-        **{k: first[k] for k in _GROUP}, "metric": metric, "mode": mode,
-        "variant": first["variant"], "cap": first["cap"], "n_cg_runs": len(group),
-        "n_pairs": n_pairs, "n_compared": len(diffs),
+        **{k: first[k] for k in _GROUP},
+        "metric": metric,
+        "mode": mode,
+        "variant": first["variant"],
+        "cap": first["cap"],
+        "n_cg_runs": len(group),
+        "n_pairs": n_pairs,
+        "n_compared": len(diffs),
         "n_cg_only": int((outcome == "cg_only").sum()),
         "n_momentum_only": int((outcome == "momentum_only").sum()),
         "n_both_failed": int((outcome == "neither").sum()),
         "cg_mean": float(both["cg_final"].mean()) if len(both) else math.nan,
-        "momentum_mean": float(both["momentum_final"].mean()) if len(both)
+        "momentum_mean": float(both["momentum_final"].mean())
+        if len(both)
         else math.nan,
         "mean_diff": float(diffs.mean()) if len(diffs) else math.nan,
-        "ci_low": low, "ci_high": high,
+        "ci_low": low,
+        "ci_high": high,
         "win_share": wins / n_pairs if n_pairs else math.nan,
         "p_value": wilcoxon_p(diffs),
-        "reason": _reason(int((outcome != "unmatched").sum()), n_pairs, diffs,
-                          float(first["cap"])),
-    }  # fmt: skip
+        "reason": _reason(
+            int((outcome != "unmatched").sum()), n_pairs, diffs, float(first["cap"])
+        ),
+    }
 
 
 def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
@@ -278,8 +309,9 @@ def md_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
         return str(text).replace("|", "\\|")
 
     sep = [":---"] * left + ["---:"] * (len(header) - left)
-    lines = ["| " + " | ".join(esc(c) for c in line) + " |"
-             for line in [header, sep, *rows]]  # fmt: skip
+    lines = [
+        "| " + " | ".join(esc(c) for c in line) + " |" for line in [header, sep, *rows]
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -293,25 +325,50 @@ def _p(value: Any) -> str:
 
 
 def _cells(row: pd.Series) -> list[str]:
-    interval = (DASH if not math.isfinite(float(row["ci_low"]))
-                else f"[{num(row['ci_low'])}, {num(row['ci_high'])}]")  # fmt: skip
+    interval = (
+        DASH
+        if not math.isfinite(float(row["ci_low"]))
+        else f"[{num(row['ci_low'])}, {num(row['ci_high'])}]"
+    )
     hparams = "" if row["cg_hparams"] in ("{}", "", None) else f" {row['cg_hparams']}"
     return [
-        f"{row['method']}{hparams}", row["variant"], row["lr_rule"],
-        f"{float(row['beta_coeff']):g}", f"{float(row['cap']):g}",
-        str(int(row["n_pairs"])), str(int(row["n_compared"])),
+        f"{row['method']}{hparams}",
+        row["variant"],
+        row["lr_rule"],
+        f"{float(row['beta_coeff']):g}",
+        f"{float(row['cap']):g}",
+        str(int(row["n_pairs"])),
+        str(int(row["n_compared"])),
         f"{int(row['n_cg_only'])}/{int(row['n_momentum_only'])}",
-        num(row["cg_mean"]), num(row["momentum_mean"]), num(row["mean_diff"]),
-        interval, _pct(row["win_share"]), _p(row["p_value"]),
+        num(row["cg_mean"]),
+        num(row["momentum_mean"]),
+        num(row["mean_diff"]),
+        interval,
+        _pct(row["win_share"]),
+        _p(row["p_value"]),
         row["reason"] if isinstance(row["reason"], str) else "",
-    ]  # fmt: skip
+    ]
 
 
 def render_cg_vs_momentum(table: pd.DataFrame) -> str:
     """The table as Markdown, one section per experiment, each with its caption."""
-    header = ["CG method", "variant", "lr rule", "c", "momentum", "pairs",
-              "compared", "only CG/only mom. finished", "CG mean", "momentum mean",
-              "advantage", "95 % CI", "CG wins", "Wilcoxon p", "note"]  # fmt: skip
+    header = [
+        "CG method",
+        "variant",
+        "lr rule",
+        "c",
+        "momentum",
+        "pairs",
+        "compared",
+        "only CG/only mom. finished",
+        "CG mean",
+        "momentum mean",
+        "advantage",
+        "95 % CI",
+        "CG wins",
+        "Wilcoxon p",
+        "note",
+    ]
     if table.empty:
         return "_No CG runs: no CG vs matched-momentum comparison._\n"
     parts = []

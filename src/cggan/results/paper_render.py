@@ -67,8 +67,11 @@ def _pool_rows(block: pd.DataFrame, rules: list[str], k: int) -> list[list[str]]
     for method, pool in dict.fromkeys(zip(block["method"], block["pool"])):
         cells = [method, pool]
         for rule in rules:
-            hit = block[(block["method"] == method) & (block["pool"] == pool)
-                        & (block["lr_rule"] == rule)]  # fmt: skip
+            hit = block[
+                (block["method"] == method)
+                & (block["pool"] == pool)
+                & (block["lr_rule"] == rule)
+            ]
             if hit.empty:
                 cells += [DASH, DASH, "n=0"]
                 continue
@@ -90,8 +93,12 @@ def _pooled_rows(block: pd.DataFrame, rules: list[str], k: int) -> list[list[str
                 cells += [DASH, DASH, "n=0"]
                 continue
             r = hit.iloc[0]
-            top = (r["top1_pooled"], r["topk_pooled_mean"], r["topk_pooled_std"],
-                   r["k_used_pooled"])  # fmt: skip
+            top = (
+                r["top1_pooled"],
+                r["topk_pooled_mean"],
+                r["topk_pooled_std"],
+                r["k_used_pooled"],
+            )
             cells += _top_cells(*top, k)
             n_pools = int(r["n_pools"])
             cells.append(
@@ -162,8 +169,24 @@ def render_paper_table(
             + f"\n### {experiment}: published pooling\n\n{pooled_caption}\n\n"
             + md_table(_header(["method"], rules, k, " (pooled)"), pooled, align[1:])
         )
-        tex_parts.append(_tex_block(caption, f"tab:paper-{tex(experiment)}",
-                                    ["method", "pool"], rules, k, rows))  # fmt: skip
-        tex_parts.append(_tex_block(pooled_caption, f"tab:pooled-{tex(experiment)}",
-                                    ["method"], rules, k, pooled))  # fmt: skip
+        tex_parts.append(
+            _tex_block(
+                caption,
+                f"tab:paper-{tex(experiment)}",
+                ["method", "pool"],
+                rules,
+                k,
+                rows,
+            )
+        )
+        tex_parts.append(
+            _tex_block(
+                pooled_caption,
+                f"tab:pooled-{tex(experiment)}",
+                ["method"],
+                rules,
+                k,
+                pooled,
+            )
+        )
     return "".join(md_parts), TEX_HEADER + "\n".join(tex_parts)

@@ -36,9 +36,14 @@ def read_pilot(run_dirs: Sequence[str | os.PathLike]) -> pd.DataFrame:
         where = parse_run_dir(run_dir)
         metrics = read_metrics_csv(Path(run_dir) / "metrics.csv")
         for r in metrics.itertuples(index=False):
-            rows.append({"method": where["method"], "setting": where["setting"],
-                         "iteration": int(r.iteration),
-                         "fid": float(r.fid)})  # fmt: skip
+            rows.append(
+                {
+                    "method": where["method"],
+                    "setting": where["setting"],
+                    "iteration": int(r.iteration),
+                    "fid": float(r.fid),
+                }
+            )
     return pd.DataFrame(rows, columns=["method", "setting", "iteration", "fid"])
 
 
@@ -54,11 +59,16 @@ def pilot_lengths(curves: pd.DataFrame, tolerance: float) -> pd.DataFrame:
                 continue
             diag = convergence_diagnostic(records[: i + 1], "fid", "min") or {}
             improvement = diag.get("improvement_last_quarter")
-            rows.append({"method": method, "setting": setting,
-                         "length": point["iteration"], "fid": point["fid"],
-                         "improvement_last_quarter": improvement,
-                         "converged": is_converged(improvement,
-                                                   tolerance)})  # fmt: skip
+            rows.append(
+                {
+                    "method": method,
+                    "setting": setting,
+                    "length": point["iteration"],
+                    "fid": point["fid"],
+                    "improvement_last_quarter": improvement,
+                    "converged": is_converged(improvement, tolerance),
+                }
+            )
     return pd.DataFrame(rows, columns=PILOT_COLUMNS)
 
 
@@ -75,8 +85,14 @@ def plot_pilot(
         run = run[run["iteration"] > 0].sort_values("iteration")
         ax.plot(run["iteration"], run["fid"], marker=".", label=f"{method} {setting}")
     ax.axvline(chosen, color="black", linestyle="--", linewidth=1)
-    ax.text(chosen, 0.97, f" study length {chosen}", transform=ax.get_xaxis_transform(),
-            fontsize=8, va="top")  # fmt: skip
+    ax.text(
+        chosen,
+        0.97,
+        f" study length {chosen}",
+        transform=ax.get_xaxis_transform(),
+        fontsize=8,
+        va="top",
+    )
     if floor:
         ax.axhline(floor, color="grey", linestyle=":", linewidth=1)
     ax.set_yscale("log")

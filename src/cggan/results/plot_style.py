@@ -34,8 +34,9 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     """Write ``fig`` as a PNG at :data:`DPI`, atomically, and close it."""
     with atomic_open(path, "wb") as fh:
         # no "Software" entry: the bytes do not depend on matplotlib's version
-        fig.savefig(fh, format="png", dpi=DPI, bbox_inches="tight",
-                    metadata={"Software": None})  # fmt: skip
+        fig.savefig(
+            fh, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None}
+        )
     plt.close(fig)
 
 

@@ -45,12 +45,21 @@ def _curve_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
         note(ax, "no evaluated runs")
         return
     sns.lineplot(
-        data=panel, x="iteration", y="value", hue="method",
-        hue_order=[m for m in methods if m in set(panel["method"])], style="method",
-        dashes=dashes, palette=palette, estimator="mean", errorbar="sd",
-        linewidth=1.6, err_kws={"alpha": 0.2 if len(methods) <= 6 else 0.1}, ax=ax,
+        data=panel,
+        x="iteration",
+        y="value",
+        hue="method",
+        hue_order=[m for m in methods if m in set(panel["method"])],
+        style="method",
+        dashes=dashes,
+        palette=palette,
+        estimator="mean",
+        errorbar="sd",
+        linewidth=1.6,
+        err_kws={"alpha": 0.2 if len(methods) <= 6 else 0.1},
+        ax=ax,
         legend=False,
-    )  # fmt: skip
+    )
 
 
 # grey reference lines of the FID calibration (cggan.results.calibration)
@@ -72,11 +81,20 @@ def _references(
 def _draw_references(ax, references: list[tuple[str, float, str]]) -> None:
     # axhline takes part in autoscaling: the y range holds both lines (log or linear)
     for label, value, style in references:
-        ax.axhline(value, color="grey", linestyle=style, linewidth=1.2, label=label,
-                   zorder=1.5)  # fmt: skip
-        ax.annotate(f"{label}: {num(value)}", xy=(1.0, value), xytext=(-3, 2),
-                    xycoords=ax.get_yaxis_transform(), textcoords="offset points",
-                    ha="right", va="bottom", fontsize=7, color="dimgrey")  # fmt: skip
+        ax.axhline(
+            value, color="grey", linestyle=style, linewidth=1.2, label=label, zorder=1.5
+        )
+        ax.annotate(
+            f"{label}: {num(value)}",
+            xy=(1.0, value),
+            xytext=(-3, 2),
+            xycoords=ax.get_yaxis_transform(),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="dimgrey",
+        )
 
 
 def curve_label(method: str, setting: str) -> str:
@@ -139,20 +157,36 @@ def plot_curves(
     converged = converged or {}
 
     def legend_label(label: str) -> str:
-        notes = [f"{rule}: {converged[(label, rule)]}" for rule in rules
-                 if (label, rule) in converged]  # fmt: skip
+        notes = [
+            f"{rule}: {converged[(label, rule)]}"
+            for rule in rules
+            if (label, rule) in converged
+        ]
         return f"{label} (converged {', '.join(notes)})" if notes else label
 
     handles = [
-        plt.Line2D([], [], color=palette[m], linewidth=1.6,
-                   dashes=dashes[m] or (None, None), label=legend_label(m))
+        plt.Line2D(
+            [],
+            [],
+            color=palette[m],
+            linewidth=1.6,
+            dashes=dashes[m] or (None, None),
+            label=legend_label(m),
+        )
         for m in methods
-    ]  # fmt: skip
-    handles += [plt.Line2D([], [], color="grey", linestyle=style, linewidth=1.2,
-                           label=label) for label, _, style in lines]  # fmt: skip
+    ]
+    handles += [
+        plt.Line2D([], [], color="grey", linestyle=style, linewidth=1.2, label=label)
+        for label, _, style in lines
+    ]
     if handles:
-        fig.legend(handles=handles, title="method", loc="center left",
-                   bbox_to_anchor=(1.0, 0.5), frameon=False)  # fmt: skip
+        fig.legend(
+            handles=handles,
+            title="method",
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
+            frameon=False,
+        )
     fig.suptitle(
         f"{experiment}: {metric_label(metric)} during training, selected setting "
         "(line: seed mean, band: ± 1 sd)"
@@ -166,9 +200,17 @@ def _sweep_points(ax, panel: pd.DataFrame, column: str, methods, palette) -> Non
     if not len(panel):
         ax.set_xticks(range(len(methods)), methods)
         return
-    common = {"data": panel, "x": "method", "y": column, "order": methods,
-              "hue": "method", "hue_order": methods, "palette": palette,
-              "legend": False, "ax": ax}  # fmt: skip
+    common = {
+        "data": panel,
+        "x": "method",
+        "y": column,
+        "order": methods,
+        "hue": "method",
+        "hue_order": methods,
+        "palette": palette,
+        "legend": False,
+        "ax": ax,
+    }
     # seaborn 0.13 passes matplotlib's deprecated `vert`
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=DeprecationWarning)
@@ -204,8 +246,16 @@ def _sweep_marks(ax, data: pd.DataFrame, rule: str, column: str, methods) -> Non
         runs = data[(data["method"] == method) & (data["lr_rule"] == rule)]
         marks = _status_marks(runs, column)
         if marks:
-            ax.text(i, 1.02, "\n".join(marks), transform=trans, ha="center",
-                    va="bottom", fontsize=7, color="firebrick")  # fmt: skip
+            ax.text(
+                i,
+                1.02,
+                "\n".join(marks),
+                transform=trans,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="firebrick",
+            )
 
 
 def plot_sweep(
@@ -220,9 +270,12 @@ def plot_sweep(
     ok = data[(data["status"] == "finished") & data[column].notna()]
     width = max(6.0, 0.55 * len(methods) + 2.0)
     fig, axes = plt.subplots(
-        len(rules), 1, figsize=(width, 3.3 * len(rules) + 0.8), sharex=True,
+        len(rules),
+        1,
+        figsize=(width, 3.3 * len(rules) + 0.8),
+        sharex=True,
         squeeze=False,
-    )  # fmt: skip
+    )
     palette = method_palette(methods)
     log = use_log_scale(ok[column].to_numpy(dtype=float), mode)
     for ax, rule in zip(axes[:, 0], rules):
@@ -271,8 +324,9 @@ def _draw_samples(ax, run_dir: Path) -> None:
     points = _sample_points(run_dir)
     if points is not None:
         ax.axis("on")
-        ax.scatter(points[:, 0], points[:, 1], s=3, alpha=0.5, color="tab:blue",
-                   linewidths=0)  # fmt: skip
+        ax.scatter(
+            points[:, 0], points[:, 1], s=3, alpha=0.5, color="tab:blue", linewidths=0
+        )
         ax.set_aspect("equal")
         # data lie in [-1, 1]; widen only for samples that left it
         extent = 1.15
@@ -338,11 +392,22 @@ def _beta_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
         note(ax, "no β recorded\n(runs older than the β diagnostics)")
         return
     sns.lineplot(
-        data=panel, x="iteration", y="value", hue="method", hue_order=methods,
-        palette=palette, style="lr_rule", style_order=list(dashes), dashes=dashes,
+        data=panel,
+        x="iteration",
+        y="value",
+        hue="method",
+        hue_order=methods,
+        palette=palette,
+        style="lr_rule",
+        style_order=list(dashes),
+        dashes=dashes,
         estimator="mean",
-        errorbar="sd", linewidth=1.4, err_kws={"alpha": 0.15}, ax=ax, legend=False,
-    )  # fmt: skip
+        errorbar="sd",
+        linewidth=1.4,
+        err_kws={"alpha": 0.15},
+        ax=ax,
+        legend=False,
+    )
 
 
 def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> None:
@@ -368,13 +433,17 @@ def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> N
             ax.set_title(f"{statistic}, {who}", fontsize=10)
             ax.set_xlabel("iteration")
             ax.set_ylabel(statistic)
-    handles = [plt.Line2D([], [], color=palette[m], linewidth=1.6, label=m)
-               for m in methods]  # fmt: skip
-    handles += [plt.Line2D([], [], color="grey", dashes=d or (None, None),
-                           label=f"rule {r}") for r, d in dashes.items()]  # fmt: skip
+    handles = [
+        plt.Line2D([], [], color=palette[m], linewidth=1.6, label=m) for m in methods
+    ]
+    handles += [
+        plt.Line2D([], [], color="grey", dashes=d or (None, None), label=f"rule {r}")
+        for r, d in dashes.items()
+    ]
     if handles:
-        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5),
-                   frameon=False)  # fmt: skip
+        fig.legend(
+            handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False
+        )
     fig.suptitle(
         f"{experiment}: β of the CG methods, selected setting (line: seed mean, "
         "band: ± 1 sd; cap = c·β_max)"

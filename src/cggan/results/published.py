@@ -207,9 +207,15 @@ def published_frame(name: str) -> pd.DataFrame:
     rows = []
     for kind, by_stat in PUBLISHED[name].items():
         for method in by_stat["top1"]:
-            rows.append({"rule_kind": kind, "lr_rule": source.rules[kind],
-                         "method": method, "label": source.labels[method],
-                         **{s: by_stat[s][method] for s in STATISTICS}})  # fmt: skip
+            rows.append(
+                {
+                    "rule_kind": kind,
+                    "lr_rule": source.rules[kind],
+                    "method": method,
+                    "label": source.labels[method],
+                    **{s: by_stat[s][method] for s in STATISTICS},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -217,30 +223,50 @@ def _reproduced(block: pd.DataFrame, method: str, rule: str, pool: str | None):
     """The reproduced cells of one method × rule: its pool ``pool``, else pooled."""
     hit = block[(block["method"] == method) & (block["lr_rule"] == rule)]
     if hit.empty:
-        return {"reproduced_pool": "", "n_pools": 0, "n_runs": 0, "n_diverged": 0,
-                "n_failed": 0}  # fmt: skip
+        return {
+            "reproduced_pool": "",
+            "n_pools": 0,
+            "n_runs": 0,
+            "n_diverged": 0,
+            "n_failed": 0,
+        }
     one = hit[hit["pool"] == pool]
     if len(one):
         r = one.iloc[0]
-        return {"reproduced_top1": r["top1"], "reproduced_topk_mean": r["topk_mean"],
-                "reproduced_topk_std": r["topk_std"], "k_used": r["k_used"],
-                "reproduced_pool": pool, "n_pools": 1, "n_runs": r["pool_size"],
-                "n_diverged": r["n_diverged"], "n_failed": r["n_failed"]}  # fmt: skip
+        return {
+            "reproduced_top1": r["top1"],
+            "reproduced_topk_mean": r["topk_mean"],
+            "reproduced_topk_std": r["topk_std"],
+            "k_used": r["k_used"],
+            "reproduced_pool": pool,
+            "n_pools": 1,
+            "n_runs": r["pool_size"],
+            "n_diverged": r["n_diverged"],
+            "n_failed": r["n_failed"],
+        }
     r = hit.iloc[0]
-    return {"reproduced_top1": r["top1_pooled"],
-            "reproduced_topk_mean": r["topk_pooled_mean"],
-            "reproduced_topk_std": r["topk_pooled_std"], "k_used": r["k_used_pooled"],
-            "reproduced_pool": "pooled", "n_pools": r["n_pools"],
-            "n_runs": r["pooled_size"], "n_diverged": hit["n_diverged"].sum(),
-            "n_failed": hit["n_failed"].sum()}  # fmt: skip
+    return {
+        "reproduced_top1": r["top1_pooled"],
+        "reproduced_topk_mean": r["topk_pooled_mean"],
+        "reproduced_topk_std": r["topk_pooled_std"],
+        "k_used": r["k_used_pooled"],
+        "reproduced_pool": "pooled",
+        "n_pools": r["n_pools"],
+        "n_runs": r["pooled_size"],
+        "n_diverged": hit["n_diverged"].sum(),
+        "n_failed": hit["n_failed"].sum(),
+    }
 
 
 def _check_metric(block: pd.DataFrame, experiment: str, name: str) -> None:
     metrics = set(block["metric"].dropna())
     wanted = SOURCES[name].metric
     if metrics - {wanted}:
-        raise invalid(f"experiments.{experiment}.eval.metric", sorted(metrics)[0],
-                      f"{wanted} (published: {name})")  # fmt: skip
+        raise invalid(
+            f"experiments.{experiment}.eval.metric",
+            sorted(metrics)[0],
+            f"{wanted} (published: {name})",
+        )
 
 
 def published_vs_reproduced(
@@ -269,13 +295,21 @@ def published_vs_reproduced(
         k = int(block["k"].iloc[0]) if len(block) else source.k
         rank_by = block["rank_by"].iloc[0] if len(block) else DEFAULT_SELECTION_BY
         for _, pub in published_frame(name).iterrows():
-            got = _reproduced(block, pub["method"], pub["lr_rule"],
-                              source.pools.get(pub["method"]))  # fmt: skip
-            row = {"experiment": experiment, "published": name,
-                   "rule_kind": pub["rule_kind"], "lr_rule": pub["lr_rule"],
-                   "method": pub["method"], "published_label": pub["label"],
-                   **{f"published_{s}": pub[s] for s in STATISTICS},
-                   "k": k, "rank_by": rank_by, **got}  # fmt: skip
+            got = _reproduced(
+                block, pub["method"], pub["lr_rule"], source.pools.get(pub["method"])
+            )
+            row = {
+                "experiment": experiment,
+                "published": name,
+                "rule_kind": pub["rule_kind"],
+                "lr_rule": pub["lr_rule"],
+                "method": pub["method"],
+                "published_label": pub["label"],
+                **{f"published_{s}": pub[s] for s in STATISTICS},
+                "k": k,
+                "rank_by": rank_by,
+                **got,
+            }
             rows.append(row)
     table = pd.DataFrame(rows, columns=PUBLISHED_COLUMNS)
     table["delta_top1"] = table["reproduced_top1"] - table["published_top1"]
@@ -310,8 +344,10 @@ def _runs(r: pd.Series) -> str:
     pool, n_pools = r["reproduced_pool"], int(r["n_pools"])
     where = f" (in {n_pools} pools)" if pool == "pooled" else f" ({pool})"
     where = "" if pool == "pooled" and n_pools == 1 else where
-    return (f"n={int(r['n_runs'])}{where}, {int(r['n_diverged'])} div, "
-            f"{int(r['n_failed'])} fail")  # fmt: skip
+    return (
+        f"n={int(r['n_runs'])}{where}, {int(r['n_diverged'])} div, "
+        f"{int(r['n_failed'])} fail"
+    )
 
 
 def _caption(experiment: str, name: str, block: pd.DataFrame) -> str:
@@ -335,19 +371,35 @@ def _caption(experiment: str, name: str, block: pd.DataFrame) -> str:
 def render_published_vs_reproduced(table: pd.DataFrame) -> str:
     """Markdown: one block per experiment, its caption listing the caveats."""
     parts = ["# Published vs reproduced\n"]
-    for (experiment, name), block in table.groupby(["experiment", "published"],
-                                                   sort=False):  # fmt: skip
+    for (experiment, name), block in table.groupby(
+        ["experiment", "published"], sort=False
+    ):
         k, pub_k = int(block["k"].iloc[0]), SOURCES[name].k
-        header = ["method", "published as", "rule", "Top-1 published",
-                  "Top-1 reproduced", f"Top-{pub_k} published",
-                  f"Top-{k} reproduced", "reproduced runs"]  # fmt: skip
-        rows = [[r["method"], r["published_label"], _rule(r),
-                 _pub(r["published_top1"]), num(r["reproduced_top1"]),
-                 f"{_pub(r['published_top10_mean'])} ± "
-                 f"{_pub(r['published_top10_std'])}",
-                 _topk(r["reproduced_topk_mean"], r["reproduced_topk_std"],
-                       r["k_used"], k), _runs(r)]
-                for _, r in block.iterrows()]  # fmt: skip
+        header = [
+            "method",
+            "published as",
+            "rule",
+            "Top-1 published",
+            "Top-1 reproduced",
+            f"Top-{pub_k} published",
+            f"Top-{k} reproduced",
+            "reproduced runs",
+        ]
+        rows = [
+            [
+                r["method"],
+                r["published_label"],
+                _rule(r),
+                _pub(r["published_top1"]),
+                num(r["reproduced_top1"]),
+                f"{_pub(r['published_top10_mean'])} ± {_pub(r['published_top10_std'])}",
+                _topk(
+                    r["reproduced_topk_mean"], r["reproduced_topk_std"], r["k_used"], k
+                ),
+                _runs(r),
+            ]
+            for _, r in block.iterrows()
+        ]
         parts.append(
             f"## {experiment}\n\n{_caption(experiment, name, block)}\n\n"
             + md_table(header, rows, ["l", "l", "l"] + ["r"] * 4 + ["l"])

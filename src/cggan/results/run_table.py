@@ -115,29 +115,42 @@ def runs_table(
         code = r.code if isinstance(r.code, str) else ""  # NaN: none recorded
         rows.append(
             {
-                "experiment": r.experiment, "method": r.method,
-                "pool": pool_of_setting(r.setting, LR_GRID), "lr_rule": r.lr_rule,
-                "setting": str(r.setting), "lr_d": r.lr_d, "lr_g": r.lr_g,
-                "seed": int(r.seed), "phase": phase,
+                "experiment": r.experiment,
+                "method": r.method,
+                "pool": pool_of_setting(r.setting, LR_GRID),
+                "lr_rule": r.lr_rule,
+                "setting": str(r.setting),
+                "lr_d": r.lr_d,
+                "lr_g": r.lr_g,
+                "seed": int(r.seed),
+                "phase": phase,
                 "round": math.nan if round_ is None or round_ < 0 else int(round_),
-                "status": r.status, "metric": r.metric_name,
-                "metric_mode": r.metric_mode, "final_metric": r.final_metric,
+                "status": r.status,
+                "metric": r.metric_name,
+                "metric_mode": r.metric_mode,
+                "final_metric": r.final_metric,
                 "best_metric": r.best_metric,
                 "final_fid": r.final_metric if is_fid else math.nan,
                 "best_fid": r.best_metric if is_fid else math.nan,
                 "best_iteration": r.best_iteration,
                 "improvement_last_quarter": r.improvement_last_quarter,
                 "converged": is_converged(r.improvement_last_quarter, tolerance)
-                if r.status == "finished" else None,
-                "confident": r.confident, "class_entropy": r.class_entropy,
-                "beta_mean_g": r.beta_mean_g, "beta_capped_g": r.beta_capped_g,
-                "selected": key in chosen, "edges": chosen.get(key, ""),
-                "real_floor": floor, "noise_reference": noise,
+                if r.status == "finished"
+                else None,
+                "confident": r.confident,
+                "class_entropy": r.class_entropy,
+                "beta_mean_g": r.beta_mean_g,
+                "beta_capped_g": r.beta_capped_g,
+                "selected": key in chosen,
+                "edges": chosen.get(key, ""),
+                "real_floor": floor,
+                "noise_reference": noise,
                 "code": code[:12],
-                "stale": None if current_code is None or not code
+                "stale": None
+                if current_code is None or not code
                 else code != current_code,
             }
-        )  # fmt: skip
+        )
     table = pd.DataFrame(rows, columns=RUNS_COLUMNS + CODE_COLUMNS)
     table["round"] = table["round"].astype("Int64")
     table["best_iteration"] = pd.to_numeric(table["best_iteration"]).astype("Int64")
@@ -156,11 +169,19 @@ def read_runs_csv(source: str | io.StringIO | Any) -> pd.DataFrame:
     the claims' one run input."""
     table = pd.read_csv(
         source,
-        dtype={"pool": str, "setting": str, "edges": str, "phase": str,
-               "status": str, "metric": str, "metric_mode": str, "code": str},
+        dtype={
+            "pool": str,
+            "setting": str,
+            "edges": str,
+            "phase": str,
+            "status": str,
+            "metric": str,
+            "metric_mode": str,
+            "code": str,
+        },
         keep_default_na=False,
         na_values=[""],
-    )  # fmt: skip
+    )
     missing = [c for c in RUNS_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"Invalid runs.csv: missing columns {missing}")

@@ -91,15 +91,27 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
     where = parse_run_dir(Path(run_dir).absolute())
     return {
         **{k: where[k] for k in ("experiment", "method", "lr_rule", "setting", "seed")},
-        "run_dir": str(run_dir), "status": "missing",
-        "error": "summary.json missing (run incomplete)", "diverged_at": None,
-        "metric_name": None, "metric_mode": None, "best_metric": math.nan,
-        "final_metric": math.nan, "best_iteration": None, "iterations": None,
-        "wall_time_s": math.nan, "lr_g": math.nan, "lr_d": math.nan,
-        "method_kwargs": "{}", "lr_rule_kwargs": "{}", "dataset": None,
-        "n_modes": None, "code": None, **dict.fromkeys(BETA_COLUMNS, math.nan),
+        "run_dir": str(run_dir),
+        "status": "missing",
+        "error": "summary.json missing (run incomplete)",
+        "diverged_at": None,
+        "metric_name": None,
+        "metric_mode": None,
+        "best_metric": math.nan,
+        "final_metric": math.nan,
+        "best_iteration": None,
+        "iterations": None,
+        "wall_time_s": math.nan,
+        "lr_g": math.nan,
+        "lr_d": math.nan,
+        "method_kwargs": "{}",
+        "lr_rule_kwargs": "{}",
+        "dataset": None,
+        "n_modes": None,
+        "code": None,
+        **dict.fromkeys(BETA_COLUMNS, math.nan),
         **dict.fromkeys(RUN_DIAGNOSTICS, math.nan),
-    }  # fmt: skip
+    }
 
 
 def _dataset_name(spec: dict[str, Any]) -> str | None:

@@ -115,8 +115,12 @@ def top_k_stats(
     ranked = np.sort(_finite(values))
     ranked = (ranked[::-1] if mode == "max" else ranked)[:k]
     if len(ranked) == 0:
-        return {"top1": math.nan, "topk_mean": math.nan, "topk_std": math.nan,
-                "k_used": 0}  # fmt: skip
+        return {
+            "top1": math.nan,
+            "topk_mean": math.nan,
+            "topk_std": math.nan,
+            "k_used": 0,
+        }
     return {
         "top1": float(ranked[0]),
         "topk_mean": float(np.mean(ranked)),
@@ -153,11 +157,18 @@ def _select_from_sweep(runs: pd.DataFrame, experiment: str, by: str) -> list[dic
     _, mode = metric_info(runs, experiment)
     sweep = sweep_runs(runs[runs["experiment"] == experiment])
     records = [
-        {"method": r.method, "lr_rule": r.lr_rule, "setting": r.setting,
-         "summary": {"status": r.status, "final_metric": r.final_metric,
-                     "best_metric": r.best_metric}}
+        {
+            "method": r.method,
+            "lr_rule": r.lr_rule,
+            "setting": r.setting,
+            "summary": {
+                "status": r.status,
+                "final_metric": r.final_metric,
+                "best_metric": r.best_metric,
+            },
+        }
         for r in sweep.itertuples()
-    ]  # fmt: skip
+    ]
     groups = select_settings(records, by=by, direction=mode)
     return [
         {
@@ -174,13 +185,20 @@ def _absent_rows(experiment: str, item: Mapping[str, Any], seeds) -> pd.DataFram
     """Rows for selected seeds that have no run at all (status ``"missing"``)."""
     return pd.DataFrame(
         [
-            {"experiment": experiment, "method": item["method"],
-             "lr_rule": item["lr_rule"], "setting": str(item["setting"]), "seed": s,
-             "status": "missing", "error": "run directory missing",
-             "best_metric": math.nan, "final_metric": math.nan}
+            {
+                "experiment": experiment,
+                "method": item["method"],
+                "lr_rule": item["lr_rule"],
+                "setting": str(item["setting"]),
+                "seed": s,
+                "status": "missing",
+                "error": "run directory missing",
+                "best_metric": math.nan,
+                "final_metric": math.nan,
+            }
             for s in seeds
         ]
-    )  # fmt: skip
+    )
 
 
 def _confirmed_of(
@@ -227,8 +245,15 @@ def confirmation_runs(
         return runs.iloc[0:0].copy()
     out = pd.concat(parts, ignore_index=True)
     # a missing run's setting metadata: copied from a sibling seed where there is one
-    for column in ("lr_g", "lr_d", "method_kwargs", "metric_name", "metric_mode",
-                   "dataset", "n_modes"):  # fmt: skip
+    for column in (
+        "lr_g",
+        "lr_d",
+        "method_kwargs",
+        "metric_name",
+        "metric_mode",
+        "dataset",
+        "n_modes",
+    ):
         out[column] = out.groupby(["experiment", "method", "lr_rule", "setting"])[
             column
         ].transform(lambda s: s.ffill().bfill())
@@ -292,19 +317,31 @@ def paper_table(
         metric, mode = metric_info(runs, experiment)
         parts = list(pools.split_pools(group))
         pooled = _ranked(group, column, top_k, mode)
-        pooled = {"top1_pooled": pooled["top1"],
-                  "topk_pooled_mean": pooled["topk_mean"],
-                  "topk_pooled_std": pooled["topk_std"],
-                  "k_used_pooled": pooled["k_used"], "pooled_size": len(group),
-                  "n_pools": len(parts)}  # fmt: skip
+        pooled = {
+            "top1_pooled": pooled["top1"],
+            "topk_pooled_mean": pooled["topk_mean"],
+            "topk_pooled_std": pooled["topk_std"],
+            "k_used_pooled": pooled["k_used"],
+            "pooled_size": len(group),
+            "n_pools": len(parts),
+        }
         for pool, members in parts:
             rows.append(
-                {"experiment": experiment, "metric": metric, "mode": mode,
-                 "rank_by": rank_by, "method": method, "lr_rule": rule, "pool": pool,
-                 "pool_size": len(members),
-                 **_ranked(members, column, top_k, mode), "k": top_k,
-                 **counts(members), **pooled}
-            )  # fmt: skip
+                {
+                    "experiment": experiment,
+                    "metric": metric,
+                    "mode": mode,
+                    "rank_by": rank_by,
+                    "method": method,
+                    "lr_rule": rule,
+                    "pool": pool,
+                    "pool_size": len(members),
+                    **_ranked(members, column, top_k, mode),
+                    "k": top_k,
+                    **counts(members),
+                    **pooled,
+                }
+            )
     return pd.DataFrame(rows, columns=PAPER_COLUMNS)
 
 
@@ -330,18 +367,30 @@ def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataF
         low, high = intervals.bootstrap_interval(final.tolist(), confidence, bounds)
         median = float(final.median()) if final.notna().any() else math.nan
         rows.append(
-            {"experiment": experiment, "metric": first.get("metric_name"),
-             "method": method, "lr_rule": rule, "setting": first["setting"],
-             "lr_d": first.get("lr_d"), "lr_g": first.get("lr_g"),
-             "hparams": first.get("method_kwargs"),
-             "seeds": " ".join(str(s) for s in sorted(group["seed"])),
-             "final_mean": mean, "final_std": std, "final_median": median,
-             "ci_low": low, "ci_high": high, "confidence": confidence,
-             "ci_method": intervals.CI_METHOD,
-             "ci_note": intervals.NO_INTERVAL if math.isnan(low) else "",
-             "range_low": _bound(bounds[0]), "range_high": _bound(bounds[1]),
-             **counts(group), **beta_means(group)}
-        )  # fmt: skip
+            {
+                "experiment": experiment,
+                "metric": first.get("metric_name"),
+                "method": method,
+                "lr_rule": rule,
+                "setting": first["setting"],
+                "lr_d": first.get("lr_d"),
+                "lr_g": first.get("lr_g"),
+                "hparams": first.get("method_kwargs"),
+                "seeds": " ".join(str(s) for s in sorted(group["seed"])),
+                "final_mean": mean,
+                "final_std": std,
+                "final_median": median,
+                "ci_low": low,
+                "ci_high": high,
+                "confidence": confidence,
+                "ci_method": intervals.CI_METHOD,
+                "ci_note": intervals.NO_INTERVAL if math.isnan(low) else "",
+                "range_low": _bound(bounds[0]),
+                "range_high": _bound(bounds[1]),
+                **counts(group),
+                **beta_means(group),
+            }
+        )
     return pd.DataFrame(rows, columns=SEED_COLUMNS)
 
 
@@ -355,9 +404,18 @@ def summary_table(confirmed: pd.DataFrame) -> pd.DataFrame:
         final_mean, final_std = _mean_std(finished["final_metric"])
         names = group["metric_name"].dropna()
         rows.append(
-            {"experiment": experiment, "metric": names.iloc[0] if len(names) else None,
-             "method": method, "lr_rule": rule, "setting": group["setting"].iloc[0],
-             "best_mean": best_mean, "best_std": best_std, "final_mean": final_mean,
-             "final_std": final_std, **counts(group), **beta_means(group)}
-        )  # fmt: skip
+            {
+                "experiment": experiment,
+                "metric": names.iloc[0] if len(names) else None,
+                "method": method,
+                "lr_rule": rule,
+                "setting": group["setting"].iloc[0],
+                "best_mean": best_mean,
+                "best_std": best_std,
+                "final_mean": final_mean,
+                "final_std": final_std,
+                **counts(group),
+                **beta_means(group),
+            }
+        )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -49,11 +49,15 @@ def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
     """File name under ``tables/`` -> its text (md, tex) or its table (csv)."""
     cal = result.calibration
     files: dict[str, str | pd.DataFrame] = {}
-    files.update(zip(("paper_table.md", "paper_table.tex"),
-                     render_paper_table(result.paper, cal)))  # fmt: skip
+    files.update(
+        zip(
+            ("paper_table.md", "paper_table.tex"), render_paper_table(result.paper, cal)
+        )
+    )
     files["paper_table.csv"] = result.paper
-    files.update(zip(("seeds.md", "seeds.tex"),
-                     tables.render_seed_table(result.seeds, cal)))  # fmt: skip
+    files.update(
+        zip(("seeds.md", "seeds.tex"), tables.render_seed_table(result.seeds, cal))
+    )
     files["seeds.csv"] = result.seeds
     files["summary.md"] = tables.render_summary(result.summary, cal)
     files["summary.csv"] = result.summary
@@ -86,8 +90,11 @@ def _converged_labels(
     """``(curve label, rule) -> "k/n"``: converged confirmation runs per line."""
     if table is None or table.empty:
         return {}
-    confirm = table[(table["experiment"] == experiment) & (table["phase"] == "confirm")
-                    & table["converged"].notna()]  # fmt: skip
+    confirm = table[
+        (table["experiment"] == experiment)
+        & (table["phase"] == "confirm")
+        & table["converged"].notna()
+    ]
     out = {}
     for (method, setting, rule), rows in confirm.groupby(
         ["method", "setting", "lr_rule"]
@@ -117,9 +124,12 @@ def _write_beta(
 
 
 def write_plots(
-    result: AggregateResult, out_dir: Path, frames: dict[str, pd.DataFrame],
-    rank_by: str, draw: bool,
-) -> None:  # fmt: skip
+    result: AggregateResult,
+    out_dir: Path,
+    frames: dict[str, pd.DataFrame],
+    rank_by: str,
+    draw: bool,
+) -> None:
     """Write each experiment's curve data and (``draw``) its figures under ``plots/``,
     and the β data and figures of the experiments with CG runs; record their paths."""
     runs, curves = frames["runs"], frames["curves"]
@@ -133,9 +143,14 @@ def write_plots(
             continue
         paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
         scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
-        figures.plot_curves(curves, experiment, mode, paths["curves"], scale,
-                            converged=_converged_labels(result.runs_table,
-                                                        experiment))  # fmt: skip
+        figures.plot_curves(
+            curves,
+            experiment,
+            mode,
+            paths["curves"],
+            scale,
+            converged=_converged_labels(result.runs_table, experiment),
+        )
         figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
         figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())

@@ -199,8 +199,16 @@ def _seed_row(row: pd.Series, beta: bool) -> list[str]:
     else:
         ci = f"[{num(row['ci_low'])}, {num(row['ci_high'])}]"
     final = format_cell(row["final_mean"], row["final_std"])
-    cells = [row["method"], row["lr_rule"], _lr(row["lr_d"]), _lr(row["lr_g"]),
-             _hparams_text(row["hparams"]), final, ci, counts_text(row)]  # fmt: skip
+    cells = [
+        row["method"],
+        row["lr_rule"],
+        _lr(row["lr_d"]),
+        _lr(row["lr_g"]),
+        _hparams_text(row["hparams"]),
+        final,
+        ci,
+        counts_text(row),
+    ]
     converged = finite_or_nan(row.get("n_converged"))
     if math.isfinite(converged):  # runs that stopped improving (cggan.convergence)
         cells[-1] += f", {int(converged)} converged"
@@ -236,8 +244,17 @@ def render_seed_table(
         beta = any(has_beta(row) for _, row in block.iterrows())
         label = metric_label(block.iloc[0]["metric"])
         level = round(float(block.iloc[0]["confidence"]) * 100)
-        header = ["method", "rule", "lr_d", "lr_g", "hparams", f"final {label}",
-                  f"{level}% CI", "runs", *(BETA_HEADER if beta else [])]  # fmt: skip
+        header = [
+            "method",
+            "rule",
+            "lr_d",
+            "lr_g",
+            "hparams",
+            f"final {label}",
+            f"{level}% CI",
+            "runs",
+            *(BETA_HEADER if beta else []),
+        ]
         rows = [_seed_row(row, beta) for _, row in block.iterrows()]
         extra = calibration_md_rows(calibration, experiment, 8, [5])
         rows += [r + [DASH, DASH] * beta for r in extra]
@@ -254,11 +271,17 @@ def render_seed_table(
 
 
 def _summary_row(r: pd.Series, beta: bool) -> list[str]:
-    counts = (str(int(r[c])) for c in ("n_runs", "n_finished", "n_diverged",
-                                       "n_failed"))  # fmt: skip
-    cells = [r["method"], r["lr_rule"], str(r["setting"]),
-             format_cell(r["best_mean"], r["best_std"]),
-             format_cell(r["final_mean"], r["final_std"]), *counts]  # fmt: skip
+    counts = (
+        str(int(r[c])) for c in ("n_runs", "n_finished", "n_diverged", "n_failed")
+    )
+    cells = [
+        r["method"],
+        r["lr_rule"],
+        str(r["setting"]),
+        format_cell(r["best_mean"], r["best_std"]),
+        format_cell(r["final_mean"], r["final_std"]),
+        *counts,
+    ]
     return cells + (beta_cells(r) if beta else [])
 
 
@@ -268,9 +291,18 @@ def render_summary(table: pd.DataFrame, calibration: pd.DataFrame | None = None)
     for experiment, block in table.groupby("experiment", sort=True):
         label = metric_label(block.iloc[0]["metric"])
         beta = any(has_beta(row) for _, row in block.iterrows())
-        header = ["method", "rule", "setting", f"best {label}", f"final {label}",
-                  "runs", "finished", "diverged", "failed",
-                  *(BETA_HEADER if beta else [])]  # fmt: skip
+        header = [
+            "method",
+            "rule",
+            "setting",
+            f"best {label}",
+            f"final {label}",
+            "runs",
+            "finished",
+            "diverged",
+            "failed",
+            *(BETA_HEADER if beta else []),
+        ]
         rows = [_summary_row(r, beta) for _, r in block.iterrows()]
         extra = calibration_md_rows(calibration, experiment, 6, [3, 4])
         rows += [r + [DASH] * (3 + 2 * beta) for r in extra]
@@ -296,11 +328,16 @@ def render_calibration(table: pd.DataFrame) -> str:
         split = f" ({split} split)" if measured and isinstance(split, str) else ""
         accuracy = r.get("classifier_accuracy", math.nan)
         rows.append(
-            [r["experiment"], metric_label(r["metric"]), value(r["real_floor"]) + split,
-             value(r["noise_reference"]), num(r.get("untrained", math.nan)),
-             str(int(r["n"])) if measured else NOT_MEASURED,
-             DASH if pd.isna(accuracy) else f"{float(accuracy):.1%}"]
-        )  # fmt: skip
+            [
+                r["experiment"],
+                metric_label(r["metric"]),
+                value(r["real_floor"]) + split,
+                value(r["noise_reference"]),
+                num(r.get("untrained", math.nan)),
+                str(int(r["n"])) if measured else NOT_MEASURED,
+                DASH if pd.isna(accuracy) else f"{float(accuracy):.1%}",
+            ]
+        )
     header = [
         "experiment",
         "metric",

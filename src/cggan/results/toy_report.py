@@ -52,13 +52,20 @@ def _theory_row(run: toy.ToyRun, traj: toy.Trajectory) -> dict[str, Any]:
     )
     lam_min, lam_max = spectrum(C)
     return {
-        "game": run.game, "method": run.run_id, "lr": run.lr_g, "gamma": run.gamma,
-        "sigma_min": math.sqrt(lam_min), "sigma_max": math.sqrt(lam_max),
-        "steps": traj.steps, "theory": statement, "lower_bound": lower,
+        "game": run.game,
+        "method": run.run_id,
+        "lr": run.lr_g,
+        "gamma": run.gamma,
+        "sigma_min": math.sqrt(lam_min),
+        "sigma_max": math.sqrt(lam_max),
+        "steps": traj.steps,
+        "theory": statement,
+        "lower_bound": lower,
         "upper_bound": upper,
         "operator_rate": float(np.abs(np.linalg.eigvals(operator)).max()),
-        "measured_rate": measured, "holds": bool(holds),
-    }  # fmt: skip
+        "measured_rate": measured,
+        "holds": bool(holds),
+    }
 
 
 def theory_rows(
@@ -132,8 +139,12 @@ def plot_cg_paper(
     cmap = plt.get_cmap("tab20")
     styles = ["-", "--", ":", "-."]
     for i, (name, traj) in enumerate(trajectories.items()):
-        kw = {"color": cmap(i % 20), "linestyle": styles[(i // 20) % len(styles)],
-              "lw": 1.2, "label": name}  # fmt: skip
+        kw = {
+            "color": cmap(i % 20),
+            "linestyle": styles[(i // 20) % len(styles)],
+            "lw": 1.2,
+            "label": name,
+        }
         steps = np.arange(traj.steps + 1)
         axes[0].plot(steps, traj.objective, **kw)
         axes[1].plot(steps, traj.dist, **kw)
@@ -226,8 +237,13 @@ def cli_toy_report(
         runs = None
         if toy_config is not None:
             runs = toy.toy_runs(toy.read_toy_config(toy_config))
-        rows = build_report(toy_dir, out_table_md=md, out_table_csv=csv_path,
-                            out_figure=out_figure, runs=runs)  # fmt: skip
+        rows = build_report(
+            toy_dir,
+            out_table_md=md,
+            out_table_csv=csv_path,
+            out_figure=out_figure,
+            runs=runs,
+        )
     except (ValueError, FileNotFoundError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -181,7 +181,7 @@ def selection_record(
             }
             for g in groups
             if g["selected"]
-        ],  # fmt: skip
+        ],
         "groups": groups,
     }
 
@@ -281,9 +281,10 @@ def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
     """
     if round_ < 1 or round_ > study.max_grid_extensions:
         raise _invalid(
-            "extension round", round_, f"1..{study.max_grid_extensions} (config "
-            "selection.max_grid_extensions)",
-        )  # fmt: skip
+            "extension round",
+            round_,
+            f"1..{study.max_grid_extensions} (config selection.max_grid_extensions)",
+        )
     records = _sweep_records(study, exp, round_ - 1)
     direction = METRIC_DIRECTION[study.metric(exp)]
     by = study.config["selection"]["by"]
@@ -303,10 +304,15 @@ def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
             pools[-1]["tied"] = True
             continue
         added += [
-            {**entry, "setting": s.id, "lr_d": s.lr_d, "lr_g": s.lr_g,
-             "method_kwargs": dict(s.method_kwargs)}
+            {
+                **entry,
+                "setting": s.id,
+                "lr_d": s.lr_d,
+                "lr_g": s.lr_g,
+                "method_kwargs": dict(s.method_kwargs),
+            }
             for s in extend(settings, chosen, shape)
-        ]  # fmt: skip
+        ]
     return {
         "study": study.name,
         "experiment": exp,

@@ -286,9 +286,9 @@ class Study:
 
     def fid_stats_path(self, exp: str) -> str | None:
         protocol = self.fid_protocol(exp)
-        return None if protocol is None else self.fid_stats_file(
-            protocol.stats_filename()
-        )  # fmt: skip
+        return (
+            None if protocol is None else self.fid_stats_file(protocol.stats_filename())
+        )
 
     def calibration_file(self, name: str) -> str:
         """A file of the calibrations' directory (as :meth:`fid_stats_file`)."""

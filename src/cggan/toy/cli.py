@@ -99,13 +99,22 @@ def _check_mode(toy_config: str | None, out_dir: str | None, single: dict) -> No
 
 
 def cli_toy(
-    *, toy_config: str | None = None, out_dir: str | None = None,
-    game: str | None = None, method: str | None = None, scheme: str | None = None,
-    lr: float | None = None, lr_g: float | None = None, lr_d: float | None = None,
-    gamma: float | None = None, dim: int | None = None,
-    coupling: float | None = None, steps: int | None = None,
-    init: str | None = None, out: str | None = None,
-) -> int:  # fmt: skip
+    *,
+    toy_config: str | None = None,
+    out_dir: str | None = None,
+    game: str | None = None,
+    method: str | None = None,
+    scheme: str | None = None,
+    lr: float | None = None,
+    lr_g: float | None = None,
+    lr_d: float | None = None,
+    gamma: float | None = None,
+    dim: int | None = None,
+    coupling: float | None = None,
+    steps: int | None = None,
+    init: str | None = None,
+    out: str | None = None,
+) -> int:
     """Run the configured toy study, or one run; the exit code (0, or 2: bad input).
 
     Args:
@@ -115,10 +124,20 @@ def cli_toy(
             one run (:func:`cggan.toy.run_toy`); ``lr`` is both players' rate unless
             ``lr_g``/``lr_d`` are given, ``init`` is ``"v1,v2,..."``.
     """
-    single = {"game": game, "method": method, "scheme": scheme, "lr": lr,
-              "lr_g": lr_g, "lr_d": lr_d, "gamma": gamma, "dim": dim,
-              "coupling": coupling, "steps": steps, "init": init,
-              "out": out}  # fmt: skip
+    single = {
+        "game": game,
+        "method": method,
+        "scheme": scheme,
+        "lr": lr,
+        "lr_g": lr_g,
+        "lr_d": lr_d,
+        "gamma": gamma,
+        "dim": dim,
+        "coupling": coupling,
+        "steps": steps,
+        "init": init,
+        "out": out,
+    }
     try:
         _check_mode(toy_config, out_dir, single)
         if toy_config is not None:

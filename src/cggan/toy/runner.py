@@ -123,15 +123,22 @@ def run_toy(
     toy = build_game(game, dim=dim, coupling=coupling, init=init)
     hparams = {} if gamma is None else {"gamma": gamma}
     built = build_method(
-        method, toy.params_g, toy.params_d, lr_g=lr_g, lr_d=lr_d, scheme=scheme,
+        method,
+        toy.params_g,
+        toy.params_d,
+        lr_g=lr_g,
+        lr_d=lr_d,
+        scheme=scheme,
         **hparams,
-    )  # fmt: skip
+    )
     p = sum(t.numel() for t in toy.params_g)
     q = sum(t.numel() for t in toy.params_d)
     out = Trajectory(
-        np.full((int(steps) + 1, p), np.nan), np.full((int(steps) + 1, q), np.nan),
-        np.full(int(steps) + 1, np.nan), np.full(int(steps) + 1, np.nan),
-    )  # fmt: skip
+        np.full((int(steps) + 1, p), np.nan),
+        np.full((int(steps) + 1, q), np.nan),
+        np.full(int(steps) + 1, np.nan),
+        np.full(int(steps) + 1, np.nan),
+    )
     finite = _record(out, toy, 0)
     for t in range(1, int(steps) + 1):
         if not finite:

@@ -280,14 +280,18 @@ def _toy_run(entry: Mapping, group: Mapping, method: str) -> ToyRun:
         lr = theory_step_size(entry["game"], method, C, gamma=gamma)
     init = entry.get("init")
     return ToyRun(
-        entry["game"], method, float(lr), float(lr), int(entry["steps"]),
+        entry["game"],
+        method,
+        float(lr),
+        float(lr),
+        int(entry["steps"]),
         None if init is None else tuple(float(v) for v in init),
         scheme=group.get("scheme"),
         gamma=None if gamma is None else float(gamma),
         dim=None if dim is None else int(dim),
         coupling=None if coupling is None else float(coupling),
         purpose=entry.get("purpose", "figure"),
-    )  # fmt: skip
+    )
 
 
 def toy_runs(toy_config: Mapping[str, Any]) -> list[ToyRun]:

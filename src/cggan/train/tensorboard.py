@@ -114,8 +114,10 @@ def open_board(trainer) -> RunBoard | None:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError as exc:
-        _warn(f"no TensorBoard logging ({exc}); pip install tensorboard, or set "
-              f"{ENV_SWITCH}=0 to silence this")  # fmt: skip
+        _warn(
+            f"no TensorBoard logging ({exc}); pip install tensorboard, or set "
+            f"{ENV_SWITCH}=0 to silence this"
+        )
         return None
     try:
         return RunBoard(trainer, SummaryWriter)

@@ -100,6 +100,7 @@ def test_the_study_layer_imports_names_from_their_modules_not_its_package():
 #: The most lines a module of src/cggan may have (issue 19: one concept per module).
 MAX_LINES = 400
 
+
 def _module_params():
     for path in sorted(PACKAGE.rglob("*.py")):
         yield pytest.param(path, id=path.relative_to(PACKAGE).as_posix())

@@ -110,3 +110,57 @@ def _module_params():
 def test_no_module_is_over_400_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{lines} lines (the bar is {MAX_LINES})"
+
+
+#: The layers of the package, bottom to top: a module imports only from lower layers
+#: (or its own package). docs/architecture.md draws the same table.
+LAYERS = {
+    # primitives and the names: no cggan import but each other's and the registry
+    "registry": 0,
+    "checks": 0,
+    "io": 0,
+    "locks": 0,
+    "runtime": 0,
+    "provenance": 0,
+    "fingerprint": 0,
+    "convergence": 0,
+    "hparams": 1,
+    # torch-free values built on the names
+    "fid_protocol": 1,
+    "lr_rules": 1,
+    # torch building blocks
+    "data": 2,
+    "models": 2,
+    "optim": 2,
+    "games": 2,
+    "metrics": 2,
+    # a GAN, a method, a run spec
+    "gan": 3,
+    "methods": 3,
+    "spec": 3,
+    # running a study: training jobs, the study's grid, the toy games
+    "train": 4,
+    "study": 4,
+    "toy": 4,
+    # reading finished runs
+    "results": 5,
+}
+
+
+def _top(module: str) -> str:
+    return module.split(".")[1] if "." in module else "cggan"
+
+
+def test_every_import_goes_down_the_layers():
+    graph = import_graph()
+    tops = {_top(m) for m in graph} - {"cggan"}
+    assert tops == set(LAYERS), "place every top-level module in LAYERS"
+    upward = [
+        f"{a} -> {b}"
+        for a, edges in graph.items()
+        for b in edges
+        if _top(a) != "cggan"
+        and _top(a) != _top(b)
+        and LAYERS[_top(b)] >= LAYERS[_top(a)]
+    ]
+    assert not upward, "imports that do not go down a layer: " + ", ".join(upward)

@@ -5,6 +5,8 @@ Modules, each importing what it uses from the module that defines it:
 
 - :mod:`cggan.study.study`: :class:`Study` (a validated config -> run directories, run
   specs, output paths) and the loaders of a study config;
+- :mod:`cggan.study.grid`: the settings each pool's lists expand to;
+- :mod:`cggan.study.run_specs`: the run spec of one planned run;
 - :mod:`cggan.study.config_checks`: every cross-key check of a config, one line each;
 - :mod:`cggan.study.run_spec_checks`: every planned run's spec, built at planning;
 - :mod:`cggan.study.layout`: run directories and setting ids (no config needed);
@@ -12,7 +14,8 @@ Modules, each importing what it uses from the module that defines it:
   another config);
 - :mod:`cggan.study.selection`: the setting each pool confirms, and the verification
   of a selection file;
-- :mod:`cggan.study.grid_extension`: the steps past a grid's edge.
+- :mod:`cggan.study.grid_extension`: the steps past a grid's edge;
+- :mod:`cggan.study.chunks`: sweep runs trained several to a job, and their receipts.
 
 What this package exports (``__all__``) is the API the workflow and scripts use.
 """

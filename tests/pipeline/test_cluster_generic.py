@@ -57,10 +57,12 @@ def test_ci_study_through_cluster_generic_matches_the_local_run(ci_study, tmp_pa
         # one thread per job, as the local run: thread count changes float reductions
         # (the profile's set-resources, GPUs included, stay: device auto is the CPU here
         # as in the local run)
-        # the sweep in chunks of 2 runs (one train_chunk job each): a chunk's runs are
-        # the runs of one-run jobs (compared below with the local, unchunked ci study)
+        # the sweep in chunks of 2 runs (train_chunk) and the confirmation seeds of a
+        # setting in one job (train_seeds): their runs are the runs of one-run jobs
+        # (compared below with the local ci study, which runs one job per run)
         "--config",
         "sweep_chunk=2",
+        "group_seeds=True",
         "--set-threads",
         "train=1",
         "fid_stats=1",

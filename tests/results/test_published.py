@@ -13,11 +13,13 @@ from tests.results.fake_runs import build_configured_study, study_config
 from cggan.results.aggregate import aggregate_study
 from cggan.results.published import (
     PUBLISHED,
-    PUBLISHED_COLUMNS,
     SOURCES,
-    TABLE_FILES,
     published_experiments,
     published_frame,
+)
+from cggan.results.published_vs_reproduced import (
+    PUBLISHED_COLUMNS,
+    TABLE_FILES,
     published_vs_reproduced,
     render_published_vs_reproduced,
     write_published_tables,

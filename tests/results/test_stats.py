@@ -17,7 +17,8 @@ from tests.results.fake_runs import (
 )
 
 from cggan.results.runs import find_run_dirs, load_runs
-from cggan.results.stats import confirmation_runs, top_k_stats
+from cggan.results.stats import top_k_stats
+from cggan.results.subsets import confirmation_runs
 from cggan.study import select_settings
 
 

@@ -36,12 +36,15 @@ from cggan.results import stats
 from cggan.results.analysis_plan import analysis_plan, plan_sha256
 from cggan.results.beta import read_beta_curves
 from cggan.results.claims import claims_table
+from cggan.results.curves import read_curves
 from cggan.results.metrics_file import metrics_json
 from cggan.results.pairs import cg_vs_momentum_table
-from cggan.results.published import published_experiments, write_published_tables
+from cggan.results.published import published_experiments
+from cggan.results.published_vs_reproduced import write_published_tables
 from cggan.results.run_table import read_runs_csv, runs_csv_text, runs_table
-from cggan.results.runs import find_run_dirs, load_runs, load_selections, read_curves
+from cggan.results.runs import find_run_dirs, load_runs, load_selections, metric_info
 from cggan.results.study_files import AggregateResult, write_plots, write_tables
+from cggan.results.subsets import Selections, confirmation_runs, sweep_runs
 from cggan.study.config_checks import read_study_config
 from cggan.study.layout import parse_run_dir
 from cggan.study.study import Study
@@ -90,13 +93,13 @@ def _check_options(top_k: int, confidence: float, rank_by: str) -> None:
         )
 
 
-def _check_selections(runs: pd.DataFrame, selections: stats.Selections) -> None:
+def _check_selections(runs: pd.DataFrame, selections: Selections) -> None:
     """A selection made on another metric than its runs store means mixed-up results."""
     for experiment, selection in selections.items():
         metric = selection.get("metric")
         if metric is None or experiment not in set(runs["experiment"]):
             continue
-        stored, _ = stats.metric_info(runs, experiment)
+        stored, _ = metric_info(runs, experiment)
         if stored != "metric" and metric != stored:
             raise ValueError(
                 f"Invalid selection for {experiment!r}: metric {metric!r}, "
@@ -134,7 +137,7 @@ def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 def _tables(
     frames: dict[str, pd.DataFrame],
-    selections: stats.Selections,
+    selections: Selections,
     calibration: calib.Calibration | None,
     options: dict[str, Any],
 ) -> AggregateResult:
@@ -177,7 +180,7 @@ def _tables(
 
 def aggregate(
     run_dirs: Sequence[str | os.PathLike],
-    selections: stats.Selections | None,
+    selections: Selections | None,
     out_dir: str | os.PathLike,
     *,
     top_k: int = 10,
@@ -220,13 +223,13 @@ def aggregate(
     selections = selections or {}
     runs = load_runs(run_dirs)
     _check_selections(runs, selections)
-    confirmed = stats.confirmation_runs(runs, selections, by=rank_by)
+    confirmed = confirmation_runs(runs, selections, by=rank_by)
     # every input is read before the first file is written: a bad file writes nothing
     frames = {
         "runs": runs,
         "confirmed": confirmed,
         "curves": read_curves(confirmed),
-        "sweep": stats.sweep_runs(runs, selections),
+        "sweep": sweep_runs(runs, selections),
         "beta": read_beta_curves(confirmed),
     }
     if plan is None:
@@ -261,7 +264,8 @@ def aggregate_study(
 
     Each FID experiment's calibration is read from ``Study.calibration_path``: a
     missing file is "not measured", an unreadable one stops with a line naming it.
-    An experiment that sets ``published`` adds :mod:`cggan.results.published`'s table.
+    An experiment that sets ``published`` adds
+    :mod:`cggan.results.published_vs_reproduced`'s table.
 
     Args:
         config: the resolved study configuration (schema defaults filled in).

@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from cggan.registry import is_cg_method
-from cggan.results.runs import BETA_COLUMNS, finite_or_nan, read_metrics_csv
+from cggan.results.curves import read_metrics_csv
+from cggan.results.runs import BETA_COLUMNS, finite_or_nan
 
 __all__ = [
     "BETA_CURVE_COLUMNS",

@@ -33,8 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.runs import finite_or_nan
-from cggan.results.stats import metric_info
+from cggan.results.runs import finite_or_nan, metric_info
 
 __all__ = [
     "CALIBRATION_COLUMNS",

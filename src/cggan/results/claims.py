@@ -37,7 +37,6 @@ reference's level; a selected setting on the edge of its grid is named in the re
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +45,6 @@ import pandas as pd
 
 from cggan.registry import (
     ADAM,
-    BEST,
     GRAFT_ADAM_SGD,
     LR_POWER,
     LR_SQRT,
@@ -59,7 +57,13 @@ from cggan.registry import (
 )
 from cggan.results import inference as inf
 from cggan.results.analysis_plan import CLAIMS, DEFAULT_PLAN
-from cggan.study.layout import LR_GRID
+from cggan.results.claim_sides import (
+    ExperimentRuns,
+    converged_share,
+    edge_note,
+    parse_pool,
+    side_label,
+)
 
 __all__ = ["CLAIM_COLUMNS", "claims_table"]
 
@@ -77,105 +81,16 @@ CLAIM_COLUMNS = [
 ]  # fmt: skip
 
 
-# --- sides -----------------------------------------------------------------------
-def _parse_pool(pool: str) -> dict[str, float | str]:
-    out: dict[str, float | str] = {}
-    if pool == LR_GRID:
-        return out
-    # names may hold underscores (beta_coeff), values never do
-    for name, value in re.findall(r"([A-Za-z][A-Za-z0-9_]*)~([^_]+)(?:_|$)", pool):
-        try:
-            out[name] = float(value)
-        except ValueError:
-            out[name] = value
-    return out
-
-
-class _Experiment:
-    """The runs of one experiment x rule and the values that rank them."""
-
-    def __init__(self, runs: pd.DataFrame, plan: Mapping[str, Any]):
-        self.runs = runs
-        self.plan = plan
-        mode = runs["metric_mode"].dropna()
-        self.sign = 1.0 if (len(mode) and mode.iloc[0] == "max") else -1.0
-        self.column = "best_metric" if plan["rank_by"] == BEST else "final_metric"
-        noise = runs["noise_reference"].dropna()
-        self.noise = float(noise.iloc[0]) if len(noise) else math.nan
-
-    def pools(self, method: str) -> list[str]:
-        return sorted(set(self.runs.loc[self.runs["method"] == method, "pool"]))
-
-    def sweep(self, method: str, pool: str) -> pd.DataFrame:
-        r = self.runs
-        return r[
-            (r["method"] == method) & (r["pool"] == pool) & (r["phase"] == "sweep")
-        ]
-
-    def confirm(self, method: str, pool: str) -> pd.DataFrame:
-        r = self.runs
-        return r[
-            (r["method"] == method) & (r["pool"] == pool) & (r["phase"] == "confirm")
-        ]
-
-    def selected_value(self, method: str, pool: str) -> float:
-        """The sweep value of a pool's selected setting (what the selection saw)."""
-        sweep = self.sweep(method, pool)
-        chosen = sweep[sweep["selected"] == True]  # noqa: E712 (object column)
-        values = chosen[self.column].astype(float).dropna()
-        return float(values.iloc[0]) if len(values) else math.nan
-
-    def side(self, method: str, pool: str | None = None) -> tuple[str, str] | None:
-        """``(method, pool)``: the given pool, else the method's pool whose selected
-        setting ranked best in the sweep (the sweep decides, never the fresh seeds)."""
-        pools = self.pools(method)
-        if pool is not None:
-            return (method, pool) if pool in pools else None
-        ranked = [(self.sign * -self.selected_value(method, p), p) for p in pools]
-        ranked = [(v, p) for v, p in ranked if math.isfinite(v)]
-        return (method, min(ranked)[1]) if ranked else None
-
-    def values(self, frame: pd.DataFrame) -> np.ndarray:
-        finished = frame[frame["status"] == "finished"]
-        values = finished[self.column].astype(float)
-        return values[np.isfinite(values)].to_numpy()
-
-    def grid_values(self, frame: pd.DataFrame) -> np.ndarray:
-        """Every grid cell, a run that did not finish counted as the worst value."""
-        values = frame[self.column].astype(float).where(frame["status"] == "finished")
-        return values.fillna(-self.sign * math.inf).to_numpy()
-
-
-def _label(side: tuple[str, str]) -> str:
-    method, pool = side
-    return method if pool == LR_GRID else f"{method} ({pool})"
-
-
-def _converged_share(frame: pd.DataFrame) -> float:
-    finished = frame[frame["status"] == "finished"]
-    known = finished["converged"].dropna()
-    if not len(finished):
-        return math.nan
-    return float((known == True).sum()) / len(finished)  # noqa: E712
-
-
-def _edges(frame: pd.DataFrame, side: tuple[str, str]) -> str | None:
-    chosen = frame[(frame["selected"] == True) & (frame["edges"] != "")]  # noqa: E712
-    if chosen.empty:
-        return None
-    return f"{_label(side)} on its grid's edge ({chosen['edges'].iloc[0]})"
-
-
 # --- rows ------------------------------------------------------------------------
-def _row(ex: _Experiment, claim: str, role: str, a, b, data: str, test: str):
+def _row(ex: ExperimentRuns, claim: str, role: str, a, b, data: str, test: str):
     return {
         "experiment": ex.runs["experiment"].iloc[0],
         "lr_rule": ex.runs["lr_rule"].iloc[0],
         "claim": claim,
         "role": role,
         "statement": CLAIMS[claim][0],
-        "side_a": _label(a),
-        "side_b": _label(b),
+        "side_a": side_label(a),
+        "side_b": side_label(b),
         "data": data,
         "test": test,
         **dict.fromkeys(CLAIM_COLUMNS[9:-2], math.nan),
@@ -188,7 +103,7 @@ def _row(ex: _Experiment, claim: str, role: str, a, b, data: str, test: str):
     }
 
 
-def _two_sample(ex: _Experiment, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
+def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
     a, b = ex.values(fa), ex.values(fb)
     w = inf.welch(a, b)
     shift, low, high = inf.hodges_lehmann(a, b)
@@ -206,8 +121,8 @@ def _two_sample(ex: _Experiment, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
         hl_high=high,
         p_mwu=inf.mann_whitney_p(a, b, a_lower=a_lower),
         mdd80=inf.minimum_detectable_difference(a, b, ex.plan["alpha"]),
-        converged_a=_converged_share(fa),
-        converged_b=_converged_share(fb),
+        converged_a=converged_share(fa),
+        converged_b=converged_share(fb),
     )
     if row["_kind"] == "matches":
         margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
@@ -262,7 +177,7 @@ def _note_edges(ex, row, a, b) -> None:
     """Name each side whose selected setting is on its grid's edge."""
     for side in (a, b):
         frame = pd.concat([ex.sweep(*side), ex.confirm(*side)])
-        edge = _edges(frame, side)
+        edge = edge_note(frame, side)
         if edge and edge not in row["_notes"]:
             row["_notes"].append(edge)
 
@@ -310,8 +225,8 @@ def _grid(ex, claim, role, a, b) -> dict:
         ci_low=low,
         ci_high=high,
         p_value=p,
-        converged_a=_converged_share(fa),
-        converged_b=_converged_share(fb),
+        converged_a=converged_share(fa),
+        converged_b=converged_share(fb),
     )
     if kind == "robust":
         row["_sign"] = 1.0  # a larger share of near-best cells is better
@@ -320,12 +235,12 @@ def _grid(ex, claim, role, a, b) -> dict:
     return row
 
 
-def _cg_rows(ex: _Experiment, cg: tuple[str, str], role: str, claims) -> list[dict]:
+def _cg_rows(ex: ExperimentRuns, cg: tuple[str, str], role: str, claims) -> list[dict]:
     rule = ex.runs["lr_rule"].iloc[0]
     rows = []
     sgd, adam = ex.side(SGD), ex.side(ADAM)
     mom9 = ex.side(MOMENTUM, f"momentum~{BASELINE_MOMENTUM!r}")
-    coeff = _parse_pool(cg[1]).get("beta_coeff", 1.0)
+    coeff = parse_pool(cg[1]).get("beta_coeff", 1.0)
     matched = ex.side(MOMENTUM, f"momentum~{float(coeff) * BETA_MAX!r}")
     plan = {"a": sgd, "b": mom9, "c": adam, "d": adam, "h": matched}
     for claim in ("a", "b", "c", "d", "h"):
@@ -387,7 +302,7 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
     claims = set(plan["claims"])
     rows: list[dict] = []
     for (_, _), ex_runs in runs.groupby(["experiment", "lr_rule"], sort=True):
-        ex = _Experiment(ex_runs, plan)
+        ex = ExperimentRuns(ex_runs, plan)
         cg = ex.side(plan["cg_method"])
         if cg is not None:
             rows += _cg_rows(ex, cg, "primary", claims)

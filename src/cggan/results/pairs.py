@@ -45,8 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from cggan.registry import CG_RULES
-from cggan.results.runs import ordered_methods, ordered_rules
-from cggan.results.stats import metric_info
+from cggan.results.runs import metric_info, ordered_methods, ordered_rules
 from cggan.results.tables import DASH, metric_label, num
 
 __all__ = [

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from cggan.convergence import convergence_diagnostic, is_converged
-from cggan.results.runs import read_metrics_csv
+from cggan.results.curves import read_metrics_csv
 from cggan.study.layout import parse_run_dir
 
 __all__ = ["PILOT_COLUMNS", "pilot_lengths", "plot_pilot", "read_pilot"]

@@ -1,10 +1,10 @@
-"""The study's figures: metric curves, every sweep run, samples of the best runs, β.
+"""The study's figures: metric curves, every sweep run, samples of the best runs.
 
 One PNG per kind and experiment, ``plots/<kind>_<experiment>.png`` (:data:`PLOT_KINDS`),
-written atomically, and ``plots/beta_<experiment>.png`` for an experiment with CG runs.
-Diverged and failed runs are counted on the figures, never hidden. The curves of an FID
-experiment with a measured calibration carry its real floor and noise reference as grey
-reference lines.
+written atomically; the β figure of an experiment with CG runs is
+:mod:`cggan.results.beta_plot`'s. Diverged and failed runs are counted on the figures,
+never hidden. The curves of an FID experiment with a measured calibration carry its real
+floor and noise reference as grey reference lines.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from cggan.results.plot_style import (
     save_figure,
     use_log_scale,
 )
-from cggan.results.runs import ordered_methods, ordered_rules
-from cggan.results.stats import metric_info, rank_column
+from cggan.results.runs import metric_info, ordered_methods, ordered_rules
+from cggan.results.stats import rank_column
 from cggan.results.tables import direction_text, metric_label, num
 from cggan.study.layout import LR_GRID, pool_of_setting
 
-__all__ = ["PLOT_KINDS", "plot_beta", "plot_curves", "plot_samples", "plot_sweep"]
+__all__ = ["PLOT_KINDS", "plot_curves", "plot_samples", "plot_sweep"]
 
 PLOT_KINDS = ("curves", "sweep", "samples")
 
@@ -115,7 +115,7 @@ def plot_curves(
     per confirmed setting (a method's pool: ``momentum momentum~0.9``).
 
     Args:
-        curves: :func:`cggan.results.runs.read_curves` of the confirmed runs.
+        curves: :func:`cggan.results.curves.read_curves` of the confirmed runs.
         experiment: the experiment drawn.
         mode: ``"min"`` or ``"max"``, the metric's direction.
         path: the PNG written.
@@ -379,74 +379,6 @@ def plot_samples(
         f"{experiment}: samples of the best confirmed run per method "
         f"(final {metric_label(metric)})",
         fontsize=11,
-    )
-    fig.tight_layout()
-    save_figure(fig, path)
-
-
-_RULE_DASHES = ("", (4, 2), (1, 2), (6, 2, 1, 2))
-
-
-def _beta_panel(ax, panel: pd.DataFrame, methods, palette, dashes) -> None:
-    if panel.empty:
-        note(ax, "no β recorded\n(runs older than the β diagnostics)")
-        return
-    sns.lineplot(
-        data=panel,
-        x="iteration",
-        y="value",
-        hue="method",
-        hue_order=methods,
-        palette=palette,
-        style="lr_rule",
-        style_order=list(dashes),
-        dashes=dashes,
-        estimator="mean",
-        errorbar="sd",
-        linewidth=1.4,
-        err_kws={"alpha": 0.15},
-        ax=ax,
-        legend=False,
-    )
-
-
-def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> None:
-    """Mean β and the share of steps at the cap over iterations, per CG method.
-
-    Args:
-        beta: :func:`cggan.results.beta.read_beta_curves` of the confirmed runs.
-        experiment: the experiment drawn.
-        path: the PNG written.
-    """
-    data = beta[beta["experiment"] == experiment]
-    methods, rules = ordered_methods(data["method"]), ordered_rules(data["lr_rule"])
-    palette = method_palette(methods)
-    dashes = {r: _RULE_DASHES[i % len(_RULE_DASHES)] for i, r in enumerate(rules)}
-    fig, axes = plt.subplots(2, 2, figsize=(11.5, 7.0), sharex=True, sharey=True)
-    for i, statistic in enumerate(("mean β", "share capped")):
-        for j, player in enumerate(("G", "D")):
-            ax = axes[i, j]
-            panel = data[(data["statistic"] == statistic) & (data["player"] == player)]
-            _beta_panel(ax, panel, methods, palette, dashes)
-            ax.set_ylim(-0.03, 1.03)
-            who = "generator" if player == "G" else "discriminator"
-            ax.set_title(f"{statistic}, {who}", fontsize=10)
-            ax.set_xlabel("iteration")
-            ax.set_ylabel(statistic)
-    handles = [
-        plt.Line2D([], [], color=palette[m], linewidth=1.6, label=m) for m in methods
-    ]
-    handles += [
-        plt.Line2D([], [], color="grey", dashes=d or (None, None), label=f"rule {r}")
-        for r, d in dashes.items()
-    ]
-    if handles:
-        fig.legend(
-            handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False
-        )
-    fig.suptitle(
-        f"{experiment}: β of the CG methods, selected setting (line: seed mean, "
-        "band: ± 1 sd; cap = c·β_max)"
     )
     fig.tight_layout()
     save_figure(fig, path)

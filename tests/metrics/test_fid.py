@@ -44,9 +44,10 @@ def test_diagonal_covariances_by_hand():
     value, status = fid.frechet_distance(
         np.zeros(2), np.diag([1.0, 4.0]), np.zeros(2), np.diag([4.0, 1.0])
     )
-    # a 2x2 diagonal problem: LAPACK's eigenvalues are exact to ~1e-15 on any build,
-    # so 1e-9 leaves six orders of magnitude for other BLAS/CPUs
-    assert status == "ok" and value == pytest.approx(2.0, rel=1e-9)
+    # a 2x2 diagonal problem: LAPACK's eigenvalues are exact to ~1e-15 on any build;
+    # 1e-6 leaves nine orders of magnitude for other BLAS/CPUs, and a wrong formula is
+    # off by O(1)
+    assert status == "ok" and value == pytest.approx(2.0, rel=1e-6)
 
 
 def test_nonfinite_and_complex_are_reported_not_numbers():
@@ -221,9 +222,10 @@ def test_file_without_square_root_loads_and_evaluates(tmp_path, reference, class
     args = dict(n_samples=50, batch_size=25, kid_subsets=5, kid_subset_size=50)
     got = fid.FIDEvaluator(loaded, classifier, **args)(_pool_sampler(real[:50]))
     want = fid.FIDEvaluator(ref, classifier, **args)(_pool_sampler(real[:50]))
-    # the same root computed by the same function in this process (save vs load):
-    # a same-environment comparison, so only rounding noise is allowed
-    assert got["fid"] == pytest.approx(want["fid"], rel=1e-12)
+    # the same root computed by the same function in this process (save vs load): only
+    # rounding noise of a thread-parallel sqrtm is allowed; a missing or wrong root
+    # changes FID by whole per cent
+    assert got["fid"] == pytest.approx(want["fid"], rel=1e-8)
     assert old.read_bytes() == before  # never written back
 
 

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from tests.study.builders import make_config
 
 from cggan.results.aggregate import aggregate
 from cggan.results.runs import find_run_dirs, load_selections
@@ -250,52 +251,19 @@ STUDY_SWEEP = {("sgd", 1e-3): 12.0, ("sgd", 5e-4): 9.0, ("momentum", 1e-3): 15.0
 
 def study_config(**overrides) -> dict:
     """A tiny schema-complete study: digits, sgd, momentum (CG's cap 0.25 and 0.9) and
-    cg_fr, two lr_g, sweep seed 0, fresh confirmation seeds 1-2."""
-    config = {
-        "study": "t",
-        "data_root": "results/data",
-        "download": False,
-        "device": "cpu",
-        "fid": {"inception_weights": None},
-        "experiments": {
-            "digits": {
-                "dataset": "digits",
-                "image_size": 16,
-                "model": "dcgan",
-                "model_kwargs": {"ngf": 8, "ndf": 8},
-                "z_dim": 16,
-                "loss": "bce",
-                "n_critic": 1,
-                "batch_size": 32,
-                "iterations": 40,
-                "checkpoint_every": 20,
-                "methods": None,
-                "lr_rules": None,
-                "eval": {
-                    "metric": "fid",
-                    "every": 20,
-                    "n_samples": 200,
-                    "batch_size": 100,
-                    "extractor": "classifier",
-                    "dims": 128,
-                    "reference_split": "train",
-                    "reference_n": 1437,
-                    "preprocessing": "fixed",
-                },
-            }
-        },
-        "methods": {
+    cg_fr, two lr_g, sweep seed 0, fresh confirmation seeds 1-2 (the study tests'
+    digits experiment, :func:`tests.study.builders.make_config`)."""
+    config = make_config(
+        experiments={"digits": make_config()["experiments"]["digits"]},
+        methods={
             "sgd": {},
             "momentum": {"momentum": [0.25, 0.9]},
             "cg_fr": {"beta_coeff": [0.5]},
         },
-        "lr_rules": {"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
-        "sweep_seed": 0,
-        "seeds": [1, 2],
-        "selection": {"by": "final"},
-        "aggregate": {"top_k": 2, "confidence": 0.9},
-        "toy": {"enabled": False},
-    }
+        lr_rules={"constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}},
+        seeds=[1, 2],
+        aggregate={"top_k": 2, "confidence": 0.9},
+    )
     config.update(overrides)
     return config
 

@@ -10,10 +10,15 @@ CONFIG ?= config/config.yaml
 
 LAPTOP_CONFIG ?= config/laptop.yaml
 CONVERGED_CONFIG ?= config/converged.yaml
+# Finished runs trained on this machine that the cost of a study is measured from.
+RATES_FROM ?= results/runs/pilot
+# What else ran on the machine while a published study trained (provenance.json): say
+# it, e.g. `make primary ALONGSIDE=nothing`.
+ALONGSIDE ?= not recorded
 NCORES := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
-.PHONY: run test test-threads test-fast lint laptop converged report dryrun bench lock clean-results \
-	tensorboard
+.PHONY: run test test-threads test-fast lint laptop converged primary secondary cost verify \
+	report dryrun bench lock clean-results tensorboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +31,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml | $(BIN)/python
 
 # A lock left by a killed run (kill -9, power cut) is released first; a live run's is kept.
 run: $(STAMP)
+	@$(BIN)/python scripts/check_config.py $(CONFIG)
 	$(BIN)/python scripts/unlock_stale.py
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 	@$(MAKE) --no-print-directory report
@@ -35,27 +41,64 @@ run: $(STAMP)
 # aggregated results changed since its last report.
 report: $(STAMP)
 	@out=$$($(BIN)/python scripts/study_out_dir.py $(CONFIG)) || exit 2; \
+	if [ ! -f "$$out/metrics.json" ]; then \
+		echo "error: no results of $(CONFIG) in $$out yet: run 'make run CONFIG=$(CONFIG)' first" >&2; \
+		exit 2; fi; \
 	if [ ! -f "$$out/report.html" ] || [ "$$out/metrics.json" -nt "$$out/report.html" ]; then \
 		$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report "$$out/report.html"; \
 	else echo "$$out/report.html is up to date"; fi
 
-# The paper's protocol at laptop scale (config/laptop.yaml, <= 90 min on 2 cores); its
-# tables, plots and metrics.json are copied to docs/results/laptop/ with provenance.json.
+# Superseded by `make primary` (docs/results/laptop/README.md): the paper's protocol at
+# laptop scale with one sweep seed; kept so that its published tables can be retraced.
 laptop: $(STAMP)
 	$(BIN)/python scripts/unlock_stale.py
 	@start=$$(date +%s); \
 	$(BIN)/snakemake --cores $(CORES) --configfile $(LAPTOP_CONFIG) && \
 	$(BIN)/python scripts/publish_results.py --config $(LAPTOP_CONFIG) \
-		--dest docs/results/laptop --started $$start --cores $(NCORES) --readme README.md
+		--dest docs/results/laptop --started $$start --cores $(NCORES)
 
-# The primary claims at 5,000 iterations (config/converged.yaml, ~100 min on 2 cores
-# alone); published to docs/results/converged/ with provenance.json.
+# Superseded by `make primary` (docs/results/converged/README.md): the primary claims at
+# 5,000 iterations with one sweep seed; kept so that its published tables can be retraced.
 converged: $(STAMP)
 	$(BIN)/python scripts/unlock_stale.py
 	@start=$$(date +%s); \
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONVERGED_CONFIG) && \
 	$(BIN)/python scripts/publish_results.py --config $(CONVERGED_CONFIG) \
 		--dest docs/results/converged --started $$start --cores $(NCORES)
+
+# A published study (config/<name>.yaml, <= 2 h on 2 cores alone): its cost first, then
+# the study; published to docs/results/<name>/ with provenance.json. Run it alone, and
+# say what else ran: `make primary ALONGSIDE=nothing`. `primary`: the primary claims (a,
+# b, c, d, h; its findings rewritten in README.md); `secondary`: CG's other rules, nSGDA
+# and grafting (f, g).
+primary secondary: $(STAMP)
+	@$(BIN)/python scripts/check_config.py config/$@.yaml
+	$(BIN)/python scripts/unlock_stale.py
+	$(BIN)/python scripts/study_cost.py config/$@.yaml --rates-from $(RATES_FROM) \
+		--cores $(NCORES)
+	@start=$$(date +%s); \
+	$(BIN)/snakemake --cores $(CORES) --configfile config/$@.yaml && \
+	$(BIN)/python scripts/publish_results.py --config config/$@.yaml \
+		--dest docs/results/$@ --started $$start --cores $(NCORES) \
+		--command "make $@" --rates-from $(RATES_FROM) --alongside "$(ALONGSIDE)" \
+		$(if $(filter primary,$@),--readme README.md)
+
+# Rerun the default study from a clean checkout of HEAD in a temporary directory and
+# compare every table, plot data file and metrics.json with docs/results/default/
+# (scripts/compare_results.py): the published default study must be the code's own.
+verify: $(STAMP)
+	@tmp=$$(mktemp -d); trap 'git worktree remove --force '"$$tmp"' >/dev/null 2>&1; rm -rf '"$$tmp" EXIT; \
+	git worktree add --detach -q "$$tmp" HEAD && \
+	( cd "$$tmp" && PYTHONPATH="$$tmp/src" $(CURDIR)/$(BIN)/snakemake --cores $(CORES) \
+		--configfile config/config.yaml --quiet rules ) && \
+	$(BIN)/python scripts/compare_results.py --published docs/results/default \
+		--fresh "$$tmp/results"
+
+# What a study costs before it trains: `make cost CONFIG=config/primary.yaml` (runs x
+# iterations at the speeds measured from the finished runs under $(RATES_FROM)).
+cost: $(STAMP)
+	$(BIN)/python scripts/study_cost.py $(CONFIG) --rates-from $(RATES_FROM) \
+		--cores $(NCORES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src scripts tests benchmarks
@@ -92,10 +135,14 @@ test-fast: $(STAMP)
 STUDY ?= $(or $(shell sed -n 's/^study:[[:space:]]*\([A-Za-z0-9_.-]*\).*/\1/p' $(CONFIG)),default)
 TB_PORT ?= 6006
 tensorboard: $(STAMP)
+	@if [ ! -d results/runs/$(STUDY) ]; then \
+		echo "error: no runs of study '$(STUDY)' under results/runs/$(STUDY): run 'make run' (or snakemake with its config) first" >&2; \
+		exit 2; fi
 	$(BIN)/tensorboard --logdir results/runs/$(STUDY) --port $(TB_PORT) \
 		--samples_per_plugin images=100
 
 dryrun: $(STAMP)
+	@$(BIN)/python scripts/check_config.py $(CONFIG)
 	$(BIN)/snakemake -n --configfile $(CONFIG)
 
 bench: $(STAMP)

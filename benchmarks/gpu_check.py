@@ -136,7 +136,7 @@ def study_plan(config: dict) -> list[dict]:
     from cggan.study import Study
 
     study = Study(config)
-    confirm_seeds = [s for s in study.seeds if s != study.sweep_seed]
+    confirm_seeds = [s for s in study.seeds if s not in study.sweep_seeds]
     rows = []
     for exp in study.experiments:
         e = study.experiment(exp)

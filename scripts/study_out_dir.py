@@ -33,6 +33,9 @@ def out_dir(config: str, results: str = "results") -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args in (["-h"], ["--help"]):
+        print(__doc__.split("\n\n")[0])
+        return 0
     if len(args) != 1:
         print("usage: python scripts/study_out_dir.py CONFIG", file=sys.stderr)
         return 2

@@ -123,7 +123,7 @@ LAYERS = {
     "runtime": 0,
     "provenance": 0,
     "fingerprint": 0,
-    "convergence": 0,
+    "convergence": 1,
     "hparams": 1,
     # torch-free values built on the names
     "fid_protocol": 1,

@@ -45,8 +45,11 @@ def test_published_provenance_records_the_code_and_the_stale_run_policy(
     from pathlib import Path
 
     from cggan.fingerprint import code_fingerprint
-    from cggan.provenance import publish_study
+    from helpers import REPO, load_script
 
+    publish_study = load_script(
+        REPO / "scripts/publish_results.py", "publish_results_cli"
+    ).publish_study
     repo = Path(__file__).resolve().parents[1]
     config = tmp_path / "ci.yaml"
     config.write_text((repo / "config/ci.yaml").read_text() + "\nstale_runs: keep\n")
@@ -59,3 +62,29 @@ def test_published_provenance_records_the_code_and_the_stale_run_policy(
     record = json.loads((tmp_path / "dest/provenance.json").read_text())
     assert record["stale_runs"] == "keep"
     assert record["code_fingerprint"] == code_fingerprint()["fingerprint"]
+    assert record["code_modules"] == code_fingerprint()["modules"]
+    assert record["alongside"] == "not recorded"
+
+
+def test_publishing_refuses_runs_of_mixed_training_code(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import pytest
+
+    from helpers import REPO, load_script
+
+    publish_study = load_script(
+        REPO / "scripts/publish_results.py", "publish_results_cli"
+    ).publish_study
+    repo = Path(__file__).resolve().parents[1]
+    config = tmp_path / "ci.yaml"
+    config.write_text((repo / "config/ci.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    tables = tmp_path / "results/studies/ci/tables"
+    tables.mkdir(parents=True)
+    (tables / "runs.csv").write_text("experiment,code\ndigits,aaaa\ndigits,bbbb\n")
+    with pytest.raises(ValueError, match="2 training codes"):
+        publish_study(
+            config, tmp_path / "dest", started=0, finished=1, cores=1, command="t"
+        )
+    assert not (tmp_path / "dest").exists()

@@ -22,7 +22,6 @@ __all__ = [
     "git_revision",
     "provenance",
     "publish_outputs",
-    "publish_study",
 ]
 
 
@@ -101,78 +100,3 @@ def publish_outputs(out_dir: str | os.PathLike, dest: str | os.PathLike) -> list
         shutil.copy2(out_dir / "metrics.json", dest / "metrics.json")
         copied.append("metrics.json")
     return copied
-
-
-def publish_study(
-    config_path: str | os.PathLike,
-    dest: str | os.PathLike,
-    *,
-    started: float,
-    finished: float,
-    cores: int,
-    command: str,
-    git_revision: str | None = None,
-    note: str | None = None,
-) -> list[str]:
-    """Copy a finished study's outputs to ``dest`` and write ``dest/provenance.json``.
-
-    Raises:
-        ValueError: the config is invalid, or the study wrote nothing to publish.
-    """
-    from snakemake.utils import validate
-
-    from cggan.io import atomic_write_json, load_yaml
-    from cggan.study.study import Study
-
-    config = load_yaml(config_path)
-    validate(
-        config, str(Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml")
-    )
-    study = Study(config)
-    Path(dest).mkdir(parents=True, exist_ok=True)
-    copied = publish_outputs(study.out_dir, dest)
-    if not copied:
-        raise ValueError(f"Invalid study: nothing to publish under {study.out_dir}")
-    record = provenance(
-        config_path, cores=cores, wall_time_s=finished - started, command=command
-    )
-    record["git_revision"] = git_revision or record["git_revision"]
-    # which training code the runs should come from, and whether stale runs were kept
-    from cggan.fingerprint import code_fingerprint
-
-    record["code_fingerprint"] = code_fingerprint()["fingerprint"]
-    record["stale_runs"] = config.get("stale_runs", "retrain")
-    record.update(_study_facts(Path(dest)))
-    if note:
-        record["note"] = note
-    record["files"] = copied
-    atomic_write_json(Path(dest) / "provenance.json", record)
-    return copied
-
-
-def _study_facts(dest: Path) -> dict[str, Any]:
-    """What a reader needs beside the tables: the analysis plan's sha256 (from
-    metrics.json) and each FID experiment's classifier test accuracy (from
-    calibration.csv; the scale of a classifier FID)."""
-    import csv
-    import json
-
-    facts: dict[str, Any] = {}
-    metrics = dest / "metrics.json"
-    if metrics.is_file():
-        plan = json.loads(metrics.read_text(encoding="utf-8")).get(
-            "analysis_plan_sha256"
-        )
-        if plan:
-            facts["analysis_plan_sha256"] = plan
-    calibration = dest / "tables" / "calibration.csv"
-    if calibration.is_file():
-        with calibration.open(encoding="utf-8") as fh:
-            accuracy = {
-                row["experiment"]: float(row["classifier_accuracy"])
-                for row in csv.DictReader(fh)
-                if row.get("classifier_accuracy")
-            }
-        if accuracy:
-            facts["classifier_test_accuracy"] = accuracy
-    return facts

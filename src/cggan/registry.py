@@ -38,6 +38,7 @@ __all__ = [
     "DatasetFacts",
     "FID",
     "FINAL",
+    "FINAL_QUARTER",
     "GAME_METHODS",
     "GRAFT_ADAM_SGD",
     "GRID25",
@@ -296,10 +297,12 @@ LOSSES: tuple[str, ...] = (BCE, NONSATURATING, HINGE)
 DEFAULT_LOSS: str = BCE
 
 # ----------------------------------------------------------------------- selection
-#: Which metric of a sweep run selects the setting: the one at the last evaluation
-#: (``final``) or the best one along the run (``best``).
-FINAL, BEST = "final", "best"
-SELECTION_BY: tuple[str, ...] = (FINAL, BEST)
+#: Which number of a run ranks settings and answers the claims: the metric at the last
+#: evaluation (``final``), the best one along the run (``best``), or the mean over the
+#: evaluations of the run's final quarter (``final_quarter``: averages out most of the
+#: FID estimator's draw-to-draw noise, docs/statistics.md).
+FINAL, BEST, FINAL_QUARTER = "final", "best", "final_quarter"
+SELECTION_BY: tuple[str, ...] = (FINAL, BEST, FINAL_QUARTER)
 #: ``selection.by`` when a config names none (the schema's default).
 DEFAULT_SELECTION_BY: str = FINAL
 

@@ -81,7 +81,7 @@ def test_paper_plan_matches_the_study_grid():
     study = Study(config)
     assert sum(r["sweep_runs"] for r in plan) == study.n_sweep_runs
     groups = sum(len(study.groups(e)) for e in study.experiments)
-    seeds = [s for s in study.seeds if s != study.sweep_seed]
+    seeds = [s for s in study.seeds if s not in study.sweep_seeds]
     assert sum(r["confirmation_runs"] for r in plan) == groups * len(seeds)
     assert {r["iterations"] for r in plan} == {100_000}
     assert {r["evaluations"] for r in plan} == {101}

@@ -49,14 +49,16 @@ def test_confirmation_runs_use_fresh_seeds(ci_study):
     root, _ = ci_study
     config = yaml.safe_load((root / "config/ci.yaml").read_text())
     sel = json.loads((root / "results/selection/ci/digits.json").read_text())
-    assert sel["sweep_seed"] == config["sweep_seed"] and sel["seeds"] == config["seeds"]
-    assert config["sweep_seed"] not in config["seeds"]
+    assert (
+        sel["sweep_seeds"] == config["sweep_seeds"] and sel["seeds"] == config["seeds"]
+    )
+    assert not set(config["sweep_seeds"]) & set(config["seeds"])
     # sgd, momentum 0.5, momentum 0.9, adam, cg_fr (pools) x constant, sqrt
     assert len(sel["selected"]) == 5 * 2
     runs = root / "results/runs/ci/digits"
     for s in sel["selected"]:
         setting = runs / s["method"] / s["lr_rule"] / s["setting"]
-        wanted = sorted(f"seed{k}" for k in [config["sweep_seed"], *config["seeds"]])
+        wanted = sorted(f"seed{k}" for k in [*config["sweep_seeds"], *config["seeds"]])
         assert sorted(p.name for p in setting.iterdir()) == wanted
         for seed_dir in setting.iterdir():
             spec = json.loads((seed_dir / "summary.json").read_text())["spec"]

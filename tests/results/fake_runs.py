@@ -198,7 +198,7 @@ def build_study(tmp_path: Path) -> tuple[Path, Path]:
                 "experiment": "digits",
                 "metric": "fid",
                 "by": "final",
-                "sweep_seed": 0,
+                "sweep_seeds": [0],
                 "seeds": [0, 1, 2],
                 "selected": selected,
                 "extra_key": "tolerated",
@@ -319,7 +319,7 @@ def build_configured_study(
         groups=groups,
         by="final",
         direction="min",
-        sweep_seed=0,
+        sweep_seeds=[0],
         seeds=study.seeds,
     )
     sel_dir = results / "selection" / study.name

@@ -163,17 +163,74 @@ def test_holm_adjusts_over_the_primary_family_only():
     assert set(claims.loc[claims["role"] == "secondary", "side_a"]) == {"cg_prp"}
 
 
-def test_mostly_unconverged_runs_make_a_claim_inconclusive_with_the_reason():
+def test_pool_convergence_is_printed_and_decides_only_where_declared():
+    """CG's pool still improves 30 % a quarter: the verdict stands at its budget with
+    the pool's state beside it, unless the plan requires converged pools."""
+    noisy = [0.30 + 0.01 * k for k in range(10)]
+    cg = rows("cg_fr", GOOD)
+    for r, value in zip(cg, noisy):
+        r["improvement_last_quarter"] = value
     runs = table(
-        rows("cg_fr", GOOD, converged=False),
-        sweep("cg_fr", [300, 120, 200]),
-        rows("sgd", BAD),
-        sweep("sgd", [400, 160, 180]),
+        cg, sweep("cg_fr", [300, 120, 200]), rows("sgd", BAD), sweep("sgd", [400, 160])
     )
     row = claim(claims_table(runs, PLAN), "a")
-    assert row["verdict"] == "inconclusive"
-    assert "mostly unconverged" in row["reason"]
-    assert row["converged_a"] == 0.0 and row["converged_b"] == 1.0
+    assert row["verdict"] == "holds"
+    assert row["convergence_a"].startswith("improving (+34% [")
+    assert row["convergence_a"].endswith("n 10)")
+    assert row["convergence_b"].startswith("converged")
+    strict = claim(claims_table(runs, {**PLAN, "require_converged": True}), "a")
+    assert strict["verdict"] == "inconclusive"
+    assert "require_converged" in strict["reason"]
+
+
+def test_min_runs_and_noise_band_come_from_the_plan():
+    runs = base()
+    assert claim(claims_table(runs, {**PLAN, "min_runs": 11}), "a")["verdict"] == (
+        "inconclusive"
+    )
+    noisy = claim(claims_table(runs, {**PLAN, "noise_band": 0.99}), "a")
+    assert noisy["verdict"] == "inconclusive" and "noise" in noisy["reason"]
+
+
+def test_every_claim_is_read_at_every_budget_from_the_same_runs():
+    """At half the length CG is worse, at the full length better: two findings, and
+    the verdict of record (budget 1) comes first."""
+    frame = pd.DataFrame(
+        [r for p in (rows("cg_fr", GOOD), sweep("cg_fr", [300, 120, 200]),
+                     rows("sgd", BAD), sweep("sgd", [400, 160, 180])) for r in p],
+        columns=RUNS_COLUMNS,
+    )  # fmt: skip
+    frame["metric@1"] = frame["final_metric"]
+    frame["metric@0.5"] = np.where(frame["method"] == "cg_fr", 200.0, 100.0) + (
+        np.arange(len(frame)) % 5
+    )
+    runs = read_runs_csv(io.StringIO(runs_csv_text(frame)))
+    claims = claims_table(runs, {**PLAN, "budgets": [0.5, 1.0]})
+    a = claims[(claims["claim"] == "a")]
+    assert a["budget"].tolist() == [1.0, 0.5]
+    assert a["verdict"].tolist() == ["holds", "contradicted"]
+    assert a.iloc[0]["convergence_a"] and pd.isna(a.iloc[1]["convergence_a"])
+    # Holm within each budget's family
+    for _, family in claims.groupby("budget"):
+        assert family["p_adjusted"].tolist() == pytest.approx(
+            holm(family["p_value"].tolist())
+        )
+
+
+def test_claim_h_is_also_tested_for_equivalence_where_declared():
+    same = [v + 0.5 for v in GOOD[::-1]]
+    runs = table(
+        rows("cg_fr", GOOD),
+        sweep("cg_fr", [300, 120, 200]),
+        rows("momentum", same, pool="momentum~0.5"),
+        sweep("momentum", [300, 110], pool="momentum~0.5"),
+    )
+    plain = claim(claims_table(runs, PLAN), "h")
+    assert plain["verdict"] == "inconclusive" and pd.isna(plain["p_equivalence"])
+    declared = {**PLAN, "equivalence_claims": ["h"]}
+    row = claim(claims_table(runs, declared), "h")
+    assert row["margin"] == pytest.approx(0.10 * np.mean(same))
+    assert row["p_equivalence"] < 0.05 and row["verdict"] == "equivalent"
 
 
 def test_a_selection_on_its_grids_edge_is_named():

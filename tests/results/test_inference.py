@@ -71,14 +71,31 @@ def test_holm_by_hand_and_nan_outside_the_family():
 
 
 def test_minimum_detectable_difference_has_the_stated_power():
-    """At the MDD, a noncentral-t computation gives 80 % power (two-sided)."""
-    w = inf.welch(A, B)
-    mdd = inf.minimum_detectable_difference(A, B, alpha=0.05)
-    crit = stats.t.ppf(0.975, w["df"])
-    power = stats.nct.sf(crit, w["df"], mdd / w["se"]) + stats.nct.cdf(
-        -crit, w["df"], mdd / w["se"]
+    """At the MDD, a noncentral-t computation (pooled two-sample t) gives 80 % power,
+    two-sided: statsmodels' TTestIndPower agrees with the distribution itself."""
+    a, b = np.asarray(A, float), np.asarray(B, float)
+    df = len(a) + len(b) - 2
+    pooled = math.sqrt(
+        ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / df
     )
-    assert power == pytest.approx(0.8, abs=0.02)
+    se = pooled * math.sqrt(1 / len(a) + 1 / len(b))
+    mdd = inf.minimum_detectable_difference(A, B, alpha=0.05)
+    crit = stats.t.ppf(0.975, df)
+    power = stats.nct.sf(crit, df, mdd / se) + stats.nct.cdf(-crit, df, mdd / se)
+    assert power == pytest.approx(0.8, abs=1e-3)
+
+
+def test_runs_for_mdd_is_the_smallest_n_with_the_power():
+    """The power analysis: n runs a side detect the MDD with >= 80 % power and n - 1
+    do not (noncentral t, pooled two-sample test)."""
+
+    def power(n: int, d: float) -> float:
+        df, delta = 2 * n - 2, d * math.sqrt(n / 2)
+        crit = stats.t.ppf(0.975, df)
+        return stats.nct.sf(crit, df, delta) + stats.nct.cdf(-crit, df, delta)
+
+    n = inf.runs_for_mdd(sd=50.0, mdd=32.0, alpha=0.05)
+    assert power(n, 32 / 50) >= 0.8 > power(n - 1, 32 / 50)
 
 
 def test_bootstrap_is_seeded_and_covers_the_difference():

@@ -17,10 +17,12 @@ from cggan.results.tables import write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDIES = {
-    "laptop": "config/laptop.yaml",
-    "converged": "config/converged.yaml",
+    "primary": "config/primary.yaml",
     "default": "config/config.yaml",
 }
+#: Studies of an earlier design, kept as published by the code of their time (their
+#: claims.csv is not recomputed by today's code) and marked superseded.
+SUPERSEDED = ("laptop", "converged")
 
 
 @pytest.mark.parametrize("study", sorted(STUDIES))
@@ -36,7 +38,17 @@ def test_committed_claims_are_recomputed_from_committed_runs(study, tmp_path):
     assert plan_sha256(plan)[:12] in (tables / "claims.md").read_text()
 
 
-@pytest.mark.parametrize("study", ["laptop", "converged"])
+@pytest.mark.parametrize("study", SUPERSEDED)
+def test_superseded_studies_say_so_and_are_not_quoted_as_findings(study):
+    readme = (ROOT / "docs" / "results" / study / "README.md").read_text()
+    assert readme.splitlines()[0].startswith("# Superseded:")
+    assert (
+        f"docs/results/{study}/tables/claims.csv"
+        not in (ROOT / "README.md").read_text()
+    )
+
+
+@pytest.mark.parametrize("study", ["primary"])
 def test_readme_findings_are_generated_from_the_published_claims(study):
     readme = (ROOT / "README.md").read_text()
     claims = f"docs/results/{study}/tables/claims.csv"

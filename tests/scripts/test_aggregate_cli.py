@@ -136,7 +136,7 @@ def test_cli_writes_tables_metrics_and_plot_data(tmp_path, capsys):
                 "experiment": "digits",
                 "metric": "fid",
                 "by": "final",
-                "sweep_seed": 0,
+                "sweep_seeds": [0],
                 "seeds": [0, 1],
                 "selected": [{"method": "sgd", "lr_rule": "constant", "setting": "b"}],
             }

@@ -46,3 +46,9 @@ def test_a_bad_config_is_one_line_and_exit_2(tmp_path, text, message):
     proc = out_dir(config)
     assert proc.returncode == 2 and proc.stdout == ""
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_help_is_help_not_a_config_error():
+    done = out_dir("--help")
+    assert done.returncode == 0 and done.stderr == ""
+    assert "out dir" in done.stdout

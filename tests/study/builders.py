@@ -34,7 +34,7 @@ def make_config(**overrides):
                 "lr_rules": None,
                 "eval": {
                     "metric": "fid",
-                    "every": 20,
+                    "every": 10,
                     "n_samples": 200,
                     "batch_size": 100,
                     "extractor": "classifier",
@@ -59,7 +59,7 @@ def make_config(**overrides):
                 "lr_rules": ["constant"],
                 "eval": {
                     "metric": "modes",
-                    "every": 50,
+                    "every": 10,
                     "n_samples": 500,
                     "batch_size": 500,
                     "extractor": "classifier",
@@ -87,7 +87,7 @@ def make_config(**overrides):
                 "kwargs": {"eta_g": 0.6, "eta_d": 0.7},
             },
         },
-        "sweep_seed": 0,
+        "sweep_seeds": [0],
         "seeds": [1, 2, 3],
         "selection": {"by": "final"},
         "aggregate": {"top_k": 10, "confidence": 0.95},

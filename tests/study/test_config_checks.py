@@ -79,6 +79,20 @@ def _bad(mutate):
             "lr_rules.power.kwargs.x",
         ),
         (lambda c: c.update(seeds=[0, 1, 0]), "seeds"),
+        (lambda c: c.update(sweep_seeds=[0, 1], seeds=[1, 2]), "seeds"),
+        (lambda c: c.update(sweep_seeds=[3, 3]), "sweep_seeds"),
+        (
+            lambda c: c["experiments"]["digits"]["eval"].update(every=400),
+            "experiments.digits.eval.every",
+        ),
+        (
+            lambda c: c.setdefault("analysis", {}).update(budgets=[0.5]),
+            "analysis.budgets",
+        ),
+        (
+            lambda c: c.setdefault("analysis", {}).update(budgets=[0.25, 1.0]),
+            "experiments.digits.eval.every",
+        ),
         (
             lambda c: c["experiments"]["ring8"].update(methods=["adam", "pm"]),
             "experiments.ring8.methods",

@@ -98,11 +98,12 @@ def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(
     assert str(runs[0].relative_to(tmp_path) / "summary.json") in str(info.value)
 
 
-def _rec(method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3)):
+def _rec(method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3), seed=0):
     return {
         "method": method,
         "lr_rule": rule,
         "setting": setting,
+        "seed": seed,
         "summary": {
             "status": status,
             "final_metric": final,
@@ -184,7 +185,7 @@ def test_selection_record_lists_only_groups_with_a_choice():
         groups=groups,
         by="final",
         direction="min",
-        sweep_seed=0,
+        sweep_seeds=[0],
         seeds=[0, 1],
     )
     assert rec["selected"] == [
@@ -197,6 +198,8 @@ def test_selection_record_lists_only_groups_with_a_choice():
             "lr_g": 1e-3,
             "method_kwargs": {},
             "value": 3.0,
+            "values": [3.0],
+            "n_seeds": 1,
         }
     ]
     assert len(rec["groups"]) == 2 and rec["seeds"] == [0, 1]
@@ -204,3 +207,58 @@ def test_selection_record_lists_only_groups_with_a_choice():
     assert not any(
         isinstance(v, float) and math.isnan(v) for v in rec["selected"][0].values()
     )
+
+
+def _seeded(setting, values, status="finished"):
+    return [
+        _rec("sgd", "constant", setting, status, v, seed=k)
+        for k, v in enumerate(values)
+    ]
+
+
+def test_selection_ranks_settings_by_the_mean_of_their_sweep_seeds():
+    """A lucky single run does not win: b's mean (20) beats a's (30) although a's
+    best seed (5) is the best run of the sweep."""
+    records = _seeded("a", [5.0, 40.0, 45.0]) + _seeded("b", [20.0, 19.0, 21.0])
+    (group,) = cs.select_settings(records)
+    chosen = group["selected"]
+    assert chosen["setting"] == "b" and chosen["value"] == pytest.approx(20.0)
+    assert chosen["values"] == [20.0, 19.0, 21.0] and chosen["n_seeds"] == 3
+    assert group["n_settings"] == 2 and group["n_runs"] == 6
+    # how sure: b stays best in most resamples, never in all of them is not required
+    assert 0.5 < group["confidence"] <= 1.0
+
+
+def test_a_setting_with_a_diverged_sweep_seed_is_not_a_candidate():
+    records = _seeded("a", [5.0, 6.0]) + [
+        _rec("sgd", "constant", "a", "diverged", None, seed=2)
+    ]
+    records += _seeded("b", [20.0, 21.0, 22.0])
+    (group,) = cs.select_settings(records)
+    assert group["selected"]["setting"] == "b"
+    assert group["n_diverged"] == 1 and group["n_settings"] == 1
+    assert group["confidence"] == 1.0  # one candidate
+
+
+def test_selection_confidence_falls_as_settings_overlap():
+    rng = __import__("numpy").random.default_rng(0)
+    apart = _seeded("a", list(100 + rng.normal(0, 1, 3))) + _seeded(
+        "b", list(200 + rng.normal(0, 1, 3))
+    )
+    close = _seeded("a", [100.0, 140.0, 120.0]) + _seeded("b", [125.0, 105.0, 135.0])
+    (far,) = cs.select_settings(apart)
+    (near,) = cs.select_settings(close)
+    assert far["confidence"] == 1.0
+    assert 0.3 < near["confidence"] < 0.9
+    # one seed a setting: nothing to resample
+    (single,) = cs.select_settings(_seeded("a", [1.0]) + _seeded("b", [2.0]))
+    assert single["confidence"] is None
+
+
+def test_selection_by_final_quarter_reads_the_final_quarter_mean():
+    records = _seeded("a", [10.0, 10.0]) + _seeded("b", [20.0, 20.0])
+    for rec, fq in zip(records, [50.0, 52.0, 30.0, 31.0]):
+        rec["summary"]["final_quarter_metric"] = fq
+    (group,) = cs.select_settings(records, by="final_quarter")
+    assert group["selected"]["setting"] == "b"
+    assert group["selected"]["value"] == pytest.approx(30.5)

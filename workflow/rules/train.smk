@@ -1,15 +1,17 @@
 # Training runs: sweep -> grid extension -> selection -> confirmation.
 #   1. sweep: every setting (lr_d x lr_g x swept hyperparameters) of every experiment x method
-#      x rule at sweep_seed;
+#      x rule at every sweep seed (sweep_seeds);
 #   2. extend_grid (a checkpoint per experiment and round 1..selection.max_grid_extensions):
 #      every pool whose best setting so far lies on an edge of its lr grid gets the settings
-#      one step past that edge (cggan.study.grid_extension), trained at sweep_seed by `train`;
+#      one step past that edge (cggan.study.grid_extension), trained at the sweep seeds by `train`;
 #   3. select_settings (a checkpoint per experiment): the best finished setting per method x
 #      rule x pool by the experiment's metric (final or best, config selection.by), over the
 #      configured grid and every extension round;
 #   4. confirmation: the selected settings with every seed in `seeds`.
 # One job per run; a failed run writes summary.json with status "failed" and exits 0
 # (--failure-exit-code 0) so that the rest of the grid goes on and the tables show it.
+# Every training shell `exec`s the trainer: the job's process is the trainer, so a kill
+# of the job (of its shell) is a kill of the trainer, never a trainer left running.
 
 
 rule train:
@@ -30,7 +32,7 @@ rule train:
         fid_stats=fid_stats_arg,
         device=DEVICE,
     shell:
-        "{PYTHON:q} scripts/train.py --spec {params.spec:q} --out {params.run_dir:q}"
+        "exec {PYTHON:q} scripts/train.py --spec {params.spec:q} --out {params.run_dir:q}"
         " {params.fid_stats} --threads {threads} --device {params.device}"
         " --failure-exit-code 0 > {log:q} 2>&1"
 
@@ -40,7 +42,7 @@ rule train:
 # ONE job. Each run keeps its own directory, spec and seed, and is exactly the run the
 # `train` rule would make; the job only saves the per-run interpreter and torch start-up
 # (~5 s, more than a small CPU run trains). Keep it off on a cluster: one run per job.
-GROUPED_SEEDS = [s for s in STUDY.seeds if s != STUDY.sweep_seed]
+GROUPED_SEEDS = [s for s in STUDY.seeds if s not in STUDY.sweep_seeds]
 
 if config["group_seeds"] and GROUPED_SEEDS:
 
@@ -66,7 +68,7 @@ if config["group_seeds"] and GROUPED_SEEDS:
             fid_stats=fid_stats_arg,
             device=DEVICE,
         shell:
-            "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
+            "exec {PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
             " --threads {threads} --device {params.device}"
             " --failure-exit-code 0 > {log:q} 2>&1"
 
@@ -98,7 +100,7 @@ rule train_chunk:
         fid_stats=fid_stats_arg,
         device=DEVICE,
     shell:
-        "{PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
+        "exec {PYTHON:q} scripts/train.py {params.runs} {params.fid_stats}"
         " --threads {threads} --device {params.device}"
         " --failure-exit-code 0 --receipt {output:q} > {log:q} 2>&1"
 

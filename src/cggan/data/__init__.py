@@ -310,6 +310,40 @@ def _resize_uint8(x: torch.Tensor, size: int, chunk: int = 2048) -> torch.Tensor
     return out
 
 
+def _load_archive(
+    name: str,
+    archive,
+    root: Path,
+    *,
+    split: str,
+    image_size: int,
+    download: bool,
+    convert,
+) -> Dataset:
+    """A split of a dataset published as one archive (CIFAR-10, CelebA): its cache when
+    built from this archive (by MD5), else the archive (downloaded if allowed, checksum
+    verified: :func:`cggan.data.download.ensure_resource`) converted once by
+    ``convert(path) -> (uint8 N×C×S×S at image_size, labels or None, extra info)`` and
+    cached."""
+    from cggan.data.download import ensure_resource
+
+    sources = {archive.filename: archive.md5}
+    cache = _cache_path(root, name, split, image_size)
+    payload = _read_cache(cache, sources)
+    if payload is None:
+        path = ensure_resource(name, archive, Path(root) / name, download=download)
+        x, y, extra = convert(path)
+        info = {
+            "source": archive.url,
+            "source_md5": sources,
+            "image_size": image_size,
+            **extra,
+        }
+        _write_cache(cache, x, y, info)
+        payload = _read_cache(cache, sources)
+    return _from_cache_payload(name, payload, cache)
+
+
 def _from_cache_payload(name: str, payload: dict, cache: Path) -> Dataset:
     import torch
 

@@ -30,12 +30,9 @@ import torch
 
 from cggan.data import (
     Dataset,
-    _cache_path,
-    _from_cache_payload,
-    _read_cache,
-    _write_cache,
+    _load_archive,
 )
-from cggan.data.download import Resource, ensure_resource
+from cggan.data.download import Resource
 from cggan.registry import CELEBA
 
 __all__ = ["ARCHIVE", "CROP", "SPLIT_RANGES", "load", "read_archive"]
@@ -89,19 +86,16 @@ def load(
     root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
 ) -> Dataset:
     """Load a split, downloading the zip if allowed and converting it once."""
-    directory = Path(root) / CELEBA
-    sources = {ARCHIVE.filename: ARCHIVE.md5}
-    cache = _cache_path(root, CELEBA, split, image_size)
-    payload = _read_cache(cache, sources)
-    if payload is None:
-        archive = ensure_resource(CELEBA, ARCHIVE, directory, download=download)
-        x = read_archive(archive, split, image_size)
-        info = {
-            "source": ARCHIVE.url,
-            "source_md5": sources,
-            "image_size": image_size,
-            "crop": CROP,
-        }
-        _write_cache(cache, x, None, info)
-        payload = _read_cache(cache, sources)
-    return _from_cache_payload(CELEBA, payload, cache)
+
+    def convert(archive: Path):
+        return read_archive(archive, split, image_size), None, {"crop": CROP}
+
+    return _load_archive(
+        CELEBA,
+        ARCHIVE,
+        root,
+        split=split,
+        image_size=image_size,
+        download=download,
+        convert=convert,
+    )

@@ -24,13 +24,10 @@ import torch
 
 from cggan.data import (
     Dataset,
-    _cache_path,
-    _from_cache_payload,
-    _read_cache,
+    _load_archive,
     _resize_uint8,
-    _write_cache,
 )
-from cggan.data.download import Resource, ensure_resource
+from cggan.data.download import Resource
 from cggan.registry import CIFAR10
 
 __all__ = ["ARCHIVE", "BATCHES", "load", "read_archive"]
@@ -84,14 +81,17 @@ def load(
     root: Path, *, split: str, image_size: int, download: bool = False, seed: int = 0
 ) -> Dataset:
     """Load a split, downloading the archive if allowed and converting it once."""
-    directory = Path(root) / CIFAR10
-    sources = {ARCHIVE.filename: ARCHIVE.md5}
-    cache = _cache_path(root, CIFAR10, split, image_size)
-    payload = _read_cache(cache, sources)
-    if payload is None:
-        archive = ensure_resource(CIFAR10, ARCHIVE, directory, download=download)
+
+    def convert(archive: Path):
         x, y = read_archive(archive, split)
-        info = {"source": ARCHIVE.url, "source_md5": sources, "image_size": image_size}
-        _write_cache(cache, _resize_uint8(x, image_size), y, info)
-        payload = _read_cache(cache, sources)
-    return _from_cache_payload(CIFAR10, payload, cache)
+        return _resize_uint8(x, image_size), y, {}
+
+    return _load_archive(
+        CIFAR10,
+        ARCHIVE,
+        root,
+        split=split,
+        image_size=image_size,
+        download=download,
+        convert=convert,
+    )

@@ -195,34 +195,39 @@ def stacked_products(
     return out
 
 
+#: The four base ratios of the β rules: ``name -> (numerator, denominator)`` inner
+#: products (``gg`` = gᵀg, ``pp`` = g_prevᵀg_prev, ``gy`` = gᵀy, ``dy`` = dᵀy).
+_RATIOS = {
+    "FR": ("gg", "pp"),
+    "PRP": ("gy", "pp"),
+    "HS": ("gy", "dy"),
+    "DY": ("gg", "dy"),
+}
+#: The hybrid rules: the minimum of two base ratios.
+_HYBRIDS = {"HS_DY": ("HS", "DY"), "FR_PRP": ("FR", "PRP")}
+
+
+def _ratios(rule: str, prods: dict[str, Tensor], cap: float | None) -> list[Tensor]:
+    """The base ratios a rule combines (HZ starts from HS), each capped at ``cap``
+    first when given (the released code's order)."""
+    names = ("HS",) if rule == "HZ" else _HYBRIDS.get(rule, (rule,))
+    ratios = [safe_div(prods[_RATIOS[n][0]], prods[_RATIOS[n][1]]) for n in names]
+    return ratios if cap is None else [torch.clamp_max(r, cap) for r in ratios]
+
+
 def paper_beta(
     rule: str, prods: dict[str, Tensor], coeff: float, beta_max: float, mu: float
 ) -> Tensor:
     """β = coeff · clip(rule, 0, beta_max), elementwise over the float64 products."""
-    if rule in ("FR", "FR_PRP"):
-        fr = safe_div(prods["gg"], prods["pp"])
-    if rule in ("PRP", "FR_PRP"):
-        prp = safe_div(prods["gy"], prods["pp"])
-    if rule in ("HS", "HS_DY", "HZ"):
-        hs = safe_div(prods["gy"], prods["dy"])
-    if rule in ("DY", "HS_DY"):
-        dy = safe_div(prods["gg"], prods["dy"])
-    if rule == "FR":
-        raw = fr
-    elif rule == "PRP":
-        raw = prp
-    elif rule == "HS":
-        raw = hs
-    elif rule == "DY":
-        raw = dy
-    elif rule == "HS_DY":
-        raw = torch.minimum(hs, dy)
-    elif rule == "FR_PRP":
-        raw = torch.minimum(fr, prp)
-    else:  # HZ; both divisions by dᵀy so that (dᵀy)² cannot underflow to 0
-        raw = hs - mu * safe_div(
+    ratios = _ratios(rule, prods, None)
+    if rule == "HZ":  # both divisions by dᵀy so that (dᵀy)² cannot underflow to 0
+        raw = ratios[0] - mu * safe_div(
             prods["yy"] * safe_div(prods["gd"], prods["dy"]), prods["dy"]
         )
+    elif rule in _HYBRIDS:
+        raw = torch.minimum(*ratios)
+    else:
+        raw = ratios[0]
     return coeff * raw.clamp(0.0, beta_max)
 
 
@@ -233,30 +238,17 @@ def authors_beta(
 
     The released code converts every inner product with ``float()`` and does the rest
     in Python (double) arithmetic; the float64 tensors here do the same without a sync.
+    It caps each base ratio at ½ before combining them (``beta_max``, its hard-coded
+    value by default) and clips at 0 only the hybrids.
     """
-    cap = beta_max  # the released code hard-codes 1/2 (= the default beta_max)
-    if rule in ("FR", "FR_PRP"):
-        fr = torch.clamp_max(safe_div(prods["gg"], prods["pp"]), cap)
-    if rule in ("PRP", "FR_PRP"):
-        prp = torch.clamp_max(safe_div(prods["gy"], prods["pp"]), cap)
-    if rule in ("HS", "HS_DY", "HZ"):
-        hs = torch.clamp_max(safe_div(prods["gy"], prods["dy"]), cap)
-    if rule in ("DY", "HS_DY"):
-        dy = torch.clamp_max(safe_div(prods["gg"], prods["dy"]), cap)
-    if rule == "FR":
-        beta = fr
-    elif rule == "PRP":
-        beta = prp
-    elif rule == "HS":
-        beta = hs
-    elif rule == "DY":
-        beta = dy
-    elif rule == "HS_DY":
-        beta = torch.clamp_min(torch.minimum(hs, dy), 0.0)
-    elif rule == "FR_PRP":
-        beta = torch.clamp_min(torch.minimum(fr, prp), 0.0)
-    else:  # HZ: the ½ cap on β_HS comes before the μ correction (quirk Q5)
+    cap = beta_max
+    ratios = _ratios(rule, prods, cap)
+    if rule == "HZ":  # the ½ cap on β_HS comes before the μ correction (quirk Q5)
         correction = mu * safe_div(prods["yy"] * prods["gd"], prods["dy"] * prods["dy"])
-        hz = torch.clamp_max(hs - correction, cap)
+        hz = torch.clamp_max(ratios[0] - correction, cap)
         beta = torch.where(prods["dy"] == 0, torch.zeros_like(hz), hz)
+    elif rule in _HYBRIDS:
+        beta = torch.clamp_min(torch.minimum(*ratios), 0.0)
+    else:
+        beta = ratios[0]
     return beta * coeff

@@ -5,7 +5,7 @@ Inputs: an explicit list of run directories and the workflow's selection files::
     <runs_root>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/
         summary.json  metrics.csv  samples.png
     <selection_dir>/<experiment>.json
-        {"metric", "by", "sweep_seed", "seeds", "selected": [{"method", "lr_rule",
+        {"metric", "by", "sweep_seeds", "seeds", "selected": [{"method", "lr_rule",
          "setting"}]}
 
 :func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
@@ -168,6 +168,8 @@ def _tables(
         rounds=options["rounds"],
         calibration=result.calibration,
         current_code=code_fingerprint()["fingerprint"],
+        by=plan["rank_by"],
+        budgets=plan["budgets"],
     )
     result.runs_csv = runs_csv_text(table)
     result.runs_table = table

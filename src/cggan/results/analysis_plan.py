@@ -40,6 +40,21 @@ DEFAULT_PLAN = {
     "bootstrap": 10000,
     "rank_by": DEFAULT_SELECTION_BY,
     "convergence_tolerance": 0.05,
+    # fractions of the run length at which every claim is also read (the verdict of
+    # record is at 1: the declared length)
+    "budgets": [1.0],
+    # a side with fewer finished runs than this is not tested
+    "min_runs": 3,
+    # every compared value within this fraction of pixel noise's FID: not tested
+    "noise_band": 0.10,
+    # whether a pool that is not converged by the pool-level test turns a verdict
+    # into "inconclusive" (False: the verdict stands at its budget, printed with both
+    # pools' convergence state)
+    "require_converged": False,
+    # "beats" claims also tested for equivalence (TOST within +-equivalence_margin x
+    # side b's mean), e.g. h: "CG at its cap is heavy-ball momentum"; the "matches"
+    # claims f and g are always TOST
+    "equivalence_claims": [],
 }
 
 

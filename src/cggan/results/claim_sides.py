@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cggan.convergence import pool_convergence
 from cggan.registry import BEST
+from cggan.results.run_table import budget_column
 from cggan.study.layout import LR_GRID
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "converged_share",
     "edge_note",
     "parse_pool",
+    "pool_state",
     "side_label",
 ]
 
@@ -46,12 +49,19 @@ def parse_pool(pool: str) -> dict[str, float | str]:
 class ExperimentRuns:
     """The runs of one experiment x rule and the values that rank them."""
 
-    def __init__(self, runs: pd.DataFrame, plan: Mapping[str, Any]):
+    def __init__(
+        self, runs: pd.DataFrame, plan: Mapping[str, Any], budget: float = 1.0
+    ):
         self.runs = runs
         self.plan = plan
+        self.budget = budget
         mode = runs["metric_mode"].dropna()
         self.sign = 1.0 if (len(mode) and mode.iloc[0] == "max") else -1.0
-        self.column = "best_metric" if plan["rank_by"] == BEST else "final_metric"
+        column = budget_column(budget)
+        if column in runs.columns:
+            self.column = column  # the plan's number at this budget
+        else:  # a runs.csv written before budgets: the number at the run's end
+            self.column = "best_metric" if plan["rank_by"] == BEST else "final_metric"
         noise = runs["noise_reference"].dropna()
         self.noise = float(noise.iloc[0]) if len(noise) else math.nan
 
@@ -71,11 +81,12 @@ class ExperimentRuns:
         ]
 
     def selected_value(self, method: str, pool: str) -> float:
-        """The sweep value of a pool's selected setting (what the selection saw)."""
+        """The sweep value of a pool's selected setting (what the selection saw: the
+        mean of its sweep seeds)."""
         sweep = self.sweep(method, pool)
         chosen = sweep[sweep["selected"] == True]  # noqa: E712 (object column)
         values = chosen[self.column].astype(float).dropna()
-        return float(values.iloc[0]) if len(values) else math.nan
+        return float(values.mean()) if len(values) else math.nan  # the seed mean
 
     def side(self, method: str, pool: str | None = None) -> tuple[str, str] | None:
         """``(method, pool)``: the given pool, else the method's pool whose selected
@@ -102,6 +113,21 @@ def side_label(side: tuple[str, str]) -> str:
     """``method``, or ``method (pool)`` for a pool that sets hyperparameters."""
     method, pool = side
     return method if pool == LR_GRID else f"{method} ({pool})"
+
+
+def pool_state(frame: pd.DataFrame, tolerance: float) -> str:
+    """The pool-level convergence of a side's finished runs
+    (:func:`cggan.convergence.pool_convergence`) with its interval, e.g.
+    ``improving (+12% [+6%, +18%], n 10)``."""
+    finished = frame[frame["status"] == "finished"]
+    values = finished["improvement_last_quarter"].astype(float).dropna().tolist()
+    test = pool_convergence(values, tolerance)
+    if test["n"] < 2:
+        return f"{test['state']} (n {test['n']})"
+    return (
+        f"{test['state']} ({test['mean']:+.0%} [{test['ci_low']:+.0%}, "
+        f"{test['ci_high']:+.0%}], n {test['n']})"
+    )
 
 
 def converged_share(frame: pd.DataFrame) -> float:

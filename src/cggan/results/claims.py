@@ -62,22 +62,28 @@ from cggan.results.claim_sides import (
     converged_share,
     edge_note,
     parse_pool,
+    pool_state,
     side_label,
 )
 
 __all__ = ["CLAIM_COLUMNS", "claims_table"]
 
 DIMINISHING = (LR_SQRT, LR_POWER, LR_STEP, LR_STEP_AUTHORS)
-MIN_RUNS = 3
-NOISE_BAND = 0.10
 BETA_MAX = 0.5  # CG's cap: the matched momentum of a CG pool is beta_coeff x 1/2
 BASELINE_MOMENTUM = 0.9
+_HEAD_COLUMNS = [
+    "experiment", "lr_rule", "budget", "claim", "role", "statement", "side_a",
+    "side_b", "data", "test",
+]  # fmt: skip
+_NUMBER_COLUMNS = [
+    "n_a", "n_b", "value_a", "value_b", "effect", "ci_low", "ci_high", "hl_shift",
+    "hl_low", "hl_high", "p_value", "p_adjusted", "p_mwu", "p_difference",
+    "p_difference_adjusted", "margin", "p_equivalence", "p_equivalence_adjusted",
+    "mdd80", "converged_a", "converged_b",
+]  # fmt: skip
 CLAIM_COLUMNS = [
-    "experiment", "lr_rule", "claim", "role", "statement", "side_a", "side_b", "data",
-    "test", "n_a", "n_b", "value_a", "value_b", "effect", "ci_low", "ci_high",
-    "hl_shift", "hl_low", "hl_high", "p_value", "p_adjusted", "p_mwu",
-    "p_difference", "p_difference_adjusted", "mdd80", "converged_a", "converged_b",
-    "verdict", "reason",
+    *_HEAD_COLUMNS, *_NUMBER_COLUMNS, "convergence_a", "convergence_b", "verdict",
+    "reason",
 ]  # fmt: skip
 
 
@@ -86,6 +92,7 @@ def _row(ex: ExperimentRuns, claim: str, role: str, a, b, data: str, test: str):
     return {
         "experiment": ex.runs["experiment"].iloc[0],
         "lr_rule": ex.runs["lr_rule"].iloc[0],
+        "budget": ex.budget,
         "claim": claim,
         "role": role,
         "statement": CLAIMS[claim][0],
@@ -93,7 +100,9 @@ def _row(ex: ExperimentRuns, claim: str, role: str, a, b, data: str, test: str):
         "side_b": side_label(b),
         "data": data,
         "test": test,
-        **dict.fromkeys(CLAIM_COLUMNS[9:-2], math.nan),
+        **dict.fromkeys(_NUMBER_COLUMNS, math.nan),
+        "convergence_a": None,
+        "convergence_b": None,
         "verdict": None,
         "reason": None,
         "_notes": [],
@@ -124,35 +133,49 @@ def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFram
         converged_a=converged_share(fa),
         converged_b=converged_share(fb),
     )
+    _pool_states(ex, row, fa, fb)
     if row["_kind"] == "matches":
         margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
+        row["margin"] = margin
         row["p_value"] = inf.tost_p(a, b, margin)
         row["p_difference"] = w["p"]
         row["_notes"].append(f"margin ±{margin:.4g}")
     else:
         row["p_value"] = w["p"]
+        if row["claim"] in ex.plan["equivalence_claims"]:
+            margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
+            row["margin"] = margin
+            row["p_equivalence"] = inf.tost_p(a, b, margin)
+            row["_notes"].append(f"equivalence margin ±{margin:.4g}")
     _preconditions(ex, row, fa, fb, a, b)
 
 
+def _pool_states(ex: ExperimentRuns, row: dict, fa, fb) -> None:
+    """Both pools' convergence by the pool-level test, at the run length only (the
+    runs' last-quarter change is measured at their end)."""
+    if ex.budget != 1.0:
+        return
+    tolerance = ex.plan["convergence_tolerance"]
+    row["convergence_a"] = pool_state(fa, tolerance)
+    row["convergence_b"] = pool_state(fb, tolerance)
+
+
 def _preconditions(ex, row, fa, fb, a, b) -> None:
+    """The declared rules (plan ``min_runs``, ``require_converged``,
+    ``noise_band``) that make a row inconclusive whatever its p."""
     notes = row["_notes"]
-    if min(len(a), len(b)) < MIN_RUNS:
+    min_runs = int(ex.plan["min_runs"])
+    if min(len(a), len(b)) < min_runs:
         row["verdict"] = "inconclusive"
-        notes.append(f"fewer than {MIN_RUNS} finished runs a side")
-    unconverged = [
-        name
-        for name, share in (("a", row["converged_a"]), ("b", row["converged_b"]))
-        if math.isfinite(share) and share < 0.5
-    ]
-    if unconverged:
-        row["verdict"] = "inconclusive"
-        notes.append(
-            "mostly unconverged (converged share a "
-            f"{row['converged_a']:.0%}, b {row['converged_b']:.0%})"
-        )
+        notes.append(f"fewer than {min_runs} finished runs a side")
+    if ex.plan["require_converged"]:
+        states = [row["convergence_a"], row["convergence_b"]]
+        if any(s and not s.startswith("converged") for s in states):
+            row["verdict"] = "inconclusive"
+            notes.append("a pool not converged (require_converged)")
     values = np.concatenate([a[np.isfinite(a)], b[np.isfinite(b)]])
     if math.isfinite(ex.noise) and len(values) and ex.sign < 0:
-        if np.all(values >= ex.noise * (1 - NOISE_BAND)):
+        if np.all(values >= ex.noise * (1 - ex.plan["noise_band"])):
             row["verdict"] = "inconclusive"
             notes.append("every compared value at the noise reference's level")
 
@@ -273,24 +296,34 @@ def _verdict(row: dict, alpha: float) -> str:
             return "better" if better else "worse"
         return "inconclusive"
     if not math.isfinite(p) or p >= alpha:
+        pe = row["p_equivalence_adjusted"]
+        if math.isfinite(pe) and pe < alpha:
+            return "equivalent"  # no difference, and none beyond the margin
         return "inconclusive"
     better = row["effect"] * row["_sign"] > 0
     return "holds" if better else "contradicted"
 
 
 def _adjust(rows: list[dict]) -> None:
-    """Holm over each role's family: every row's p, and the matches' difference p."""
-    for role in ("primary", "secondary"):
-        family = [r for r in rows if r["role"] == role]
-        pvalues = [r["p_value"] for r in family]
-        pvalues += [r["p_difference"] for r in family if r["_kind"] == "matches"]
-        adjusted = inf.holm(pvalues)
-        for r, p in zip(family, adjusted):
-            r["p_adjusted"] = p
-        rest = iter(adjusted[len(family) :])
-        for r in family:
-            if r["_kind"] == "matches":
-                r["p_difference_adjusted"] = next(rest)
+    """Holm over each role's family at each budget: every row's p, the matches'
+    difference p and the declared equivalence tests' p."""
+    for budget in sorted({r["budget"] for r in rows}):
+        for role in ("primary", "secondary"):
+            family = [r for r in rows if r["role"] == role and r["budget"] == budget]
+            slots = [(r, "p_value", "p_adjusted") for r in family]
+            slots += [
+                (r, "p_difference", "p_difference_adjusted")
+                for r in family
+                if r["_kind"] == "matches"
+            ]
+            slots += [
+                (r, "p_equivalence", "p_equivalence_adjusted")
+                for r in family
+                if math.isfinite(r["p_equivalence"])
+            ]
+            adjusted = inf.holm([r[raw] for r, raw, _ in slots])
+            for (r, _, name), p in zip(slots, adjusted):
+                r[name] = p
 
 
 def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
@@ -299,10 +332,28 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
     (:func:`analysis_plan`); one row per claim x experiment x lr rule x role (see the
     module doc). Columns: :data:`CLAIM_COLUMNS`."""
     plan = {**DEFAULT_PLAN, **dict(plan)}
+    rows: list[dict] = []
+    for budget in sorted(plan["budgets"], reverse=True):
+        rows += _claims_at(runs, plan, float(budget))
+    _adjust(rows)
+    for r in rows:
+        r["verdict"] = _verdict(r, plan["alpha"])
+        r["reason"] = "; ".join(r["_notes"]) or None
+    table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    table["_record"] = table["budget"] != 1.0  # the verdict of record first
+    table = table.sort_values(
+        ["role", "experiment", "lr_rule", "_record", "claim", "side_a", "budget"],
+        kind="stable",
+    )
+    return table.drop(columns="_record").reset_index(drop=True)
+
+
+def _claims_at(runs: pd.DataFrame, plan: Mapping[str, Any], budget: float):
+    """The rows of every claim read at one budget (a fraction of the run length)."""
     claims = set(plan["claims"])
     rows: list[dict] = []
     for (_, _), ex_runs in runs.groupby(["experiment", "lr_rule"], sort=True):
-        ex = ExperimentRuns(ex_runs, plan)
+        ex = ExperimentRuns(ex_runs, plan, budget)
         cg = ex.side(plan["cg_method"])
         if cg is not None:
             rows += _cg_rows(ex, cg, "primary", claims)
@@ -316,11 +367,4 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
             side = ex.side(method)
             if claim in claims and side is not None and adam is not None:
                 rows.append(_fresh_seeds(ex, claim, "primary", side, adam))
-    _adjust(rows)
-    for r in rows:
-        r["verdict"] = _verdict(r, plan["alpha"])
-        r["reason"] = "; ".join(r["_notes"]) or None
-    table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    return table.sort_values(
-        ["role", "experiment", "lr_rule", "claim", "side_a"], kind="stable"
-    ).reset_index(drop=True)
+    return rows

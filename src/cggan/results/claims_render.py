@@ -13,7 +13,7 @@ from cggan.results.analysis_plan import DEFAULT_PLAN, plan_sha256
 from cggan.results.pairs import md_table
 from cggan.results.tables import DASH
 
-__all__ = ["render_claims"]
+__all__ = ["budget_label", "render_claims"]
 
 
 def _f(value: Any, digits: str = ".4g") -> str:
@@ -36,12 +36,16 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
         f"CG = `{plan['cg_method']}`, α = {plan['alpha']:g} family-wise (Holm), "
         f"equivalence margin ±{plan['equivalence_margin']:.0%} of Adam's mean, "
         f"near-best factor {plan['near_best_factor']:g}, convergence tolerance "
-        f"{plan['convergence_tolerance']:g}, ranked by the {plan['rank_by']} value). "
+        f"{plan['convergence_tolerance']:g}, ranked by the {plan['rank_by']} value, "
+        f"read at budgets {', '.join(budget_label(b) for b in plan['budgets'])} of "
+        "the run length T; the verdict of record is at T). "
         "Best-FID claims use the fresh-seed confirmation runs of each side's selected "
         "setting: effect = mean(a) − mean(b) with Welch's 95 % interval, HL = "
         "Hodges–Lehmann shift with its interval, p = Welch two-sided (TOST for "
         "'matches'), p_adj = Holm over the family (primary rows; the other CG methods "
-        "are a secondary family), MDD = the difference detectable at 80 % power. "
+        "are a secondary family, per budget), p_eq = TOST within the margin where "
+        "declared, MDD = the difference detectable at 80 % power, pools = each "
+        "side's pool-level convergence at T (mean last-quarter improvement [95 % CI]). "
         "Grid claims (c, d) use every sweep cell with a seeded bootstrap. See "
         "docs/statistics.md.\n\n"
     )
@@ -51,6 +55,7 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
         "role",
         "experiment",
         "rule",
+        "budget",
         "claim",
         "a vs b",
         "data",
@@ -60,7 +65,9 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
         "HL [CI]",
         "p",
         "p_adj",
+        "p_eq (adj)",
         "MDD",
+        "pools (a; b)",
         "verdict",
         "reason",
     ]
@@ -69,6 +76,7 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
             r["role"],
             r["experiment"],
             r["lr_rule"],
+            budget_label(r["budget"]),
             f"{r['claim']}. {r['statement']}",
             f"{r['side_a']} vs {r['side_b']}",
             r["data"],
@@ -78,10 +86,30 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
             f"{_f(r['hl_shift'])} [{_f(r['hl_low'])}, {_f(r['hl_high'])}]",
             _f(r["p_value"], ".3g"),
             _f(r["p_adjusted"], ".3g"),
+            _f(r["p_equivalence_adjusted"], ".3g"),
             _f(r["mdd80"]),
+            _pools(r),
             f"**{r['verdict']}**",
             r["reason"] if isinstance(r["reason"], str) else "",
         ]
         for _, r in table.iterrows()
     ]
-    return caption + md_table(header, rows, left=6)
+    return caption + md_table(header, rows, left=7)
+
+
+def budget_label(budget: Any) -> str:
+    """``T``, ``T/2``, ``T/8``, or ``0.3T`` for a budget that is no unit fraction."""
+    budget = float(budget)
+    if budget == 1.0:
+        return "T"
+    inverse = 1.0 / budget
+    if abs(inverse - round(inverse)) < 1e-9:
+        return f"T/{int(round(inverse))}"
+    return f"{budget:g}T"
+
+
+def _pools(row) -> str:
+    states = [row.get("convergence_a"), row.get("convergence_b")]
+    if not any(isinstance(s, str) and s for s in states):
+        return DASH
+    return "; ".join(s if isinstance(s, str) else DASH for s in states)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cggan.results.claims_render import budget_label
+
 __all__ = [
     "BEGIN",
     "END",
@@ -37,22 +39,46 @@ def _num(value) -> str:
 
 
 def findings_markdown(claims: pd.DataFrame) -> str:
-    """The primary claims as a Markdown table: claim, sides, n, effect with its
-    interval, Holm-adjusted p, verdict and reason."""
+    """The primary claims as a Markdown table: claim, sides, n, the effect at the run
+    length T with its interval, Holm-adjusted p, the verdict of record, both pools'
+    convergence, the verdicts at the shorter budgets, and the reason."""
     primary = claims[claims["role"] == "primary"]
+    if "budget" not in primary.columns:  # a claims.csv written before budgets
+        primary = primary.assign(budget=1.0)
     lines = [
-        "| claim | a vs b | n | effect (a − b) [95 % CI] | p (Holm) | verdict | why |",
-        "| :--- | :--- | :--- | :--- | ---: | :--- | :--- |",
+        "| claim | a vs b | n | effect (a − b) at T [95 % CI] | p (Holm) | verdict "
+        "at T | pools at T (a; b) | at shorter budgets | why |",
+        "| :--- | :--- | :--- | :--- | ---: | :--- | :--- | :--- | :--- |",
     ]
-    for _, r in primary.iterrows():
+    record = primary[primary["budget"] == 1.0]
+    for _, r in record.iterrows():
         reason = r["reason"] if isinstance(r["reason"], str) else ""
+        same = (
+            (primary["claim"] == r["claim"])
+            & (primary["side_a"] == r["side_a"])
+            & (primary["side_b"] == r["side_b"])
+            & (primary["experiment"] == r["experiment"])
+            & (primary["lr_rule"] == r["lr_rule"])
+            & (primary["budget"] != 1.0)
+        )
+        shorter = " · ".join(
+            f"{budget_label(o['budget'])}: {o['verdict']} ({_num(o['effect'])})"
+            for _, o in primary[same].sort_values("budget").iterrows()
+        )
+        pools = "; ".join(_state(r.get(k)) for k in ("convergence_a", "convergence_b"))
         lines.append(
             f"| {r['claim']}. {r['statement']} ({r['lr_rule']}) "
             f"| {r['side_a']} vs {r['side_b']} | {int(r['n_a'])}, {int(r['n_b'])} "
             f"| {_num(r['effect'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}] "
-            f"| {_num(r['p_adjusted'])} | **{r['verdict']}** | {reason} |"
+            f"| {_num(r['p_adjusted'])} | **{r['verdict']}** | {pools} "
+            f"| {shorter or '—'} | {reason} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _state(value) -> str:
+    """A pool's convergence state without its interval (``improving``)."""
+    return value.split(" ", 1)[0] if isinstance(value, str) and value else "—"
 
 
 def readme_block(claims_csv: str | os.PathLike, shown_as: str) -> str:

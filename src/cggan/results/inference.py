@@ -22,6 +22,8 @@ __all__ = [
     "holm",
     "mann_whitney_p",
     "minimum_detectable_difference",
+    "runs_for_mdd",
+    "standardized_mdd",
     "tost_p",
     "welch",
 ]
@@ -67,15 +69,17 @@ def welch(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> W
 
 def tost_p(a: Sequence[float], b: Sequence[float], margin: float) -> float:
     """Two one-sided Welch tests of equivalence: H0 is |mean(a) - mean(b)| >= margin;
-    the p value is the larger of the two one-sided p values (Schuirmann 1987)."""
+    the p value is the larger of the two one-sided p values (Schuirmann 1987;
+    statsmodels' ``ttost_ind`` with unequal variances)."""
+    from statsmodels.stats.weightstats import ttost_ind
+
     w = welch(a, b)
     if not math.isfinite(w["diff"]) or margin <= 0:
         return math.nan
     if w["se"] == 0.0:
         return 0.0 if abs(w["diff"]) < margin else 1.0
-    p_lower = stats.t.sf((w["diff"] + margin) / w["se"], w["df"])  # H0: diff <= -m
-    p_upper = stats.t.cdf((w["diff"] - margin) / w["se"], w["df"])  # H0: diff >= +m
-    return float(max(p_lower, p_upper))
+    p, _, _ = ttost_ind(_clean(a), _clean(b), -margin, margin, usevar="unequal")
+    return float(p)
 
 
 def hodges_lehmann(
@@ -112,16 +116,42 @@ def mann_whitney_p(a: Sequence[float], b: Sequence[float], a_lower: bool) -> flo
 def minimum_detectable_difference(
     a: Sequence[float], b: Sequence[float], alpha: float, power: float = 0.8
 ) -> float:
-    """The difference of means a two-sided Welch test at level ``alpha`` detects with
-    probability ``power``, at the observed spreads and sample sizes:
-    ``(t_{1-alpha/2} + t_{power}) * se`` with Welch's degrees of freedom."""
-    w = welch(a, b)
-    if not math.isfinite(w["se"]):
+    """The difference of means a two-sided two-sample t test at level ``alpha``
+    detects with probability ``power``, at the observed sample sizes and the pooled
+    seed spread: statsmodels' ``TTestIndPower`` solved for the standardised effect,
+    times the pooled standard deviation."""
+    a, b = _clean(a), _clean(b)
+    if len(a) < 2 or len(b) < 2:
         return math.nan
-    if w["se"] == 0.0:
+    pooled = math.sqrt(
+        ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1))
+        / (len(a) + len(b) - 2)
+    )
+    if pooled == 0.0:
         return 0.0
-    df = w["df"]
-    return float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * w["se"])
+    return standardized_mdd(len(a), len(b), alpha, power) * pooled
+
+
+def standardized_mdd(n_a: int, n_b: int, alpha: float, power: float = 0.8) -> float:
+    """Cohen's d that a two-sided two-sample t test with ``n_a`` and ``n_b`` runs
+    detects at level ``alpha`` with probability ``power`` (``TTestIndPower``)."""
+    from statsmodels.stats.power import TTestIndPower
+
+    return float(
+        TTestIndPower().solve_power(
+            nobs1=n_a, ratio=n_b / n_a, alpha=alpha, power=power
+        )
+    )
+
+
+def runs_for_mdd(sd: float, mdd: float, alpha: float, power: float = 0.8) -> int:
+    """Runs a side (equal sides) for a two-sided t test at level ``alpha`` to detect
+    a difference ``mdd`` with probability ``power`` at seed spread ``sd``
+    (``TTestIndPower``; the power analysis of a study's confirmation seeds)."""
+    from statsmodels.stats.power import TTestIndPower
+
+    n = TTestIndPower().solve_power(effect_size=mdd / sd, alpha=alpha, power=power)
+    return int(math.ceil(n))
 
 
 def bootstrap_difference(
@@ -165,12 +195,11 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     """Holm's step-down adjusted p values (Holm 1979); NaN stays NaN and is not
     counted in the family's size. Rejecting where adjusted p < alpha controls the
     family-wise error rate at alpha."""
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(pvalues, dtype=np.float64)
     out = np.full(len(p), math.nan)
     finite = np.flatnonzero(np.isfinite(p))
-    m = len(finite)
-    running = 0.0
-    for rank, index in enumerate(finite[np.argsort(p[finite], kind="stable")]):
-        running = max(running, min(1.0, (m - rank) * p[index]))
-        out[index] = running
+    if len(finite):
+        out[finite] = multipletests(p[finite], method="holm")[1]
     return out.tolist()

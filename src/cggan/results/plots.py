@@ -122,9 +122,10 @@ def plot_curves(
         references: ``{"label", "value"}`` horizontal lines on every panel, e.g. the
             FID calibration (:func:`cggan.results.calibration.calibration_rows`); a
             NaN value (not measured) draws nothing.
-        converged: ``(line label, rule) -> "k/n"`` confirmation runs that stopped
-            improving (cggan.convergence); shown beside each line's legend entry, so
-            that a curve still falling at the end is marked as such.
+        converged: ``(line label, rule) -> "improving, 2/10 runs flat"``: the pool's
+            convergence by the pool-level test and its runs within the tolerance
+            (cggan.convergence); shown beside each line's legend entry, so that a
+            curve still falling at the end is marked as such.
 
     Returns:
         The saved (closed) figure, for inspection.
@@ -162,7 +163,7 @@ def plot_curves(
             for rule in rules
             if (label, rule) in converged
         ]
-        return f"{label} (converged {', '.join(notes)})" if notes else label
+        return f"{label} ({', '.join(notes)})" if notes else label
 
     handles = [
         plt.Line2D(

@@ -17,6 +17,11 @@ its pool confirmed), ``edges`` (the grid edges a selected setting lies on after 
 last extension round, ``;``-separated; empty = bracketed) and the experiment's scale
 (``real_floor``, ``noise_reference``).
 
+Then, for each budget of the analysis plan (a fraction b of the run length T), the
+plan's number read off the same run at ``b x T`` iterations (:data:`budget_column`:
+``metric@<b>``; :func:`cggan.convergence.value_at_budget`): the claims are tested at
+every budget from the same confirmation runs. Optional on reading.
+
 Then the code that made each run (:data:`CODE_COLUMNS`): ``code``, the first 12 hex
 digits of its training-code fingerprint (:mod:`cggan.fingerprint`; empty when the run
 recorded none), and ``stale``, whether that differs from the code that aggregated the
@@ -28,17 +33,20 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from cggan.convergence import is_converged
+from cggan.convergence import is_converged, value_at_budget
+from cggan.registry import FINAL
 from cggan.study.layout import LR_GRID, pool_of_setting
+from cggan.study.selection import sweep_seeds_of
 
 __all__ = [
     "CODE_COLUMNS",
     "RUNS_COLUMNS",
+    "budget_column",
     "read_runs_csv",
     "runs_csv_text",
     "runs_table",
@@ -52,6 +60,24 @@ RUNS_COLUMNS = [
     "real_floor", "noise_reference",
 ]  # fmt: skip
 CODE_COLUMNS = ["code", "stale"]
+
+
+def budget_column(budget: float) -> str:
+    """The runs.csv column of the plan's number at a budget (a fraction of T)."""
+    return f"metric@{budget:g}"
+
+
+def _budget_values(r, by: str, budgets) -> dict[str, float]:
+    """The plan's number of one run at each budget (NaN when it has none there)."""
+    rows = [{"iteration": i, "m": v} for i, v in (r.curve or ())]
+    out = {}
+    for budget in budgets:
+        value = None
+        if r.status == "finished" and r.iterations:
+            length = int(round(budget * int(r.iterations)))
+            value = value_at_budget(rows, "m", r.metric_mode, by, length)
+        out[budget_column(budget)] = math.nan if value is None else value
+    return out
 
 
 def _selection_index(
@@ -85,18 +111,22 @@ def runs_table(
     rounds: Mapping[tuple[str, str, str, str], int] | None = None,
     calibration: pd.DataFrame | None = None,
     current_code: str | None = None,
+    by: str = FINAL,
+    budgets: Sequence[float] = (),
 ) -> pd.DataFrame:
     """The rows of ``runs.csv`` (see the module doc), sorted by place and seed.
 
     Args:
         runs: :func:`cggan.results.runs.load_runs` rows (sweep and confirmation).
-        selections: ``{experiment: selection record}`` (its ``sweep_seed``, ``seeds``
+        selections: ``{experiment: selection record}`` (its ``sweep_seeds``, ``seeds``
             and ``selected`` with ``edges``).
         tolerance: ``convergence.tolerance``.
         rounds: ``(experiment, method, rule, setting) -> extension round``.
         calibration: the calibration table (``real_floor``, ``noise_reference``).
         current_code: the fingerprint of the code aggregating (``stale`` is empty
             without it).
+        by: the plan's number (``rank_by``: final, best or final_quarter).
+        budgets: the plan's budgets (fractions of the run length): one column each.
     """
     chosen = _selection_index(selections)
     rounds = rounds or {}
@@ -104,10 +134,10 @@ def runs_table(
     for r in runs.itertuples(index=False):
         key = (r.experiment, r.method, r.lr_rule, str(r.setting))
         selection = selections.get(r.experiment) or {}
-        sweep_seed = int(selection.get("sweep_seed", 0))
+        sweep_seeds = sweep_seeds_of(selection)
         confirm_seeds = {int(s) for s in selection.get("seeds") or []}
         phase = "confirm" if key in chosen and r.seed in confirm_seeds else "sweep"
-        if phase == "sweep" and r.seed != sweep_seed:
+        if phase == "sweep" and r.seed not in sweep_seeds:
             continue  # neither a grid run nor a confirmation of this selection
         floor, noise = _scale(calibration, r.experiment)
         is_fid = r.metric_name == "fid"
@@ -145,13 +175,15 @@ def runs_table(
                 "edges": chosen.get(key, ""),
                 "real_floor": floor,
                 "noise_reference": noise,
+                **_budget_values(r, by, budgets),
                 "code": code[:12],
                 "stale": None
                 if current_code is None or not code
                 else code != current_code,
             }
         )
-    table = pd.DataFrame(rows, columns=RUNS_COLUMNS + CODE_COLUMNS)
+    columns = RUNS_COLUMNS + [budget_column(b) for b in budgets] + CODE_COLUMNS
+    table = pd.DataFrame(rows, columns=columns)
     table["round"] = table["round"].astype("Int64")
     table["best_iteration"] = pd.to_numeric(table["best_iteration"]).astype("Int64")
     order = ["experiment", "method", "pool", "lr_rule", "phase", "lr_d", "lr_g", "seed"]

@@ -14,6 +14,7 @@ cannot be read is an error naming the file, never a silent failure.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -23,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from cggan.convergence import final_quarter_mean
 from cggan.registry import LR_RULES, METHODS
 from cggan.study.existing_runs import read_summary
 from cggan.study.layout import parse_run_dir
@@ -104,6 +106,8 @@ def _empty_row(run_dir: Path) -> dict[str, Any]:
         "dataset": None,
         "n_modes": None,
         "code": None,
+        "curve": (),
+        "final_quarter_metric": math.nan,
         **dict.fromkeys(BETA_COLUMNS, math.nan),
         **dict.fromkeys(RUN_DIAGNOSTICS, math.nan),
     }
@@ -202,10 +206,35 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         dataset=_dataset_name(spec),
         n_modes=summary.get("n_modes"),
         code=_fingerprint_of(summary),
+        **_curve_fields(run_dir, summary, status),
         **beta_fields(summary),
         **diagnostic_fields(summary),
     )
     return row
+
+
+def _curve_fields(
+    run_dir: Path, summary: dict[str, Any], status: str
+) -> dict[str, Any]:
+    """The run's curve ``((iteration, value), ...)`` from its metrics.csv (checksummed
+    in summary.json) and its final-quarter mean (:func:`cggan.convergence.
+    final_quarter_mean`; NaN for a run that did not finish)."""
+    metric = summary.get("metric_name")
+    path = run_dir / "metrics.csv"
+    if not metric or not path.is_file():
+        return {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = [
+            {"iteration": r["iteration"], metric: r.get(metric)}
+            for r in csv.DictReader(fh)
+        ]
+    curve = tuple(
+        (int(r["iteration"]), v)
+        for r in rows
+        if r[metric] not in (None, "") and math.isfinite(v := float(r[metric]))
+    )
+    mean = final_quarter_mean(rows, metric) if status == "finished" else None
+    return {"curve": curve, "final_quarter_metric": finite_or_nan(mean)}
 
 
 def _fingerprint_of(summary: dict[str, Any]) -> str | None:

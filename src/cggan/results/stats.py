@@ -3,7 +3,7 @@ confirmation.
 
 Two kinds of runs are summarised (which runs each holds: :mod:`cggan.results.subsets`):
 
-* the **sweep**: every setting of the grid at ``sweep_seed`` (one seed per setting, as
+* the **sweep**: every setting of the grid at each sweep seed (one seed per setting, as
   in the paper). Its statistics are the paper's: **Top-1**, the single best run, and
   **Top-k**, the mean ± sample standard deviation of the k best runs (Naganuma & Iiduka,
   "Conjugate Gradient Method for Generative Adversarial Networks", AISTATS 2023). Runs

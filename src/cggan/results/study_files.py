@@ -16,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from cggan.convergence import pool_convergence
 from cggan.io import atomic_write_json, atomic_write_text
 from cggan.results import beta_plot, tables
 from cggan.results import calibration as calib
 from cggan.results import plots as figures
 from cggan.results.beta import is_cg
+from cggan.results.budget_plot import plot_claims_by_budget
 from cggan.results.claims_render import render_claims
 from cggan.results.pairs import render_cg_vs_momentum
 from cggan.results.paper_render import render_paper_table
@@ -86,9 +88,11 @@ def write_tables(result: AggregateResult, out_dir: Path) -> None:
 
 
 def _converged_labels(
-    table: pd.DataFrame | None, experiment: str
+    table: pd.DataFrame | None, experiment: str, tolerance: float
 ) -> dict[tuple[str, str], str]:
-    """``(curve label, rule) -> "k/n"``: converged confirmation runs per line."""
+    """``(curve label, rule) -> "improving, 2/10 runs flat"``: each confirmed pool's
+    state by the pool-level test (:func:`cggan.convergence.pool_convergence`) and its
+    runs within the tolerance."""
     if table is None or table.empty:
         return {}
     confirm = table[
@@ -101,7 +105,11 @@ def _converged_labels(
         ["method", "setting", "lr_rule"]
     ):
         label = figures.curve_label(method, setting)
-        out[(label, rule)] = f"{int(rows['converged'].sum())}/{len(rows)}"
+        state = pool_convergence(
+            rows["improvement_last_quarter"].astype(float).tolist(), tolerance
+        )["state"]
+        flat = int(rows["converged"].sum())
+        out[(label, rule)] = f"{state}, {flat}/{len(rows)} runs flat"
     return out
 
 
@@ -150,9 +158,16 @@ def write_plots(
             mode,
             paths["curves"],
             scale,
-            converged=_converged_labels(result.runs_table, experiment),
+            converged=_converged_labels(
+                result.runs_table, experiment, result.plan["convergence_tolerance"]
+            ),
         )
         figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
         figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())
+        budget_path = folder / f"claims_budget_{experiment}.png"
+        if result.claims is not None and plot_claims_by_budget(
+            result.claims, experiment, budget_path
+        ):
+            result.paths.append(budget_path)
     _write_beta(result, out_dir, frames, draw)

@@ -1,7 +1,7 @@
 """Which runs of a study enter its statistics: the sweep and the confirmation.
 
-* the **sweep**: every setting of the grid at the experiment's ``sweep_seed`` (one seed
-  per setting, as in the paper): :func:`sweep_runs`.
+* the **sweep**: every setting of the grid at each of the experiment's ``sweep_seeds``
+  (one seed a setting in the paper): :func:`sweep_runs`.
 * the **confirmation**: the selected setting of each experiment × method × rule, re-run
   with all seeds; a seed its selection lists without a run enters as ``"missing"``:
   :func:`confirmation_runs`.
@@ -21,7 +21,8 @@ import pandas as pd
 
 from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.results.runs import metric_info
-from cggan.study.selection import select_settings
+from cggan.study.ranking import select_settings
+from cggan.study.selection import sweep_seeds_of
 
 __all__ = ["Selections", "confirmation_runs", "sweep_runs"]
 
@@ -32,12 +33,13 @@ Selections = Mapping[str, Mapping[str, Any]]
 def sweep_runs(
     runs: pd.DataFrame, selections: Selections | None = None
 ) -> pd.DataFrame:
-    """The sweep: every run at its experiment's ``sweep_seed`` (0 without selection)."""
+    """The sweep: every run at one of its experiment's ``sweep_seeds`` ([0] without
+    selection)."""
     selections = selections or {}
     keep = pd.Series(False, index=runs.index)
     for experiment in runs["experiment"].unique():
-        seed = int((selections.get(experiment) or {}).get("sweep_seed", 0))
-        keep |= (runs["experiment"] == experiment) & (runs["seed"] == seed)
+        seeds = sweep_seeds_of(selections.get(experiment) or {})
+        keep |= (runs["experiment"] == experiment) & runs["seed"].isin(seeds)
     return runs[keep].copy()
 
 
@@ -50,10 +52,12 @@ def _select_from_sweep(runs: pd.DataFrame, experiment: str, by: str) -> list[dic
             "method": r.method,
             "lr_rule": r.lr_rule,
             "setting": r.setting,
+            "seed": r.seed,
             "summary": {
                 "status": r.status,
                 "final_metric": r.final_metric,
                 "best_metric": r.best_metric,
+                "final_quarter_metric": r.final_quarter_metric,
             },
         }
         for r in sweep.itertuples()

@@ -12,8 +12,11 @@ Modules, each importing what it uses from the module that defines it:
 - :mod:`cggan.study.layout`: run directories and setting ids (no config needed);
 - :mod:`cggan.study.existing_runs`: the runs already on disk (unreadable, stale, of
   another config);
+- :mod:`cggan.study.ranking`: ranking a sweep's settings by the mean of their sweep
+  seeds, and how sure the choice is;
 - :mod:`cggan.study.selection`: the setting each pool confirms, and the verification
   of a selection file;
+- :mod:`cggan.study.cost`: what a study costs at the speeds measured here;
 - :mod:`cggan.study.grid_extension`: the steps past a grid's edge;
 - :mod:`cggan.study.chunks`: sweep runs trained several to a job, and their receipts.
 
@@ -28,10 +31,10 @@ from cggan.study.existing_runs import (
     set_aside_unreadable,
 )
 from cggan.study.layout import Setting, parse_run_dir, setting_id
+from cggan.study.ranking import select_settings
 from cggan.study.selection import (
     extension_round,
     select_experiment,
-    select_settings,
     selection_record,
     verify_selection_files,
 )

@@ -87,8 +87,9 @@ def sweep_chunks(study, size: int) -> list[SweepChunk]:
     for exp in study.experiments:
         for method, rule in study.groups(exp):
             dirs = [
-                study.run_dir(exp, method, rule, sid, study.sweep_seed)
+                study.run_dir(exp, method, rule, sid, seed)
                 for sid in study.settings(exp, method, rule, rounds=0)
+                for seed in study.sweep_seeds
             ]
             chunks += [
                 SweepChunk(exp, method, rule, k, tuple(dirs[i : i + size]))

@@ -241,14 +241,18 @@ def _check_seeds(cfg: Mapping[str, Any]) -> None:
     seeds = list(cfg["seeds"])
     if len(set(seeds)) != len(seeds):
         raise _invalid("seeds", seeds, "distinct seeds")
-    if cfg["sweep_seed"] in seeds:
-        # the run that won the selection must not count again in the confirmed
+    sweep_seeds = list(cfg["sweep_seeds"])
+    if len(set(sweep_seeds)) != len(sweep_seeds):
+        raise _invalid("sweep_seeds", sweep_seeds, "distinct seeds")
+    shared = sorted(set(sweep_seeds) & set(seeds))
+    if shared:
+        # the runs that won the selection must not count again in the confirmed
         # statistics (winner's curse): confirmation seeds are fresh
         raise _invalid(
             "seeds",
             seeds,
-            f"seeds other than sweep_seed {cfg['sweep_seed']} (fresh "
-            "confirmation seeds)",
+            f"seeds other than the sweep_seeds {sweep_seeds} (fresh confirmation "
+            f"seeds; shared: {shared})",
         )
 
 
@@ -277,6 +281,7 @@ def _check_experiment(
                     f"{where}.{key}", n, ", ".join(pool) or "none configured"
                 )
     _check_sizes(where, e)
+    _check_evaluations(where, e, cfg)
     _check_matched_momentum(where, cfg["methods"], methods)
     for m in methods:
         if m in TOY_ONLY_METHODS:
@@ -287,6 +292,24 @@ def _check_experiment(
                 + ", ".join(sorted(TOY_ONLY_METHODS))
                 + "; restrict with experiments.<name>.methods)",
             )
+
+
+def _check_evaluations(where: str, e: Mapping[str, Any], cfg: Mapping[str, Any]):
+    """``eval.every`` must leave an evaluation in each of the last two quarters of the
+    shortest budget the analysis reads (the convergence diagnostic and the
+    final-quarter mean need them): ``every <= min(budgets) x iterations / 4``."""
+    budgets = (cfg.get("analysis") or {}).get("budgets") or [1.0]
+    if 1.0 not in [float(b) for b in budgets]:
+        raise _invalid("analysis.budgets", budgets, "a list holding 1 (the run length)")
+    shortest = min(float(b) for b in budgets) * e["iterations"]
+    every = e["eval"]["every"]
+    if every > shortest / 4:
+        raise _invalid(
+            f"{where}.eval.every",
+            every,
+            f"at most {int(shortest // 4)} (an evaluation in each of the last two "
+            f"quarters of {int(shortest)} iterations, the shortest budget read)",
+        )
 
 
 def check_lrs(key: str, values: Any) -> None:

@@ -196,7 +196,7 @@ def check_existing_runs(
     if not root.is_dir():
         return result
     current = code_fingerprint()
-    seeds = set(seeds if seeds is not None else [study.sweep_seed, *study.seeds])
+    seeds = set(seeds if seeds is not None else [*study.sweep_seeds, *study.seeds])
     for dirpath, dirnames, filenames in os.walk(root):
         set_aside = "summary.json" + STALE_SUFFIX in filenames
         if "summary.json" not in filenames and not (policy == "keep" and set_aside):

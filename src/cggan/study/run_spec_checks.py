@@ -64,7 +64,7 @@ def check_run_specs(study: Any) -> int:
         for method, rule in study.groups(exp):
             for sid in study.settings(exp, method, rule):
                 try:
-                    study.run_spec(exp, method, rule, sid, study.sweep_seed)
+                    study.run_spec(exp, method, rule, sid, study.sweep_seeds[0])
                 except ValueError as exc:
                     raise ValueError(_config_key(str(exc), exp, method, rule)) from None
                 n += 1

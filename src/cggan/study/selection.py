@@ -10,140 +10,40 @@ One selection algorithm for the workflow (``scripts/select_settings.py``) and th
 
 from __future__ import annotations
 
+import csv
 import json
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cggan.checks import invalid as _invalid
-from cggan.registry import (
-    DEFAULT_SELECTION_BY,
-    FINAL,
-    MAXIMIZE,
-    METRIC_DIRECTION,
-    MINIMIZE,
-    SELECTION_BY,
-)
+from cggan.convergence import final_quarter_mean
+from cggan.registry import METRIC_DIRECTION
 from cggan.study.existing_runs import first_difference, read_summary
 from cggan.study.grid_extension import edges, extend
-from cggan.study.layout import LR_GRID, Setting, parse_run_dir, pool_of_setting
+from cggan.study.layout import Setting, parse_run_dir
+from cggan.study.ranking import select_settings
 
 if TYPE_CHECKING:
     from cggan.study.study import Study
 
 __all__ = [
     "EDITED_SUFFIX",
-    "RUN_STATUSES",
+    "sweep_seeds_of",
     "extension_round",
     "select_experiment",
-    "select_settings",
     "selection_record",
     "verify_selection_files",
 ]
 
-RUN_STATUSES = ("finished", "diverged", "failed")
 #: A selection file that is not the selection of its sweep runs is set aside as
 #: ``<experiment>.json.edited`` (kept for inspection, never read).
 EDITED_SUFFIX = ".edited"
 
 
-def _metric_value(summary: Mapping[str, Any], by: str) -> float | None:
-    value = summary.get("final_metric" if by == FINAL else "best_metric")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _pool(rec: Mapping[str, Any]) -> str:
-    """A record's pool: given, else read from its setting id (an id outside the
-    layout, e.g. a hand-made record, is one pool: the learning-rate grid)."""
-    if rec.get("pool"):
-        return str(rec["pool"])
-    return pool_of_setting(rec["setting"], LR_GRID)
-
-
-def select_settings(
-    records: Iterable[Mapping[str, Any]],
-    *,
-    by: str = DEFAULT_SELECTION_BY,
-    direction: str = MINIMIZE,
-) -> list[dict[str, Any]]:
-    """Choose, per method x rule x pool, the best finished setting of a sweep.
-
-    Args:
-        records: one per sweep run: ``method``, ``lr_rule``, ``setting`` and ``summary``
-            (the run's summary.json as a dict); the pool is read from the setting id.
-        by: ``"final"`` (the metric at the last evaluation) or ``"best"``
-            (best over the run).
-        direction: ``"min"`` (FID) or ``"max"`` (modes covered).
-
-    Returns:
-        One dict per (method, lr_rule, pool), sorted: counts of runs by status
-        (``n_runs``,
-        ``n_finished``, ``n_diverged``, ``n_failed``, ``n_no_metric``) and ``selected``:
-        the chosen ``setting`` id with its ``lr_d``, ``lr_g``, ``method_kwargs`` and
-        ``value``, or None when no run finished with a finite metric. Diverged and
-        failed runs are counted, never selected. Ties go to the smaller
-        setting id (deterministic).
-    """
-    if by not in SELECTION_BY:
-        raise _invalid("selection.by", by, ", ".join(SELECTION_BY))
-    if direction not in (MINIMIZE, MAXIMIZE):
-        raise _invalid("direction", direction, f"{MINIMIZE}, {MAXIMIZE}")
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for rec in records:
-        key = (rec["method"], rec["lr_rule"], _pool(rec))
-        g = groups.setdefault(
-            key,
-            {
-                "method": key[0],
-                "lr_rule": key[1],
-                "pool": key[2],
-                "n_runs": 0,
-                "n_finished": 0,
-                "n_diverged": 0,
-                "n_failed": 0,
-                "n_no_metric": 0,
-                "candidates": [],
-            },
-        )
-        summary = rec["summary"]
-        status = summary.get("status")
-        g["n_runs"] += 1
-        if status not in RUN_STATUSES:
-            status = "failed"
-        g[f"n_{status}"] += 1
-        if status != "finished":
-            continue
-        value = _metric_value(summary, by)
-        if value is None:
-            g["n_no_metric"] += 1
-            continue
-        spec = summary.get("spec") or {}
-        g["candidates"].append(
-            {
-                "setting": rec["setting"],
-                "lr_d": spec.get("lr_d"),
-                "lr_g": spec.get("lr_g"),
-                "method_kwargs": spec.get("method_kwargs", {}),
-                "value": value,
-            }
-        )
-    sign = 1.0 if direction == MINIMIZE else -1.0
-    out = []
-    for key in sorted(groups):
-        g = groups[key]
-        cands = g.pop("candidates")
-        g["selected"] = (
-            min(cands, key=lambda c: (sign * c["value"], c["setting"]))
-            if cands
-            else None
-        )
-        out.append(g)
-    return out
+def sweep_seeds_of(selection: Mapping[str, Any]) -> list[int]:
+    """The sweep seeds a selection record was made from ([0] for none)."""
+    return [int(s) for s in selection.get("sweep_seeds", [0])]
 
 
 def selection_record(
@@ -154,7 +54,7 @@ def selection_record(
     groups: list[dict[str, Any]],
     by: str,
     direction: str,
-    sweep_seed: int,
+    sweep_seeds: list[int],
     seeds: list[int],
 ) -> dict[str, Any]:
     """The selection file of one experiment (read back by the DAG and
@@ -170,7 +70,7 @@ def selection_record(
         "metric": metric,
         "direction": direction,
         "by": by,
-        "sweep_seed": int(sweep_seed),
+        "sweep_seeds": [int(s) for s in sweep_seeds],
         "seeds": [int(s) for s in seeds],
         "selected": [
             {
@@ -194,8 +94,20 @@ def _sweep_records(study: Study, exp: str, rounds: int | None) -> list[dict[str,
         path = Path(run_dir) / "summary.json"
         if not path.is_file():
             raise ValueError(f"{path}: missing run summary (run the sweep first)")
-        records.append({**parse_run_dir(run_dir), "summary": read_summary(path)})
+        summary = read_summary(path)  # metrics.csv verified against its checksum
+        summary["final_quarter_metric"] = _final_quarter(path.parent, summary)
+        records.append({**parse_run_dir(run_dir), "summary": summary})
     return records
+
+
+def _final_quarter(run_dir: Path, summary: Mapping[str, Any]) -> float | None:
+    """The run's final-quarter mean (:func:`cggan.convergence.final_quarter_mean`)."""
+    metric = summary.get("metric_name")
+    path = run_dir / "metrics.csv"
+    if not metric or not path.is_file():
+        return None
+    with open(path, encoding="utf-8", newline="") as fh:
+        return final_quarter_mean(list(csv.DictReader(fh)), metric)
 
 
 def _pool_grid(study: Study, exp: str, group: Mapping[str, Any], rounds: int | None):
@@ -243,25 +155,11 @@ def select_experiment(study: Study, exp: str) -> dict[str, Any]:
         groups=groups,
         by=by,
         direction=direction,
-        sweep_seed=study.sweep_seed,
+        sweep_seeds=study.sweep_seeds,
         seeds=study.seeds,
     )
     record["max_grid_extensions"] = study.max_grid_extensions
     return record
-
-
-def _tied(records, entry: Mapping[str, Any], best: float, by: str) -> bool:
-    """Whether more than one finished setting of the pool has the best value."""
-    hits = 0
-    for rec in records:
-        if (rec["method"], rec["lr_rule"]) != (entry["method"], entry["lr_rule"]):
-            continue
-        if _pool(rec) != entry["pool"]:
-            continue
-        summary = rec["summary"]
-        if summary.get("status") == "finished" and _metric_value(summary, by) == best:
-            hits += 1
-    return hits > 1
 
 
 def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
@@ -298,7 +196,7 @@ def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
         shape = study.grid_shape(exp, g["lr_rule"])
         on = edges(settings, chosen, shape)
         pools.append({**entry, "selected": chosen.id, "edges": on})
-        if _tied(records, entry, g["selected"]["value"], by):
+        if g["tied"]:
             # another setting scores the same: no sign that the optimum lies past
             # this edge (e.g. every run of a short study at 0 modes)
             pools[-1]["tied"] = True

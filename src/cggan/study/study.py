@@ -16,10 +16,10 @@ Vocabulary:
     run: a setting trained with one seed; the run spec (:func:`Study.run_spec`) is the
         JSON that ``scripts/train.py --spec`` consumes and stores verbatim
         in ``summary.json``.
-    sweep -> selection -> confirmation: every setting runs at ``sweep_seed``; per
-        experiment x method x rule the best finished setting
-        (:func:`cggan.study.selection.select_settings`)
-        is re-run with every seed in ``seeds`` (fresh seeds, never ``sweep_seed``).
+    sweep -> selection -> confirmation: every setting runs at every ``sweep_seeds``
+        seed; per experiment x method x rule x pool the setting with the best seed mean
+        (:func:`cggan.study.ranking.select_settings`)
+        is re-run with every seed in ``seeds`` (fresh seeds, never a sweep seed).
 
 Run directories:
 ``results/runs/<study>/<experiment>/<method>/<lr_rule>/<setting>/seed<k>/``.
@@ -173,8 +173,8 @@ class Study:
         return sum(len(s) for s in self._settings.values())
 
     @property
-    def sweep_seed(self) -> int:
-        return int(self.config["sweep_seed"])
+    def sweep_seeds(self) -> list[int]:
+        return [int(s) for s in self.config["sweep_seeds"]]
 
     @property
     def seeds(self) -> list[int]:
@@ -223,10 +223,11 @@ class Study:
         ``rounds``; 0 = the configured grid only)."""
         exps = [exp] if exp else self.experiments
         return [
-            self.run_dir(e, m, r, sid, self.sweep_seed)
+            self.run_dir(e, m, r, sid, seed)
             for e in exps
             for (m, r) in self.groups(e)
             for sid in self.settings(e, m, r, rounds)
+            for seed in self.sweep_seeds
         ]
 
     def confirmation_run_dirs(self, selection: Mapping[str, Any]) -> list[str]:

@@ -25,6 +25,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from cggan.io import read_json_object
 from cggan.runtime import (
@@ -49,37 +50,16 @@ EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 75  # EX_TEMPFAIL of sysexits.h: "try again later"
 
 
-def run(
-    spec: RunSpec | dict,
-    run_dir: str | os.PathLike,
-    *,
-    fid_stats: str | os.PathLike | None = None,
-    inception_weights: str | os.PathLike | None = None,
-    threads: int = 1,
-    device: str = "auto",
-    resume: bool = True,
-    fresh: bool = False,
-) -> dict:
+def run(spec: RunSpec | dict, run_dir: str | os.PathLike, **options: Any) -> dict:
     """Train one run of the grid and return its summary.
 
     Args:
         spec: the run spec (:class:`cggan.spec.RunSpec`, or its JSON object); its
             JSON form is stored in summary.json.
         run_dir: output directory (created).
-        fid_stats: reference statistics (``.npz`` from ``scripts/fid_stats.py``);
-            required when ``eval.metric`` is ``"fid"``. Statistics of another dataset,
-            image size or split are refused.
-        inception_weights: the pytorch-fid Inception weights file, for statistics
-            computed with the Inception extractor (default:
-            ``$CGGAN_INCEPTION_WEIGHTS``, then the torch hub cache); its SHA-256 must
-            match the statistics' protocol.
-        threads: torch intra-op threads (1: several single-thread jobs side by side are
-            faster on small models).
-        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``.
-        resume: continue from the run directory's checkpoint if present, and return the
-            stored summary of a finished/diverged run of the same spec without
-            training. False is the same as ``fresh=True``.
-        fresh: delete the run directory's outputs (``OUTPUT_FILES``) and start over.
+        **options: :class:`cggan.train.Trainer`'s keyword arguments, passed through:
+            ``fid_stats``, ``inception_weights``, ``threads``, ``device``, ``resume``,
+            ``fresh`` (documented there).
 
     Returns:
         The summary (also written last, atomically, to ``run_dir/summary.json``):
@@ -97,17 +77,7 @@ def run(
         Exception: an environment failure, with no summary; or whatever else made the
             run fail, re-raised after summary.json recorded it.
     """
-    trainer = Trainer(
-        spec,
-        run_dir,
-        fid_stats=fid_stats,
-        inception_weights=inception_weights,
-        threads=threads,
-        device=device,
-        resume=resume,
-        fresh=fresh,
-    )
-    return trainer.execute()
+    return Trainer(spec, run_dir, **options).execute()
 
 
 def load_spec(source: RunSpec | dict | str) -> RunSpec:

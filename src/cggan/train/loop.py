@@ -52,8 +52,23 @@ class Trainer:
     checkpoint to resume from) without writing a file; :meth:`execute` trains.
 
     Construction errors (bad spec, unsupported model setting, mismatched FID statistics,
-    no intact checkpoint or one for another spec) are raised as ``ValueError`` and leave
-    the run directory untouched. See :func:`cggan.train.run` for the arguments.
+    no intact checkpoint or one for another spec) are ``ValueError``, before any file.
+
+    Args:
+        spec: the run spec (:class:`cggan.spec.RunSpec`, or its JSON object).
+        run_dir: the run's directory.
+        fid_stats: reference statistics (``.npz`` from ``scripts/fid_stats.py``);
+            required when ``eval.metric`` is ``"fid"``. Statistics of another dataset,
+            image size or split are refused.
+        inception_weights: the pytorch-fid Inception weights of Inception statistics
+            (default: ``$CGGAN_INCEPTION_WEIGHTS``, then the torch hub cache); its
+            SHA-256 must match the statistics' protocol.
+        threads: torch intra-op threads (1: single-thread jobs side by side are faster).
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``.
+        resume: continue from the run directory's checkpoint if present, and return the
+            stored summary of a finished/diverged run of the same spec without
+            training. False is the same as ``fresh=True``.
+        fresh: delete the run directory's outputs (``OUTPUT_FILES``) and start over.
     """
 
     def __init__(

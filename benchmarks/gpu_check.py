@@ -117,12 +117,6 @@ QUICK = {
 
 
 # ----------------------------------------------------------------------- cost model
-def evaluations_per_run(iterations: int, every: int) -> int:
-    """Evaluations of one run: iteration 0, every ``every`` iterations, and the last
-    iteration when ``every`` does not divide ``iterations`` (docs/training.md)."""
-    return 1 + iterations // every + (1 if iterations % every else 0)
-
-
 def study_plan(config: dict) -> list[dict]:
     """The runs a study config plans, one row per experiment x method.
 
@@ -134,6 +128,7 @@ def study_plan(config: dict) -> list[dict]:
     sweep_runs, confirmation_runs, runs, iterations, evaluations, eval_n_samples.
     """
     from cggan.study import Study
+    from cggan.study.cost import evaluations_per_run
 
     study = Study(config)
     confirm_seeds = [s for s in study.seeds if s not in study.sweep_seeds]
@@ -142,7 +137,8 @@ def study_plan(config: dict) -> list[dict]:
         e = study.experiment(exp)
         for method in study.methods(exp):
             rules = study.lr_rules(exp)
-            sweep = sum(len(study.settings(exp, method, r)) for r in rules)
+            settings = sum(len(study.settings(exp, method, r)) for r in rules)
+            sweep = settings * len(study.sweep_seeds)
             confirm = len(rules) * len(confirm_seeds)
             rows.append(
                 {

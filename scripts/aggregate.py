@@ -32,9 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--results-root", default="results", help="root of the run directories")
     add("--toy-dir", type=Path, help="results/toy (checked only)")
     add("--out-dir", type=Path, required=True, help="for tables/, plots/, metrics.json")
-    add("--top-k", type=int, help="k of the Top-k mean (default: the config's, or 10)")
-    add("--confidence", type=float, help="of the seeds' bootstrap interval (or 0.95)")
-    add("--rank-by", choices=SELECTION_BY, help="final or best metric (default: final)")
+    # with --runs-dir only: a study config carries its own
+    add("--top-k", type=int, help="k of the Top-k mean (--runs-dir; default 10)")
+    add("--confidence", type=float, help="of the seed intervals (--runs-dir; 0.95)")
+    add("--rank-by", choices=SELECTION_BY, help="the number ranked (--runs-dir; final)")
     add("--no-plots", action="store_true", help="write tables and plot data only")
     return parser
 

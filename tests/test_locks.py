@@ -13,6 +13,7 @@ import pytest
 
 from cggan.locks import (
     HOLDER_FILE,
+    live_holder,
     process_start,
     read_holder,
     record_holder,
@@ -93,6 +94,7 @@ def test_a_live_holder_keeps_its_lock(tmp_path):
     message = release_stale_lock(tmp_path)
     assert message.startswith("kept the Snakemake lock") and "running" in message
     assert len(list(locks.iterdir())) == 2
+    assert live_holder(tmp_path).startswith(f"pid {os.getpid()} on ")
 
 
 def test_a_holder_on_another_host_keeps_its_lock_and_says_how_to_unlock(tmp_path):

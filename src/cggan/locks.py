@@ -27,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "HOLDER_FILE",
+    "live_holder",
     "process_start",
     "read_holder",
     "record_holder",
@@ -129,6 +130,26 @@ def _recorded_after(record_path: Path, files: list[Path]) -> bool:
     except (OSError, ValueError):
         return False
     return recorded >= locked
+
+
+def live_holder(workdir: str | os.PathLike = ".") -> str | None:
+    """``pid P on H (command)`` when ``workdir``'s Snakemake lock is held by a workflow
+    running on this host (its recorded pid alive, started when recorded); else None."""
+    workdir = Path(workdir)
+    files = _lock_files(workdir)
+    holder = read_holder(workdir)
+    if not files or holder is None or not _recorded_after(workdir / HOLDER_FILE, files):
+        return None
+    if holder.get("host") != socket.gethostname():
+        return None
+    try:
+        started = process_start(holder["pid"])
+    except OSError:
+        return None
+    if started is None or started != holder.get("started"):
+        return None
+    command = holder.get("command") or "snakemake"
+    return f"pid {holder['pid']} on {holder.get('host')} ({command})"
 
 
 def release_stale_lock(workdir: str | os.PathLike = ".") -> str | None:

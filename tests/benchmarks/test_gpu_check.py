@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cggan.study.cost import evaluations_per_run
 from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,15 +29,9 @@ def _row(method, sweep, confirm, iterations, every, n=10_000):
         "confirmation_runs": confirm,
         "runs": sweep + confirm,
         "iterations": iterations,
-        "evaluations": gpu_check.evaluations_per_run(iterations, every),
+        "evaluations": evaluations_per_run(iterations, every),
         "eval_n_samples": n,
     }
-
-
-def test_evaluations_per_run_counts_iteration_zero_and_the_last():
-    assert gpu_check.evaluations_per_run(100_000, 1000) == 101
-    assert gpu_check.evaluations_per_run(30, 10) == 4
-    assert gpu_check.evaluations_per_run(25, 10) == 4  # 0, 10, 20 and 25
 
 
 def test_gpu_hours_by_hand():

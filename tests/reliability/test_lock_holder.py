@@ -34,12 +34,18 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-def _unlock(cwd: Path) -> str:
+def _unlock(cwd: Path, code: int = 0) -> str:
     proc = subprocess.run(UNLOCK, cwd=cwd, env=env(), capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == code, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
     return lines[0]
+
+
+def _running(line: str, pid: int) -> None:
+    """A live holder: one line that names it and never suggests --unlock as a fix."""
+    assert line.startswith("error: a workflow is running in this directory"), line
+    assert f"pid {pid}" in line and "do not --unlock" in line
 
 
 def test_a_holder_started_as_python_w_ignore_keeps_its_lock(tmp_path):
@@ -59,9 +65,7 @@ def test_a_holder_started_as_python_w_ignore_keeps_its_lock(tmp_path):
     )
     try:
         assert _wait_for(lambda: read_holder(tmp_path) is not None, 30)
-        line = _unlock(tmp_path)
-        assert line.startswith("cggan: kept the Snakemake lock"), line
-        assert f"pid {holder.pid}" in line
+        _running(_unlock(tmp_path, code=3), holder.pid)
         assert len(list(locks.iterdir())) == 2
     finally:
         holder.kill()
@@ -90,8 +94,7 @@ def test_the_workflow_records_its_holder_and_a_live_run_keeps_its_lock(tmp_path)
         holder = read_holder(root)
         assert holder["pid"] == proc.pid
         assert list((root / ".snakemake/locks").iterdir())
-        line = _unlock(root)
-        assert line.startswith("cggan: kept the Snakemake lock"), line
+        _running(_unlock(root, code=3), proc.pid)
         assert proc.poll() is None and list((root / ".snakemake/locks").iterdir())
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the workflow and its jobs, as a crash

@@ -249,3 +249,21 @@ def test_runs_csv_names_the_code_of_each_run_and_marks_the_stale_ones(
 
     back = read_runs_csv(tmp_path / "out" / "tables" / "runs.csv")
     assert set(back["stale"].dropna()) == {True, False}
+
+
+def test_seeds_table_shows_each_pool_s_convergence_test(configured, tmp_path):
+    """The seeds table carries the pool-level test of each selected setting's
+    confirmation runs beside the count of runs within the tolerance."""
+    results, sel, config = configured
+    result = aggregate_study(
+        config, sel, tmp_path / "o", results=str(results), plots=False
+    )
+    seeds = result.seeds
+    assert "pool_convergence" in seeds.columns
+    known = seeds["pool_convergence"].dropna()
+    assert len(known) and all(
+        s.split(" ", 1)[0] in {"converged", "improving", "degrading", "undecided"}
+        for s in known
+    )
+    text = (tmp_path / "o" / "tables" / "seeds.md").read_text()
+    assert ", pool " in text

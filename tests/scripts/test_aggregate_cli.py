@@ -224,6 +224,20 @@ def test_study_config_names_the_runs_and_options(tmp_path, capsys):
     assert json.loads((outs[0] / "metrics.json").read_text())["digits"]["sgd"]
 
 
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--top-k", "3"), ("--confidence", "0.8"), ("--rank-by", "best")],
+)
+def test_a_study_s_options_come_from_its_config_only(tmp_path, capsys, flag, value):
+    results, sel, config = configured_study(tmp_path)
+    args = ["--study-config", json.dumps(config), "--selection-dir", str(sel)]
+    args += ["--results-root", str(results), "--out-dir", str(tmp_path / "o")]
+    assert load_cli().main([*args, flag, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: Invalid {flag}:")
+    assert not (tmp_path / "o").exists()
+
+
 def test_unreadable_run_files_are_one_error_line_naming_the_file(tmp_path):
     results, sel, config = configured_study(tmp_path)
     run_dir = next((results / "runs" / "t" / "digits" / "sgd").glob("*/*/seed1"))

@@ -120,3 +120,21 @@ def sgd_two_settings_config():
         "constant": {"lr_d": [1e-3], "lr_g": [1e-3, 5e-4], "kwargs": {}}
     }
     return config
+
+
+def sweep_record(
+    method, rule, setting, status, final, best=None, lr=(1e-3, 1e-3), seed=0
+):
+    """One sweep run as the selection reads it (a summary with its spec)."""
+    return {
+        "method": method,
+        "lr_rule": rule,
+        "setting": setting,
+        "seed": seed,
+        "summary": {
+            "status": status,
+            "final_metric": final,
+            "best_metric": final if best is None else best,
+            "spec": {"lr_d": lr[0], "lr_g": lr[1], "method_kwargs": {}},
+        },
+    }

@@ -8,7 +8,13 @@ import json
 import pytest
 
 from cggan import study as cs
-from cggan.study.cost import JOB_START_S, measured_rates, rates_from_runs, study_cost
+from cggan.study.cost import (
+    JOB_START_S,
+    evaluations_per_run,
+    measured_rates,
+    rates_from_runs,
+    study_cost,
+)
 
 from .builders import sgd_two_settings_config
 
@@ -21,6 +27,12 @@ def _summary(wall, evaluation, iterations=40, every=10, status="finished"):
         "iterations": iterations,
         "spec": {"eval": {"every": every}},
     }
+
+
+def test_evaluations_per_run_counts_iteration_zero_and_the_last():
+    assert evaluations_per_run(100_000, 1000) == 101
+    assert evaluations_per_run(30, 10) == 4
+    assert evaluations_per_run(25, 10) == 4  # 0, 10, 20 and 25
 
 
 def test_rates_are_medians_over_finished_runs():

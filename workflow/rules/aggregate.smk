@@ -119,14 +119,10 @@ rule aggregate:
         # the directories of the selection files and of the tables (OUT/tables/...)
         selection=lambda wc, input: os.path.dirname(input.selection[0]),
         out_dir=lambda wc, output: os.path.dirname(os.path.dirname(output.summary_md)),
-        top_k=config["aggregate"]["top_k"],
-        confidence=config["aggregate"]["confidence"],
-        by=config["selection"]["by"],
     shell:
         "{PYTHON:q} scripts/aggregate.py --study-config {params.study:q}"
         " --selection-dir {params.selection:q} --out-dir {params.out_dir:q}"
-        " --top-k {params.top_k} --confidence {params.confidence}"
-        " --rank-by {params.by} > {log:q} 2>&1"
+        " > {log:q} 2>&1"
 
 
 rule all_tables:

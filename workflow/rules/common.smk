@@ -88,7 +88,6 @@ PYTHON = sys.executable
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
 RUNS = STUDY.runs_root()
-SELECTION = f"{RESULTS}/selection/{STUDY.name}"
 # The study's tables, plots and metrics.json: results/ for the default study, else
 # results/studies/<study>/ (cggan.study.Study.out_dir).
 OUT = STUDY.out_dir

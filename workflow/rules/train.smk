@@ -126,7 +126,7 @@ checkpoint select_settings:
     input:
         sweep_summaries,
     output:
-        f"{SELECTION}/{{experiment}}.json",
+        STUDY.selection_path("{experiment}"),
     log:
         f"{LOGS}/select/{STUDY.name}/{{experiment}}.log",
     params:

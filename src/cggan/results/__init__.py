@@ -20,7 +20,11 @@ Modules (none imports torch):
 - :mod:`~cggan.results.analysis_plan`: the declared plan of the claims check;
   :mod:`~cggan.results.claims` tests the claims under it from ``runs.csv``
   (:mod:`~cggan.results.run_table`) on the sides of :mod:`~cggan.results.claim_sides`;
-  :mod:`~cggan.results.claims_render` prints them.
+  :mod:`~cggan.results.claims_render` prints them, at every budget of the plan, and
+  :mod:`~cggan.results.budget_plot` draws each claim's effect against the budget;
+  :mod:`~cggan.results.findings` makes the README's findings table of them.
+- :mod:`~cggan.results.pilot`: the pilot with seeds (lengths, pool-level convergence
+  by length, evaluation-to-evaluation movement).
 - :mod:`~cggan.results.plots`: curves, sweep and samples figures, and
   :mod:`~cggan.results.beta_plot` the β figure, in the look of
   :mod:`~cggan.results.plot_style`.

@@ -35,6 +35,7 @@ from cggan.results import calibration as calib
 from cggan.results import stats
 from cggan.results.analysis_plan import analysis_plan, plan_sha256
 from cggan.results.beta import read_beta_curves
+from cggan.results.claim_sides import pool_state
 from cggan.results.claims import claims_table
 from cggan.results.curves import read_curves
 from cggan.results.metrics_file import metrics_json
@@ -107,26 +108,28 @@ def _check_selections(runs: pd.DataFrame, selections: Selections) -> None:
             )
 
 
-def _with_converged(seeds: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def _with_converged(
+    seeds: pd.DataFrame, table: pd.DataFrame, tolerance: float
+) -> pd.DataFrame:
     """The seeds table with ``n_converged`` (the confirmation runs of each setting
-    whose convergence diagnostic says they stopped improving; empty when unknown) and
+    within the convergence tolerance; empty when unknown), ``pool_convergence`` (the
+    pool-level test of those runs, :func:`cggan.results.claim_sides.pool_state`) and
     the seed means ``confident_mean``, ``class_entropy_mean`` of the classifier's
     numbers."""
+    place = ["experiment", "method", "lr_rule", "setting"]
     confirm = table[table["phase"] == "confirm"]
-    known = confirm[confirm["converged"].notna()]
-    counts = known.groupby(["experiment", "method", "lr_rule", "setting"])[
-        "converged"
-    ].sum()
-    keys = list(
-        zip(seeds["experiment"], seeds["method"], seeds["lr_rule"], seeds["setting"])
-    )
+    counts = confirm[confirm["converged"].notna()].groupby(place)["converged"].sum()
+    keys = list(zip(*(seeds[c] for c in place)))
     out = seeds.copy()
     out["n_converged"] = [int(counts[k]) if k in counts.index else pd.NA for k in keys]
     out["n_converged"] = out["n_converged"].astype("Int64")
+    # the pool-level test over each setting's confirmation runs (cggan.convergence)
+    groups = dict(list(confirm.groupby(place)))
+    out["pool_convergence"] = [
+        pool_state(groups[k], tolerance) if k in groups else None for k in keys
+    ]
     # the digits classifier's numbers at the final evaluation, seed means
-    quality = confirm.groupby(["experiment", "method", "lr_rule", "setting"])[
-        ["confident", "class_entropy"]
-    ].mean()
+    quality = confirm.groupby(place)[["confident", "class_entropy"]].mean()
     for column in ("confident", "class_entropy"):
         out[f"{column}_mean"] = [
             quality[column].get(k, float("nan")) if len(quality) else float("nan")
@@ -173,7 +176,7 @@ def _tables(
     )
     result.runs_csv = runs_csv_text(table)
     result.runs_table = table
-    result.seeds = _with_converged(result.seeds, table)
+    result.seeds = _with_converged(result.seeds, table, plan["convergence_tolerance"])
     result.claims = claims_table(read_runs_csv(io.StringIO(result.runs_csv)), plan)
     result.metrics = metrics_json(result.paper, result.seeds, result.calibration)
     result.metrics["analysis_plan_sha256"] = plan_sha256(plan)
@@ -257,12 +260,11 @@ def aggregate_study(
     out_dir: str | os.PathLike,
     *,
     results: str = "results",
-    top_k: int | None = None,
-    confidence: float | None = None,
-    rank_by: str | None = None,
     plots: bool = True,
 ) -> AggregateResult:
-    """:func:`aggregate` over exactly the runs a study's config names.
+    """:func:`aggregate` over exactly the runs a study's config names, with the options
+    its config carries (``aggregate.top_k``, ``aggregate.confidence``, ``selection.by``
+    and the analysis plan): a study has one set of options, its config's.
 
     Each FID experiment's calibration is read from ``Study.calibration_path``: a
     missing file is "not measured", an unreadable one stops with a line naming it.
@@ -274,8 +276,6 @@ def aggregate_study(
         selection_dir: the study's selection files (one per experiment).
         out_dir: where ``tables/``, ``plots/`` and ``metrics.json`` go.
         results: the results root of the run directories.
-        top_k, confidence, rank_by: None takes the config's ``aggregate.top_k``,
-            ``aggregate.confidence`` and ``selection.by``.
         plots: draw the PNG figures.
 
     Raises:
@@ -285,14 +285,12 @@ def aggregate_study(
     published = published_experiments(config)  # checked before anything is written
     run_dirs, selections = study_run_dirs(config, selection_dir, results=results)
     calibration = calib.study_calibration(Study(config, results=results))
-    options = config.get("aggregate") or {}
-    defaults = {
-        "top_k": options.get("top_k", 10),
-        "confidence": options.get("confidence", 0.95),
-        "rank_by": (config.get("selection") or {}).get("by", DEFAULT_SELECTION_BY),
+    options = config["aggregate"]  # the schema fills its defaults
+    chosen = {
+        "top_k": options["top_k"],
+        "confidence": options["confidence"],
+        "rank_by": config["selection"]["by"],
     }
-    given = {"top_k": top_k, "confidence": confidence, "rank_by": rank_by}
-    chosen = {k: defaults[k] if v is None else v for k, v in given.items()}
     with atomic_file_set(out_dir, "aggregate_study") as staged:
         result = aggregate(
             run_dirs,
@@ -335,12 +333,19 @@ def _cli_run(
             raise ValueError(
                 "Invalid --selection-dir: missing (--study-config needs it)"
             )
+        for name in ("top_k", "confidence", "rank_by"):
+            if options.pop(name) is not None:
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(
+                    f"Invalid {flag}: given with --study-config (the study's config "
+                    "carries it: aggregate.top_k, aggregate.confidence, selection.by)"
+                )
         config = read_study_config(study_config)
         return aggregate_study(
             config, selection_dir, out_dir, results=results_root, **options
         )
-    defaults = {"top_k": 10, "confidence": 0.95, "rank_by": DEFAULT_SELECTION_BY}
-    options = {k: defaults.get(k) if v is None else v for k, v in options.items()}
+    # an ad hoc directory of runs: aggregate()'s defaults for what is not given
+    options = {k: v for k, v in options.items() if v is not None}
     selections = load_selections(selection_dir)
     return aggregate(find_run_dirs(runs_dir), selections, out_dir, **options)
 
@@ -367,7 +372,9 @@ def cli_aggregate(
         runs_dir: else every run found under it (ad hoc; ``selection_dir`` optional).
         results_root: root of the study's run directories.
         toy_dir: checked to exist only (the toy report is drawn elsewhere).
-        top_k, confidence, rank_by: None takes the config's, else 10, 0.95, final.
+        top_k, confidence, rank_by: with ``runs_dir`` only (None: :func:`aggregate`'s
+            defaults); a study config carries its own, and giving them beside it is
+            an error.
         no_plots: write tables and plot data only.
     """
     options = {

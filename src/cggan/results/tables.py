@@ -210,8 +210,11 @@ def _seed_row(row: pd.Series, beta: bool) -> list[str]:
         counts_text(row),
     ]
     converged = finite_or_nan(row.get("n_converged"))
-    if math.isfinite(converged):  # runs that stopped improving (cggan.convergence)
-        cells[-1] += f", {int(converged)} converged"
+    if math.isfinite(converged):  # runs within the tolerance (cggan.convergence)
+        cells[-1] += f", {int(converged)} flat"
+    pool = row.get("pool_convergence")
+    if isinstance(pool, str) and pool:  # the pool-level test
+        cells[-1] += f", pool {pool.split(' ', 1)[0]}"
     confident = finite_or_nan(row.get("confident_mean"))
     if math.isfinite(confident):  # the digits classifier: recognisable samples
         cells[-1] += f", {confident:.0%} confident"

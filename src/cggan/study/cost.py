@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cggan.study.study import Study
 
-__all__ = ["Rates", "StudyCost", "measured_rates", "rates_from_runs", "study_cost"]
+__all__ = [
+    "Rates",
+    "StudyCost",
+    "evaluations_per_run",
+    "measured_rates",
+    "rates_from_runs",
+    "study_cost",
+]
 
 #: Interpreter and torch start-up of one training job (seconds), paid once per job.
 JOB_START_S = 5.0
@@ -52,14 +59,19 @@ class Rates:
         }
 
 
-def _evaluations(summary: Mapping[str, Any]) -> int:
-    """Evaluations a run made: at 0, every ``eval.every`` and at its end."""
-    spec = summary.get("spec") or {}
-    every = int((spec.get("eval") or {}).get("every") or 0)
-    iterations = int(summary.get("iterations") or 0)
+def evaluations_per_run(iterations: int, every: int) -> int:
+    """Evaluations of one run: iteration 0, every ``every`` iterations, and the last
+    iteration when ``every`` does not divide ``iterations`` (docs/training.md)."""
     if every <= 0:
         return 0
-    return iterations // every + 1 + (iterations % every != 0)
+    return 1 + iterations // every + (1 if iterations % every else 0)
+
+
+def _evaluations(summary: Mapping[str, Any]) -> int:
+    """Evaluations a finished run made (:func:`evaluations_per_run` of its spec)."""
+    spec = summary.get("spec") or {}
+    every = int((spec.get("eval") or {}).get("every") or 0)
+    return evaluations_per_run(int(summary.get("iterations") or 0), every)
 
 
 def measured_rates(summaries: Iterable[Mapping[str, Any]], source: str) -> Rates:
@@ -145,8 +157,7 @@ class StudyCost:
 
 def _run_seconds(experiment: Mapping[str, Any], rates: Rates) -> float:
     iterations = int(experiment["iterations"])
-    every = int(experiment["eval"]["every"])
-    evaluations = iterations // every + 1
+    evaluations = evaluations_per_run(iterations, int(experiment["eval"]["every"]))
     return (
         iterations * rates.ms_per_iteration / 1000.0
         + evaluations * rates.s_per_evaluation

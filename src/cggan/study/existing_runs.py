@@ -46,14 +46,43 @@ __all__ = [
 
 
 def first_difference(
-    a: Any, b: Any, prefix: str = "", *, against: str = "configured"
+    a: Any,
+    b: Any,
+    prefix: str = "",
+    *,
+    against: str = "configured",
+    into_lists: bool = False,
 ) -> str | None:
     """The first key (dotted path) where the stored ``a`` and ``b`` differ, as one
     phrase ``key: stored A != <against> B``; None when equal. A key one side lacks
-    counts as null there (:func:`cggan.checks.differences`)."""
+    counts as null there (:func:`cggan.checks.differences`); with ``into_lists``, two
+    lists of one length are compared element by element (``key[i]``). Each value is
+    shortened to :data:`SHOWN_CHARS` characters, so the phrase stays one short line."""
     for key, va, vb in differences(a, b, prefix, missing=None):
-        return f"{key}: stored {json.dumps(va)} != {against} {json.dumps(vb)}"
+        same_length = (
+            isinstance(va, list) and isinstance(vb, list) and len(va) == len(vb)
+        )
+        if into_lists and same_length:  # the first differing element, by its index
+            for i, (x, y) in enumerate(zip(va, vb)):
+                if x != y:
+                    inner = first_difference(
+                        x, y, f"{key}[{i}]", against=against, into_lists=True
+                    )
+                    return (
+                        inner
+                        or f"{key}[{i}]: stored {_shown(x)} != {against} {_shown(y)}"
+                    )
+        return f"{key}: stored {_shown(va)} != {against} {_shown(vb)}"
     return None
+
+
+#: The most characters of one value a difference shows.
+SHOWN_CHARS = 60
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 UNREADABLE_SUFFIX = ".unreadable"

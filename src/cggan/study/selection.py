@@ -253,7 +253,9 @@ def verify_selection_files(study: Study) -> list[str]:
         if stored == recomputed:
             continue
         if isinstance(stored, Mapping):
-            difference = first_difference(stored, recomputed, against="recomputed")
+            difference = first_difference(
+                stored, recomputed, against="recomputed", into_lists=True
+            )
         else:
             difference = "not a JSON object"
         aside = path.with_name(path.name + EDITED_SUFFIX)

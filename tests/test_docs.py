@@ -28,7 +28,7 @@ SEARCHED = (
 #: A path into a directory that is not part of the repository (built in two pieces so
 #: that this file does not match itself).
 OUTSIDE = "shared" + "/"
-README_MAX_LINES = 250
+README_MAX_LINES = 150
 #: Markdown pages whose relative links must resolve.
 PAGES = ("README.md", "config/README.md", "docs/*.md")
 

@@ -4,6 +4,7 @@ that survives the next run, and two runs give byte-identical files, PNGs include
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +51,12 @@ def _study(tmp_path: Path):
     results, config = tmp_path / "results", study_config()
     sel = build_configured_study(results, config)
 
-    def run(out: Path, **kw):
-        return agg.aggregate_study(config, sel, out, results=str(results), **kw)
+    def run(out: Path, confidence: float | None = None, **kw):
+        # a study's options are its config's: another confidence, another config
+        chosen = json.loads(json.dumps(config))
+        if confidence is not None:
+            chosen["aggregate"]["confidence"] = confidence
+        return agg.aggregate_study(chosen, sel, out, results=str(results), **kw)
 
     return run
 

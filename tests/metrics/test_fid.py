@@ -326,7 +326,10 @@ def test_evaluator_equals_direct_computation(reference, classifier):
         ref.mu, ref.sigma, mu, sigma, sqrt_sigma1=ref.sqrt_sigma
     )
     slow, _ = fid.frechet_distance(mu, sigma, ref.mu, ref.sigma)
-    assert out["fid"] == pytest.approx(fast, rel=1e-12) and out["fid"] > 0
+    # the evaluator extracts float32 features in batches of 30, this check in one
+    # batch of 100: another BLAS may split the reductions differently (~1e-7 relative
+    # in a feature), so the two FIDs agree to the parity tolerance, not to the digit
+    assert out["fid"] == pytest.approx(fast, rel=1e-6) and out["fid"] > 0
     assert out["fid"] == pytest.approx(slow, rel=1e-6)
     assert set(out) == {
         "fid",

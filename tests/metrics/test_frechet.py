@@ -175,6 +175,7 @@ def test_statuses_on_the_fast_path():
         np.diag([4.0, 1.0]),
         sqrt_sigma1=np.diag([1.0, 2.0]),
     )
+    # a 2x2 diagonal problem: every step is exact in float64 on any LAPACK
     assert status == "ok" and value == pytest.approx(2.0, rel=1e-12)
 
 
@@ -185,7 +186,10 @@ def test_torch_path_equals_numpy_path():
     by_numpy = frechet_distance(*ref, *gen, sqrt_sigma1=root)
     by_torch = frechet_distance(*ref, *gen, sqrt_sigma1=torch.from_numpy(root))
     assert by_torch[1] == "ok"
-    assert by_torch[0] == pytest.approx(by_numpy[0], rel=1e-12)
+    # two LAPACK builds (torch's, numpy's) on a well-conditioned 48x48 float64
+    # problem: a few 1e-14 relative in each eigenvalue, amplified by FID's
+    # cancellation (|mu|^2 + traces - 2 tr sqrt) by at most ~1e3 here
+    assert by_torch[0] == pytest.approx(by_numpy[0], rel=1e-9)
 
 
 def test_shape_mismatch_is_an_error():

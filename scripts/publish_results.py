@@ -46,16 +46,14 @@ def publish_study(
         ValueError: the config is invalid, the study wrote nothing to publish, or its
             runs come from more than one training code.
     """
-    from snakemake.utils import validate
-
     from cggan.fingerprint import code_fingerprint
-    from cggan.io import atomic_write_json, load_yaml
+    from cggan.io import atomic_write_json
     from cggan.provenance import provenance, publish_outputs
+    from cggan.study.config_file import read_config_file
     from cggan.study.cost import rates_from_runs, study_cost
     from cggan.study.study import Study
 
-    config = load_yaml(config_path)
-    validate(config, str(SCHEMA))
+    config = read_config_file(config_path, SCHEMA)
     study = Study(config)
     codes = _run_codes(Path(study.out_dir) / "tables" / "runs.csv")
     if len(codes) > 1:

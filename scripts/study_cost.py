@@ -23,23 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rates-from", type=Path, required=True, help="a runs directory")
     p.add_argument("--cores", type=int, default=2, help="snakemake --cores")
     args = p.parse_args(argv)
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
-
-    from cggan.io import load_yaml
-    from cggan.study import format_schema_error
+    from cggan.study.config_file import read_config_file
     from cggan.study.cost import rates_from_runs, study_cost
     from cggan.study.study import Study
 
     try:
-        config = load_yaml(args.config)
-        try:
-            validate(config, str(SCHEMA))
-        except WorkflowError as exc:
-            context = exc.__context__
-            if hasattr(context, "validator"):
-                raise ValueError(format_schema_error(context)) from None
-            raise ValueError(str(exc).splitlines()[0]) from None
+        config = read_config_file(args.config, SCHEMA)
         cost = study_cost(Study(config), rates_from_runs(args.rates_from), args.cores)
     except (ValueError, OSError) as exc:
         print(f"error: {args.config}: {exc}", file=sys.stderr)

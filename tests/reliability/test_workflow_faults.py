@@ -108,7 +108,7 @@ def test_a_lost_confirmation_run_is_retrained_and_the_tables_are_unchanged(
     assert json.loads(summary.read_text())["status"] == "finished"
     assert _tables(root) == before
     if damage == "truncate":
-        assert summary.with_name("summary.json.unreadable").is_file()
+        assert len(list(summary.parent.glob("summary.json.*.unreadable"))) == 1
 
 
 def test_a_removed_setting_leaves_the_tables(ci_study, tmp_path):

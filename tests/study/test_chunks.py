@@ -10,9 +10,9 @@ import pytest
 from cggan import study as cs
 from cggan.study.chunks import (
     receipt_pattern,
+    receipt_problems,
     sweep_chunks,
     sweep_targets,
-    verify_receipts,
     write_receipt,
 )
 
@@ -78,8 +78,7 @@ def test_an_intact_receipt_is_kept(done_chunk):
     study, chunk, receipt = done_chunk
     recorded = json.loads(receipt.read_text())["runs"]
     assert [r["run_dir"] for r in recorded] == list(chunk.run_dirs)
-    assert verify_receipts(study, 2) == []
-    assert receipt.exists()
+    assert receipt_problems(study, 2) == []
 
 
 @pytest.mark.parametrize(
@@ -90,7 +89,7 @@ def test_an_intact_receipt_is_kept(done_chunk):
         ("garble", "unreadable"),
     ],
 )
-def test_a_receipt_whose_runs_changed_is_removed(done_chunk, damage, reason):
+def test_a_receipt_whose_runs_changed_is_found(done_chunk, damage, reason):
     study, chunk, receipt = done_chunk
     summary = Path(chunk.run_dirs[1]) / "summary.json"  # cwd is the fixture's root
     if damage == "delete":
@@ -99,17 +98,19 @@ def test_a_receipt_whose_runs_changed_is_removed(done_chunk, damage, reason):
         summary.write_text('{"final_metric": 100}')
     else:
         receipt.write_text("{")
-    (line,) = verify_receipts(study, 2)
-    assert reason in line and "trains again" in line
-    assert not receipt.exists()
+    before = receipt.read_bytes()
+    ((found, path, problem),) = receipt_problems(study, 2)
+    assert found == chunk and Path(path) == receipt.relative_to(Path.cwd())
+    assert reason in problem
+    assert receipt.read_bytes() == before  # found, not removed: planning reads only
 
 
-def test_a_receipt_of_another_chunking_is_removed(done_chunk):
+def test_a_receipt_of_another_chunking_is_found(done_chunk):
     study, _, receipt = done_chunk
     # chunks of 3: the first chunk has a third run, so the receipt of 2 runs is wrong
-    (line,) = verify_receipts(study, 3)
-    assert "not the chunk's runs" in line
-    assert not receipt.exists()
+    ((_, _, problem),) = receipt_problems(study, 3)
+    assert "not the chunk's runs" in problem
+    assert receipt.exists()
 
 
 def test_no_receipt_for_a_run_without_summary(tmp_path):

@@ -1,7 +1,7 @@
 """Tests of cggan.study.selection: the setting each pool confirms (select_settings,
-selection_record, select_experiment), and verify_selection_files: a selection file that
-is not the selection of its sweep runs (edited by hand) is set aside at planning, so
-that it is redone."""
+selection_record, select_experiment), and edited_selections: a selection file that is
+not the selection of its sweep runs (edited by hand) is found at planning, read only
+(the workflow sets it aside and redoes it, tests/study/test_set_asides.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import math
 import pytest
 
 from cggan import study as cs
-from cggan.study.selection import EDITED_SUFFIX, verify_selection_files
+from cggan.study.selection import edited_selections
 
 from .builders import finished_run, sgd_two_settings_config
 from .builders import sweep_record as _rec
@@ -38,11 +38,11 @@ def _study_with_two_sweep_runs(tmp_path, monkeypatch):
 def test_the_workflow_s_own_selection_file_is_kept(tmp_path, monkeypatch):
     st, _, path = _study_with_two_sweep_runs(tmp_path, monkeypatch)
     before = path.read_bytes()
-    assert verify_selection_files(st) == []
+    assert edited_selections(st) == []
     assert path.read_bytes() == before
 
 
-def test_a_pinned_setting_that_is_not_the_best_is_set_aside(tmp_path, monkeypatch):
+def test_a_pinned_setting_that_is_not_the_best_is_found(tmp_path, monkeypatch):
     st, runs, path = _study_with_two_sweep_runs(tmp_path, monkeypatch)
     record = json.loads(path.read_text())
     best = record["selected"][0]["setting"]
@@ -50,22 +50,19 @@ def test_a_pinned_setting_that_is_not_the_best_is_set_aside(tmp_path, monkeypatc
     assert best != other
     record["selected"][0]["setting"] = other  # pinned by hand
     path.write_text(json.dumps(record))
-    lines = verify_selection_files(st)
-    assert len(lines) == 1 and "\n" not in lines[0]
-    assert "selected" in lines[0] and "recomputed" in lines[0]
+    ((exp, where, difference),) = edited_selections(st)
+    assert exp == "digits" and where == str(path.relative_to(tmp_path))
     # the field that differs, not both whole lists
-    assert "selected[0].setting: stored" in lines[0]
-    assert len(lines[0]) - len(str(tmp_path)) * 2 < 300
-    assert "redone" in lines[0] and str(path.relative_to(tmp_path)) in lines[0]
-    assert not path.exists()
-    assert path.with_name(path.name + EDITED_SUFFIX).is_file()
+    assert difference.startswith("selected[0].setting: stored")
+    assert "recomputed" in difference and len(difference) < 200
+    assert path.is_file()
 
 
-def test_a_truncated_selection_file_is_set_aside(tmp_path, monkeypatch):
+def test_a_truncated_selection_file_is_found(tmp_path, monkeypatch):
     st, _, path = _study_with_two_sweep_runs(tmp_path, monkeypatch)
     path.write_text('{"selected": ')
-    assert len(verify_selection_files(st)) == 1
-    assert not path.exists()
+    ((_, _, difference),) = edited_selections(st)
+    assert difference == "not a JSON object"
 
 
 def test_a_selection_whose_runs_are_being_retrained_is_not_judged(
@@ -76,8 +73,7 @@ def test_a_selection_whose_runs_are_being_retrained_is_not_judged(
     record["selected"][0]["setting"] = "edited"
     path.write_text(json.dumps(record))
     (runs[0] / "summary.json").unlink()  # set aside: retrained before the selection
-    assert verify_selection_files(st) == []
-    assert path.is_file()
+    assert edited_selections(st) == []
 
 
 def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(

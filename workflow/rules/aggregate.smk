@@ -128,3 +128,4 @@ rule aggregate:
 rule all_tables:
     input:
         aggregate_outputs(),
+        set_aside_targets(),

@@ -16,15 +16,10 @@ from cggan.study.run_spec_checks import check_run_specs
 from cggan.io import load_yaml
 from cggan.locks import record_holder
 from cggan.registry import LR_RULE_KWARGS, METHODS, is_cg_method
-from cggan.study.chunks import (
-    receipt_pattern,
-    sweep_chunks,
-    sweep_targets,
-    verify_receipts,
-)
-from cggan.study.existing_runs import handle_stale_runs
+from cggan.study.chunks import receipt_path, receipt_pattern, sweep_chunks, sweep_targets
+from cggan.study.existing_runs import restorable_line
+from cggan.study.set_asides import REASONS as SET_ASIDE_REASONS, set_aside_wildcards
 from cggan.fingerprint import source_fingerprint
-from cggan.study.selection import verify_selection_files
 
 # Snakemake's own YAML loader keeps the last of two equal keys silently: the config files
 # are read again with the project's loader, which refuses them (one line).
@@ -53,39 +48,35 @@ except WorkflowError as _err:
         cgstudy.format_schema_error(_schema_error) if _schema_error else str(_err)
     ) from None
 
+RESULTS = "results"
+SWEEP_CHUNK = config["sweep_chunk"]
 try:
     STUDY = cgstudy.Study(config)
     check_run_specs(STUDY)  # every planned run's RunSpec: what a job would refuse
     _run_check = cgstudy.check_existing_runs(STUDY)
+    # Planning reads only (cggan.study.set_asides): a run whose summary.json cannot be
+    # read or is not its metrics.csv's, a run made by other training code (stale_runs:
+    # retrain), a hand-edited selection file and a receipt that no longer vouches for
+    # its chunk are each named in one line here; the `set_aside` rule (set_aside.smk)
+    # moves them aside in a real run, before the job that makes them again.
+    SET_ASIDES = cgstudy.plan_set_asides(STUDY, _run_check, SWEEP_CHUNK)
 except ValueError as _err:
     raise WorkflowError(str(_err)) from None
-# A run whose summary.json (or the metrics.csv it checksums) cannot be read, or whose
-# numbers are not its metrics.csv's, is incomplete: its summary is set aside, so the DAG
-# below plans the run again.
-for _line in cgstudy.set_aside_unreadable(_run_check.unreadable):
-    print(f"cggan: {_line}", file=sys.stderr)
-# Runs made by other training code (cggan.fingerprint): one line naming the changed
-# modules; set aside and retrained (stale_runs: retrain, the default) or kept (keep).
-_stale_line = handle_stale_runs(_run_check)
-if _stale_line:
-    print(f"cggan: {_stale_line}", file=sys.stderr)
-# A selection file that is not the selection of its sweep runs (edited by hand) is set
-# aside, so that the select_settings checkpoint redoes it.
-for _line in verify_selection_files(STUDY):
-    print(f"cggan: {_line}", file=sys.stderr)
-# A sweep chunk's receipt (its job's output) that no longer vouches for its runs (one was
-# set aside above, edited or deleted; the chunking changed) is removed: the chunk trains
-# again, and only its missing runs train (cggan.study.chunks).
-SWEEP_CHUNK = config["sweep_chunk"]
-for _line in verify_receipts(STUDY, SWEEP_CHUNK):
-    print(f"cggan: {_line}", file=sys.stderr)
+for _line in [
+    *SET_ASIDES.lines,
+    restorable_line(
+        _run_check, str((workflow.config_settings.configfiles or ["config/config.yaml"])[-1])
+    ),
+]:
+    if _line:
+        print(f"cggan: {_line}", file=sys.stderr)
+
 
 # Jobs run the interpreter that runs Snakemake (the project's venv), whatever is on PATH.
 # (`snakemake --lint` would have it passed as a param of each rule: params are recorded
 # with every output and rerun the job when they change, so a venv at another path would
 # retrain every run. The interpreter says how a job runs, not what it computes.)
 PYTHON = sys.executable
-RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
 RUNS = STUDY.runs_root()
 # The study's tables, plots and metrics.json: results/ for the default study, else

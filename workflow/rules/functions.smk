@@ -48,7 +48,21 @@ def experiment_inputs(experiment):
 
 
 def train_inputs(wc):
+    """The experiment's inputs, once the outputs the job makes again are set aside."""
+    after_set_asides(_training_outputs(wc))
     return experiment_inputs(wc.experiment)
+
+
+def _training_outputs(wc):
+    """What the training job of these wildcards writes (train, train_seeds, train_chunk)."""
+    if "chunk" in wc.keys():
+        chunk = sweep_chunk(wc)
+        return [receipt_path(STUDY, chunk), *(f"{d}/summary.json" for d in chunk.run_dirs)]
+    seeds = [int(wc.seed)] if "seed" in wc.keys() else GROUPED_SEEDS
+    return [
+        f"{STUDY.run_dir(wc.experiment, wc.method, wc.lr_rule, wc.setting, s)}/summary.json"
+        for s in seeds
+    ]
 
 
 def fid_stats_arg(wc, input):
@@ -110,7 +124,9 @@ def experiment_sweep_summaries(experiment):
     return sweep_targets(STUDY, SWEEP_CHUNK, experiment, rounds=rounds)
 
 
-def sweep_summaries(wc):
+def selection_inputs(wc):
+    """The sweep runs a selection ranks (once a hand-edited selection is set aside)."""
+    after_set_asides([STUDY.selection_path(wc.experiment)])
     return experiment_sweep_summaries(wc.experiment)
 
 
@@ -123,11 +139,33 @@ def confirmation_summaries(wc=None, experiments=None):
     """The confirmation runs of the selected settings (known once the sweep is selected)."""
     out = []
     for exp in experiments or STUDY.experiments:
+        # a selection edited by hand is set aside and redone first: the runs confirmed
+        # are those of the new selection
+        after_set_asides([STUDY.selection_path(exp)])
         path = checkpoints.select_settings.get(experiment=exp).output[0]
         with open(path) as fh:
             selection = json.load(fh)
         out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]
     return out
+
+
+# --- Set-asides (set_aside.smk) ----------------------------------------------------
+
+
+def set_aside_targets():
+    """Every set-aside planning decided. The targets (all, all_runs, all_sweeps,
+    all_tables) name them: Snakemake runs a job for a missing file only when a job that
+    runs needs it, and the outputs they set aside exist at planning."""
+    return sorted(SET_ASIDES.markers.values())
+
+
+def after_set_asides(outputs):
+    """Wait for the set-asides of `outputs` (set_aside checkpoint): until they ran, the
+    calling input function stops here and its job is planned again afterwards, when
+    the outputs are missing. Their names are never a job's input, so a job's recorded
+    set of inputs is the same with or without a set-aside."""
+    for marker in SET_ASIDES.markers_for(outputs):
+        checkpoints.set_aside.get(**set_aside_wildcards(marker))
 
 
 # --- Toy games (toy.smk) ------------------------------------------------------------

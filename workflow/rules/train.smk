@@ -124,7 +124,7 @@ checkpoint extend_grid:
 
 checkpoint select_settings:
     input:
-        sweep_summaries,
+        selection_inputs,
     output:
         STUDY.selection_path("{experiment}"),
     log:
@@ -141,9 +141,11 @@ checkpoint select_settings:
 rule all_sweeps:
     input:
         all_sweep_summaries,
+        set_aside_targets(),
 
 
 rule all_runs:
     input:
         [STUDY.selection_path(e) for e in STUDY.experiments],
         confirmation_summaries,
+        set_aside_targets(),

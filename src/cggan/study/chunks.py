@@ -10,10 +10,11 @@ How the workflow sees a chunk: one rule, ``train_chunk``, with the chunk as a wi
 number of outputs that varies with a wildcard, so the job's output is a *receipt*: a
 JSON file listing its runs and the SHA-256 of each ``summary.json`` it left. Whatever
 reads the sweep (grid extension, selection, aggregation) depends on the receipts, and
-the receipts are checked at planning (:func:`verify_receipts`): a receipt whose runs are
-not the chunk's runs any more, or whose summaries were set aside, edited or deleted, is
-removed, so the chunk job runs again and retrains exactly its missing runs (a finished
-run of the same spec is returned from its summary without training).
+the receipts are checked at planning (:func:`receipt_problems`): a receipt whose runs
+are not the chunk's runs any more, or whose summaries were edited or deleted, is set
+aside and its chunk's job runs again (:mod:`cggan.study.set_asides`), training exactly
+its missing runs (a finished run of the same spec is returned from its summary without
+training).
 
 A chunk never mixes experiment x method x rule pools, and chunks are numbered within
 their pool, so changing one pool's grid never renames another pool's chunks.
@@ -35,8 +36,9 @@ __all__ = [
     "SweepChunk",
     "receipt_pattern",
     "sweep_chunks",
+    "receipt_path",
+    "receipt_problems",
     "sweep_targets",
-    "verify_receipts",
     "write_receipt",
 ]
 
@@ -147,19 +149,18 @@ def _receipt_problem(path: Path, chunk: SweepChunk) -> str | None:
     return None
 
 
-def verify_receipts(study, size: int) -> list[str]:
-    """Remove every receipt that no longer vouches for its chunk; one line each.
+def receipt_problems(study, size: int) -> list[tuple[SweepChunk, str, str]]:
+    """The existing receipts that no longer vouch for their chunk. Reads only.
 
-    Run at planning, after unreadable and stale runs were set aside, so that a chunk
-    with a run to redo is planned again.
+    Returns:
+        ``(chunk, receipt path, problem)`` per such receipt.
     """
-    lines = []
+    found = []
     for chunk in sweep_chunks(study, size):
         path = Path(receipt_path(study, chunk))
         if not path.exists():
             continue
         problem = _receipt_problem(path, chunk)
         if problem:
-            path.unlink()
-            lines.append(f"{path}: removed ({problem}); its chunk trains again")
-    return lines
+            found.append((chunk, str(path), problem))
+    return found

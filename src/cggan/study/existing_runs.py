@@ -9,7 +9,11 @@ it again. A run made by other training code (its code fingerprint,
 :mod:`cggan.fingerprint`, differs from the current one, or it has none) is *stale*:
 reported in one line per study naming the changed modules, and set aside and retrained
 (config ``stale_runs: retrain``, the default) or kept (``stale_runs: keep``).
-Torch-free.
+
+Nothing here writes: planning only finds and reports; what is set aside is decided by
+:mod:`cggan.study.set_asides` and done by a real run after it took the study's lock.
+The one writer, :func:`restore_stale`, is a user's explicit command
+(``scripts/restore_stale.py``). Torch-free.
 """
 
 from __future__ import annotations
@@ -34,14 +38,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STALE_FILES",
-    "STALE_SUFFIX",
-    "UNREADABLE_SUFFIX",
     "RunCheck",
     "first_difference",
     "check_existing_runs",
-    "handle_stale_runs",
     "read_summary",
-    "set_aside_unreadable",
+    "restorable_line",
+    "restore_stale",
+    "stale_line",
 ]
 
 
@@ -85,10 +88,9 @@ def _shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
-UNREADABLE_SUFFIX = ".unreadable"
-STALE_SUFFIX = ".stale"
-#: What a stale run sets aside (``<name>.stale``): its summary, so that the run is
-#: planned again, and its checkpoints, so that it is not resumed from the old code's.
+#: What a stale run sets aside (``<name>.<digest>.stale``,
+#: :mod:`cggan.study.set_asides`): its summary, so that the run is planned again, and
+#: its checkpoints, so that it is not resumed from the old code's.
 STALE_FILES = (
     "summary.json",
     "checkpoint.pt",
@@ -107,15 +109,16 @@ class RunCheck:
             or whose metrics.csv no longer matches the checksum the summary recorded.
         stale: ``(run directory, changes)`` of runs made by other training code
             (:func:`cggan.fingerprint.changed_modules`).
-        restored: run directories set aside as stale before and put back because the
-            study now keeps stale runs.
+        restorable: run directories a real run set aside as stale (``*.stale``, no
+            ``summary.json``) and whose retraining has not begun: planned as missing
+            runs; :func:`restore_stale` puts one back.
         study: the study's name; policy: its ``stale_runs`` (``retrain`` or ``keep``).
     """
 
     checked: int = 0
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     stale: list[tuple[str, list[str]]] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
+    restorable: list[str] = field(default_factory=list)
     study: str = ""
     policy: str = "retrain"
 
@@ -207,11 +210,12 @@ def check_existing_runs(
     nothing on a fresh checkout. A directory of a setting the config no longer lists is
     left alone (it is not part of this study's DAG).
 
+    Reads only: nothing is renamed or restored (see :mod:`cggan.study.set_asides`).
+
     Returns:
-        The runs checked, the unreadable ones (see :func:`set_aside_unreadable`) and
-        the stale ones (see :func:`handle_stale_runs`). With ``stale_runs: keep``, a
-        run set aside as stale by an earlier planning (``summary.json.stale``) and not
-        retrained since is put back first.
+        The runs checked, the unreadable ones, the stale ones (see :func:`stale_line`)
+        and the ones set aside as stale earlier that can be put back
+        (:func:`restore_stale`).
 
     Raises:
         ValueError: one line with the run directory and the first differing key, when a
@@ -227,17 +231,17 @@ def check_existing_runs(
     current = code_fingerprint()
     seeds = set(seeds if seeds is not None else [*study.sweep_seeds, *study.seeds])
     for dirpath, dirnames, filenames in os.walk(root):
-        set_aside = "summary.json" + STALE_SUFFIX in filenames
-        if "summary.json" not in filenames and not (policy == "keep" and set_aside):
+        set_aside = _stale_summaries(filenames)
+        if "summary.json" not in filenames and not set_aside:
             continue
         dirnames.clear()
         where = _configured_run(study, dirpath, seeds)
         if where is None:
             continue
         if "summary.json" not in filenames:
-            if not _restore_stale(Path(dirpath)):
-                continue
-            result.restored.append(dirpath)
+            if _can_restore(filenames):
+                result.restorable.append(dirpath)
+            continue
         try:
             summary = read_summary(Path(dirpath) / "summary.json")
             stored = summary.get("spec")
@@ -267,24 +271,48 @@ def check_existing_runs(
     return result
 
 
-def _restore_stale(run_dir: Path) -> bool:
-    """Put back a run set aside as stale, unless retraining it has begun since."""
-    if any((run_dir / name).exists() for name in STALE_FILES):
+def _stale_summaries(filenames: Iterable[str]) -> list[str]:
+    """The summaries a real run set aside as stale: ``summary.json.<digest>.stale``
+    (and ``summary.json.stale``, the name earlier versions used)."""
+    return [
+        n for n in filenames if n.startswith("summary.json.") and n.endswith(".stale")
+    ]
+
+
+def _can_restore(filenames: Iterable[str]) -> bool:
+    """A run set aside as stale can be put back unless its retraining has begun."""
+    names = set(filenames)
+    return bool(_stale_summaries(names)) and not names & set(STALE_FILES)
+
+
+def restore_stale(run_dir: str | os.PathLike) -> bool:
+    """Put back the run's latest set-aside as stale (``<name>.<digest>.stale`` ->
+    ``<name>`` for each of :data:`STALE_FILES`), unless its retraining has begun since
+    (one of :data:`STALE_FILES` exists again).
+
+    Returns:
+        Whether the run was put back.
+    """
+    run_dir = Path(run_dir)
+    names = [p.name for p in run_dir.iterdir()]
+    if not _can_restore(names):
         return False
+    latest = max(_stale_summaries(names), key=lambda n: (run_dir / n).stat().st_mtime)
+    suffix = latest[len("summary.json") :]
     for name in STALE_FILES:
         with contextlib.suppress(FileNotFoundError):
-            os.replace(run_dir / (name + STALE_SUFFIX), run_dir / name)
+            os.replace(run_dir / (name + suffix), run_dir / name)
     return True
 
 
-def handle_stale_runs(check: RunCheck) -> str | None:
-    """Apply the study's ``stale_runs`` policy to the stale runs; one line for the user.
+def stale_line(check: RunCheck) -> str | None:
+    """One line for the user on the study's stale runs and its ``stale_runs`` policy.
 
-    ``retrain`` (the default) renames each stale run's :data:`STALE_FILES` to
-    ``<name>.stale`` (kept for inspection), so that the workflow plans the run again
-    and trains it from scratch with the current code; ``keep`` leaves them in place
-    (the study's tables then mix code versions; ``cggan.provenance`` records the
-    policy).
+    ``retrain`` (the default): each stale run is planned again, and a real run sets its
+    :data:`STALE_FILES` aside as ``<name>.stale`` (kept for inspection) before
+    training it from scratch with the current code (:mod:`cggan.study.set_asides`).
+    ``keep``: they stay (the study's tables then mix code versions;
+    ``cggan.provenance`` records the policy).
 
     Returns:
         None when no run is stale; else one line naming the study, the number of
@@ -301,13 +329,21 @@ def handle_stale_runs(check: RunCheck) -> str | None:
     )
     if check.policy == "keep":
         return f"{head}: kept (stale_runs: keep); the tables mix code versions"
-    for run_dir, _ in check.stale:
-        for name in STALE_FILES:
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(Path(run_dir) / name, Path(run_dir) / (name + STALE_SUFFIX))
     return (
-        f"{head}: set aside as *{STALE_SUFFIX}, retraining "
-        "(stale_runs: keep keeps them)"
+        f"{head}: set aside as *.stale, then trained again (stale_runs: keep "
+        "keeps them)"
+    )
+
+
+def restorable_line(check: RunCheck, config: str) -> str | None:
+    """One line on the runs set aside as stale earlier: planned as missing, and the
+    command that puts them back instead."""
+    if not check.restorable:
+        return None
+    return (
+        f"study {check.study!r}: {len(check.restorable)} run(s) set aside as "
+        "*.stale earlier are trained again; to keep them instead: "
+        f"python scripts/restore_stale.py {config}, with stale_runs: keep"
     )
 
 
@@ -324,22 +360,3 @@ def _configured_run(
     ):
         return None
     return where
-
-
-def set_aside_unreadable(unreadable: Iterable[tuple[str, str]]) -> list[str]:
-    """Rename each unreadable ``summary.json`` to ``summary.json.unreadable``.
-
-    Without its summary the run is incomplete, so the workflow plans it again (training
-    resumes from its verified checkpoint or starts over); the bad file is kept for
-    inspection, never deleted.
-
-    Returns:
-        One line per run set aside, for the user.
-    """
-    lines = []
-    for path, reason in unreadable:
-        os.replace(path, path + UNREADABLE_SUFFIX)
-        lines.append(
-            f"{reason}: kept as {Path(path).name}{UNREADABLE_SUFFIX}, retraining"
-        )
-    return lines

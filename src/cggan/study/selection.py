@@ -28,17 +28,12 @@ if TYPE_CHECKING:
     from cggan.study.study import Study
 
 __all__ = [
-    "EDITED_SUFFIX",
     "sweep_seeds_of",
     "extension_round",
     "select_experiment",
     "selection_record",
-    "verify_selection_files",
+    "edited_selections",
 ]
-
-#: A selection file that is not the selection of its sweep runs is set aside as
-#: ``<experiment>.json.edited`` (kept for inspection, never read).
-EDITED_SUFFIX = ".edited"
 
 
 def sweep_seeds_of(selection: Mapping[str, Any]) -> list[int]:
@@ -220,24 +215,24 @@ def extension_round(study: Study, exp: str, round_: int) -> dict[str, Any]:
     }
 
 
-def verify_selection_files(study: Study) -> list[str]:
-    """Check every existing selection file of the study against the selection
-    recomputed from the sweep runs it is made of; set aside the ones that differ.
+def edited_selections(study: Study) -> list[tuple[str, str, str]]:
+    """The existing selection files of the study that are not the selection
+    recomputed from the sweep runs they are made of. Reads only.
 
     Snakemake reruns ``select_settings`` only when a sweep run is newer than the
     selection file, so a hand-edited file (a setting pinned that is not the best) would
-    otherwise be confirmed and reported as "the selected setting". Called when the DAG
-    is planned. A file that differs is renamed ``<file>.edited``: the checkpoint then
-    has no output and the selection is redone from the runs.
+    otherwise be confirmed and reported as "the selected setting". The workflow sets
+    such a file aside as ``<file>.<digest>.edited`` before the checkpoint runs again
+    (:mod:`cggan.study.set_asides`).
 
-    A selection that cannot be recomputed yet (a sweep run missing, unreadable or set
-    aside for retraining) is not judged: its inputs will be newer than it once they are
-    trained, and Snakemake redoes it then.
+    A selection that cannot be recomputed yet (a sweep run missing or unreadable) is
+    not judged: its inputs will be newer than it once they are trained, and Snakemake
+    redoes it then.
 
     Returns:
-        One line per file set aside, naming the first differing key.
+        ``(experiment, path, difference)`` per edited file: the first differing key.
     """
-    lines = []
+    found = []
     for exp in study.experiments:
         path = Path(study.selection_path(exp))
         if not path.is_file():
@@ -258,10 +253,5 @@ def verify_selection_files(study: Study) -> list[str]:
             )
         else:
             difference = "not a JSON object"
-        aside = path.with_name(path.name + EDITED_SUFFIX)
-        path.replace(aside)
-        lines.append(
-            f"{path} is not the selection of its sweep runs ({difference}); set aside"
-            f" as {aside.name}, the selection is redone"
-        )
-    return lines
+        found.append((exp, str(path), difference))
+    return found

@@ -1,4 +1,4 @@
-"""Tests of cggan.results.pilot on synthetic curves: per-run lengths, the pool-level
+"""Tests of cggan.study.pilot on synthetic curves: per-run lengths, the pool-level
 test by length, and the evaluation-to-evaluation movement."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cggan.results.pilot import evaluation_movement, pilot_lengths, pool_lengths
+from cggan.study.pilot import evaluation_movement, pilot_lengths, pool_lengths
 
 
 def _curves(kind: str, seeds=3, points=33, every=100):

@@ -8,8 +8,8 @@ import math
 import pytest
 import torch
 
-from cggan.results.toy_report import build_report, cli_toy_report
 from cggan.toy import default_toy_runs, toy_runs, write_trajectory_csv
+from cggan.toy.report import build_report, cli_toy_report
 
 torch.set_num_threads(1)
 

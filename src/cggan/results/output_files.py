@@ -2,10 +2,11 @@
 
 Under the study's output directory: ``tables/`` (paper_table and seeds as md/csv/tex;
 summary, calibration, cg_vs_momentum and claims as md/csv; runs.csv), ``metrics.json``,
-``plots/`` (:data:`cggan.results.plots.PLOT_KINDS` per experiment, ``beta_<exp>.png``
-per experiment with CG runs) and the data of each figure in ``plots/data/``
-(``curves_<exp>.csv``, ``beta_<exp>.csv``). :func:`cggan.results.aggregate.aggregate`
-computes the tables and stages these files as one set.
+``plots/`` (:data:`PLOT_KINDS` per experiment, ``beta_<exp>.png`` per experiment with CG
+runs, ``claims_budget_<exp>.png`` when the claims are read at budgets) and the data of
+each figure in ``plots/data/`` (``curves_<exp>.csv``, ``beta_<exp>.csv``).
+:func:`cggan.results.aggregate.aggregate` computes the tables and stages these files as
+one set.
 """
 
 from __future__ import annotations
@@ -18,17 +19,34 @@ import pandas as pd
 
 from cggan.convergence import pool_convergence
 from cggan.io import atomic_write_json, atomic_write_text
-from cggan.results import beta_plot, tables
-from cggan.results import calibration as calib
-from cggan.results import plots as figures
-from cggan.results.beta import is_cg
-from cggan.results.budget_plot import plot_claims_by_budget
-from cggan.results.claims_render import render_claims
-from cggan.results.pairs import render_cg_vs_momentum
-from cggan.results.paper_render import render_paper_table
-from cggan.results.runs import metric_info
+from cggan.results.claims.cg_vs_momentum import render_cg_vs_momentum
+from cggan.results.claims.render import render_claims
+from cggan.results.figures.beta import plot_beta
+from cggan.results.figures.claims_by_budget import plot_claims_by_budget
+from cggan.results.figures.curves import curve_label, plot_curves
+from cggan.results.figures.samples import plot_samples
+from cggan.results.figures.sweep import plot_sweep
+from cggan.results.runs.load import metric_info
+from cggan.results.statistics.beta import is_cg
+from cggan.results.tables.calibration import (
+    calibration_csv,
+    calibration_rows,
+    render_calibration,
+)
+from cggan.results.tables.formatting import write_csv
+from cggan.results.tables.paper_table import render_paper_table
+from cggan.results.tables.seed_tables import render_seed_table, render_summary
 
-__all__ = ["AggregateResult", "cg_experiments", "write_plots", "write_tables"]
+__all__ = [
+    "PLOT_KINDS",
+    "AggregateResult",
+    "cg_experiments",
+    "write_plots",
+    "write_tables",
+]
+
+#: The figures of every experiment, ``plots/<kind>_<experiment>.png``.
+PLOT_KINDS = ("curves", "sweep", "samples")
 
 
 @dataclass
@@ -58,14 +76,12 @@ def _table_files(result: AggregateResult) -> dict[str, str | pd.DataFrame]:
         )
     )
     files["paper_table.csv"] = result.paper
-    files.update(
-        zip(("seeds.md", "seeds.tex"), tables.render_seed_table(result.seeds, cal))
-    )
+    files.update(zip(("seeds.md", "seeds.tex"), render_seed_table(result.seeds, cal)))
     files["seeds.csv"] = result.seeds
-    files["summary.md"] = tables.render_summary(result.summary, cal)
+    files["summary.md"] = render_summary(result.summary, cal)
     files["summary.csv"] = result.summary
-    files["calibration.md"] = tables.render_calibration(cal)
-    files["calibration.csv"] = tables.calibration_csv(cal)
+    files["calibration.md"] = render_calibration(cal)
+    files["calibration.csv"] = calibration_csv(cal)
     files["cg_vs_momentum.md"] = render_cg_vs_momentum(result.cg_vs_momentum)
     files["cg_vs_momentum.csv"] = result.cg_vs_momentum
     files["claims.md"] = render_claims(result.claims, result.plan)
@@ -81,7 +97,7 @@ def write_tables(result: AggregateResult, out_dir: Path) -> None:
         if isinstance(content, str):
             atomic_write_text(folder / name, content)
         else:
-            tables.write_csv(folder / name, content)
+            write_csv(folder / name, content)
         result.paths.append(folder / name)
     atomic_write_json(out_dir / "metrics.json", result.metrics)
     result.paths.append(out_dir / "metrics.json")
@@ -104,7 +120,7 @@ def _converged_labels(
     for (method, setting, rule), rows in confirm.groupby(
         ["method", "setting", "lr_rule"]
     ):
-        label = figures.curve_label(method, setting)
+        label = curve_label(method, setting)
         state = pool_convergence(
             rows["improvement_last_quarter"].astype(float).tolist(), tolerance
         )["state"]
@@ -124,11 +140,11 @@ def _write_beta(
     beta = frames["beta"]
     for experiment in cg_experiments(frames["runs"]):
         data_path = out_dir / "plots" / "data" / f"beta_{experiment}.csv"
-        tables.write_csv(data_path, beta[beta["experiment"] == experiment])
+        write_csv(data_path, beta[beta["experiment"] == experiment])
         result.paths.append(data_path)
         if draw:
             path = out_dir / "plots" / f"beta_{experiment}.png"
-            beta_plot.plot_beta(beta, experiment, path)
+            plot_beta(beta, experiment, path)
             result.paths.append(path)
 
 
@@ -146,13 +162,13 @@ def write_plots(
     for experiment in sorted(runs["experiment"].unique()):
         _, mode = metric_info(runs, experiment)
         data_path = folder / "data" / f"curves_{experiment}.csv"
-        tables.write_csv(data_path, curves[curves["experiment"] == experiment])
+        write_csv(data_path, curves[curves["experiment"] == experiment])
         result.paths.append(data_path)
         if not draw:
             continue
-        paths = {k: folder / f"{k}_{experiment}.png" for k in figures.PLOT_KINDS}
-        scale = calib.calibration_rows(result.calibration, experiment)  # [] unless FID
-        figures.plot_curves(
+        paths = {k: folder / f"{k}_{experiment}.png" for k in PLOT_KINDS}
+        scale = calibration_rows(result.calibration, experiment)  # [] unless FID
+        plot_curves(
             curves,
             experiment,
             mode,
@@ -162,8 +178,8 @@ def write_plots(
                 result.runs_table, experiment, result.plan["convergence_tolerance"]
             ),
         )
-        figures.plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
-        figures.plot_samples(frames["confirmed"], experiment, paths["samples"])
+        plot_sweep(frames["sweep"], experiment, rank_by, paths["sweep"])
+        plot_samples(frames["confirmed"], experiment, paths["samples"])
         result.paths.extend(paths.values())
         budget_path = folder / f"claims_budget_{experiment}.png"
         if result.claims is not None and plot_claims_by_budget(

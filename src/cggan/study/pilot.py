@@ -7,9 +7,11 @@ FID, its last-quarter improvement and state (:mod:`cggan.convergence`), and, the
 taken as replicates, the pool's convergence by the pool-level test and the seed spread
 the power analysis needs. It also measures how far FID moves from one evaluation to
 the next (the curve's noise beside the estimator's, :mod:`cggan.train.fid_noise`). The
-table and curves are committed beside the study so a reader can check its choices.
+tables and the figure (:mod:`cggan.results.figures.pilot`) are committed beside the
+study, ``scripts/pilot_report.py`` writes them, so a reader can check its choices: the
+study's length and seeds, as :mod:`cggan.study.cost` its run time.
 
-Torch-free (pandas, matplotlib).
+Torch-free.
 """
 
 from __future__ import annotations
@@ -27,15 +29,14 @@ from cggan.convergence import (
     pool_convergence,
     run_state,
 )
-from cggan.results.curves import read_metrics_csv
 from cggan.study.layout import parse_run_dir
+from cggan.study.metrics_csv import read_metrics_csv
 
 __all__ = [
     "PILOT_COLUMNS",
     "POOL_COLUMNS",
     "evaluation_movement",
     "pilot_lengths",
-    "plot_pilot",
     "pool_lengths",
     "read_pilot",
 ]
@@ -151,49 +152,3 @@ def evaluation_movement(curves: pd.DataFrame, start: float = 0.5) -> pd.DataFram
             }
         )
     return pd.DataFrame(rows)
-
-
-def plot_pilot(
-    curves: pd.DataFrame, chosen: int, path: str | os.PathLike, floor: float | None
-) -> None:
-    """FID against iteration for every pilot pool (mean over its seeds, the band from
-    the lowest to the highest seed), the chosen length as a line."""
-    import matplotlib.pyplot as plt
-
-    from cggan.results.plot_style import save_figure  # matplotlib only when drawing
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    for (method, setting), pool in curves.groupby(["method", "setting"], sort=True):
-        pool = pool[pool["iteration"] > 0]
-        by_iteration = pool.groupby("iteration")["fid"]
-        mean, low, high = by_iteration.mean(), by_iteration.min(), by_iteration.max()
-        n = pool["seed"].nunique()
-        (line,) = ax.plot(
-            mean.index, mean.values, label=f"{method} {setting} ({n} seeds)"
-        )
-        ax.fill_between(
-            mean.index,
-            low.values,
-            high.values,
-            alpha=0.15,
-            color=line.get_color(),
-            linewidth=0,
-        )
-    ax.axvline(chosen, color="black", linestyle="--", linewidth=1)
-    ax.text(
-        chosen,
-        0.97,
-        f" study length {chosen}",
-        transform=ax.get_xaxis_transform(),
-        fontsize=8,
-        va="top",
-    )
-    if floor:
-        ax.axhline(floor, color="grey", linestyle=":", linewidth=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("FID (classifier features, 500 samples; log scale)")
-    ax.set_title("Pilot: FID of each pool's seeds past the study's length", fontsize=10)
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    save_figure(fig, path)

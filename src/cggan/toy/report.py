@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from cggan import toy
 from cggan.games.theory import (
     measured_rate,
     one_step_operator,
@@ -29,6 +28,8 @@ from cggan.games.theory import (
     theory_bounds,
 )
 from cggan.io import atomic_open, atomic_write_text
+from cggan.toy.runner import Trajectory, read_trajectory_csv
+from cggan.toy.runs import ToyRun, default_toy_runs, read_toy_config, toy_runs
 
 __all__ = [
     "build_report",
@@ -41,7 +42,7 @@ __all__ = [
 _TOLERANCE = 1e-9  # relative slack of a bound: float64 rounding over 100 steps
 
 
-def _theory_row(run: toy.ToyRun, traj: toy.Trajectory) -> dict[str, Any]:
+def _theory_row(run: ToyRun, traj: Trajectory) -> dict[str, Any]:
     C = (run.coupling if run.coupling is not None else 1.0) * np.eye(run.dim or 1)
     args = (run.game, run.method, C, run.lr_g, run.gamma)
     lower, upper, statement = theory_bounds(*args)
@@ -69,12 +70,12 @@ def _theory_row(run: toy.ToyRun, traj: toy.Trajectory) -> dict[str, Any]:
 
 
 def theory_rows(
-    toy_dir: str | os.PathLike, runs: Sequence[toy.ToyRun] | None = None
+    toy_dir: str | os.PathLike, runs: Sequence[ToyRun] | None = None
 ) -> list[dict[str, Any]]:
     """Predicted against measured per-step rates for the theory runs in ``toy_dir``."""
-    runs = toy.default_toy_runs() if runs is None else runs
+    runs = default_toy_runs() if runs is None else runs
     return [
-        _theory_row(run, toy.read_trajectory_csv(Path(toy_dir) / run.relpath))
+        _theory_row(run, read_trajectory_csv(Path(toy_dir) / run.relpath))
         for run in runs
         if run.purpose == "theory"
     ]
@@ -126,9 +127,7 @@ def _label_axes(axes) -> None:
     axes[2].set(xlabel="x (minimizes)", ylabel="y (maximizes)", title="path")
 
 
-def plot_cg_paper(
-    trajectories: dict[str, toy.Trajectory], out: str | os.PathLike
-) -> None:
+def plot_cg_paper(trajectories: dict[str, Trajectory], out: str | os.PathLike) -> None:
     """Objective, distance to (0, 0) and the x–y path of each method on ``f(x, y)``."""
     import matplotlib
 
@@ -167,7 +166,7 @@ def build_report(
     out_table_md: str | os.PathLike,
     out_table_csv: str | os.PathLike,
     out_figure: str | os.PathLike,
-    runs: Sequence[toy.ToyRun] | None = None,
+    runs: Sequence[ToyRun] | None = None,
 ) -> list[dict[str, Any]]:
     """Write the theory table and the CG-paper figure from the CSVs in ``toy_dir``.
 
@@ -183,7 +182,7 @@ def build_report(
     Raises:
         FileNotFoundError: a run's CSV is missing.
     """
-    runs = toy.default_toy_runs() if runs is None else list(runs)
+    runs = default_toy_runs() if runs is None else list(runs)
     missing = [r.relpath for r in runs if not (Path(toy_dir) / r.relpath).is_file()]
     if missing:
         raise FileNotFoundError(
@@ -192,7 +191,7 @@ def build_report(
     rows = theory_rows(toy_dir, runs)
     write_theory_table(rows, out_table_md, out_table_csv)
     figure_runs = {
-        r.run_id: toy.read_trajectory_csv(Path(toy_dir) / r.relpath)
+        r.run_id: read_trajectory_csv(Path(toy_dir) / r.relpath)
         for r in runs
         if r.game == "cg_paper"
     }
@@ -236,7 +235,7 @@ def cli_toy_report(
     try:
         runs = None
         if toy_config is not None:
-            runs = toy.toy_runs(toy.read_toy_config(toy_config))
+            runs = toy_runs(read_toy_config(toy_config))
         rows = build_report(
             toy_dir,
             out_table_md=md,

@@ -1,4 +1,5 @@
-"""CG vs heavy-ball momentum at the matched cap (cggan.results.pairs), on run frames."""
+"""CG vs heavy-ball momentum at the matched cap (cggan.results.claims.cg_vs_momentum),
+on run frames."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from cggan.results.pairs import (
+from cggan.results.claims.cg_vs_momentum import (
     PAIR_COLUMNS,
     bootstrap_mean_interval,
     cg_vs_momentum_table,

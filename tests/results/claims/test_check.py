@@ -1,4 +1,4 @@
-"""The claims check (cggan.results.claims) on hand-made runs.csv tables."""
+"""The claims check (cggan.results.claims.check) on hand-made runs.csv tables."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cggan.results.analysis_plan import DEFAULT_PLAN, plan_sha256
-from cggan.results.claims import CLAIM_COLUMNS, claims_table
-from cggan.results.claims_render import render_claims
-from cggan.results.inference import holm
-from cggan.results.run_table import (
-    RUNS_COLUMNS,
-    read_runs_csv,
-    runs_csv_text,
-)
+from cggan.results.claims.check import CLAIM_COLUMNS, claims_table
+from cggan.results.claims.plan import DEFAULT_PLAN, plan_sha256
+from cggan.results.claims.render import render_claims
+from cggan.results.runs.runs_csv import RUNS_COLUMNS, read_runs_csv, runs_csv_text
+from cggan.results.statistics.hypothesis_tests import holm
 
 GOOD = [100.0, 104.0, 98.0, 102.0, 101.0, 99.0, 103.0, 97.0, 100.5, 101.5]
 BAD = [140.0, 150.0, 145.0, 138.0, 152.0, 147.0, 141.0, 149.0, 144.0, 146.0]

@@ -1,4 +1,4 @@
-"""The analysis plan (cggan.results.analysis_plan): read from a study config, hashed,
+"""The analysis plan (cggan.results.claims.plan): read from a study config, hashed,
 and its defaults the config schema's."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cggan.io import load_yaml
-from cggan.results.analysis_plan import DEFAULT_PLAN, analysis_plan, plan_sha256
+from cggan.results.claims.plan import DEFAULT_PLAN, analysis_plan, plan_sha256
 
 
 def test_analysis_plan_reads_config_and_its_hash_changes_with_it():
@@ -29,7 +29,7 @@ def test_default_plan_is_the_schemas():
     """The plan's defaults are written twice (``DEFAULT_PLAN``, for tables made without
     a config, and the schema): they must agree."""
     schema = load_yaml(
-        Path(__file__).parents[2] / "workflow/schemas/config.schema.yaml"
+        Path(__file__).parents[3] / "workflow/schemas/config.schema.yaml"
     )
     props = schema["properties"]
     analysis = {k: v["default"] for k, v in props["analysis"]["properties"].items()}

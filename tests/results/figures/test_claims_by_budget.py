@@ -1,4 +1,4 @@
-"""cggan.results.budget_plot: each claim's effect against the budget."""
+"""cggan.results.figures.claims_by_budget: each claim's effect against the budget."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from cggan.results.budget_plot import plot_claims_by_budget
-from cggan.results.claims import CLAIM_COLUMNS
+from cggan.results.claims.check import CLAIM_COLUMNS
+from cggan.results.figures.claims_by_budget import plot_claims_by_budget
 
 
 def _claims(budgets) -> pd.DataFrame:

@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from tests.results.fake_runs import PNG_MAGIC, aggregate_dir
 
-from cggan.results import plots as figures
-from cggan.results.calibration import FLOOR, NOISE_REF
-from cggan.results.plots import plot_curves
+from cggan.results import output_files
+from cggan.results.figures.curves import plot_curves
+from cggan.results.tables.calibration import FLOOR, NOISE_REF
 
 
 def test_plots_are_valid_pngs_of_nontrivial_size(study):
@@ -98,9 +98,9 @@ def test_aggregate_draws_the_calibration_on_fid_curves_only(
         figs[experiment] = plot_curves(curves, experiment, *args, **kwargs)
         return figs[experiment]
 
-    monkeypatch.setattr(figures, "plot_curves", spy)
-    monkeypatch.setattr(figures, "plot_sweep", lambda *a: None)
-    monkeypatch.setattr(figures, "plot_samples", lambda *a: None)
+    monkeypatch.setattr(output_files, "plot_curves", spy)
+    monkeypatch.setattr(output_files, "plot_sweep", lambda *a: None)
+    monkeypatch.setattr(output_files, "plot_samples", lambda *a: None)
     runs, sel = study[0], study[1]
     aggregate_dir(runs, sel, tmp_path / "on", calibration={"digits": CALIBRATION})
     for ax in figs["digits"].axes:

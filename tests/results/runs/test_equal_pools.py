@@ -10,7 +10,7 @@ import pytest
 from tests.results.fake_runs import POOL_SWEEP, build_pool_study
 
 from cggan.results.aggregate import aggregate_study
-from cggan.results.pools import LR_GRID, pool_label, pool_of_row
+from cggan.results.runs.equal_pools import LR_GRID, pool_label, pool_of_row
 
 
 @pytest.fixture(scope="module")

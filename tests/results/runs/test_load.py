@@ -8,8 +8,8 @@ import pytest
 from tests.results.fake_runs import write_run
 
 from cggan.io import sha256_file
-from cggan.results.runs import find_run_dirs, load_runs, load_selections
-from cggan.results.stats import top_k_stats
+from cggan.results.runs.load import find_run_dirs, load_runs, load_selections
+from cggan.results.statistics.top_k import top_k_stats
 
 
 def test_bad_input_raises_value_error(tmp_path):

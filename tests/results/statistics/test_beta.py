@@ -20,8 +20,8 @@ from tests.results.fake_runs import (
 )
 
 from cggan.results.aggregate import aggregate_study
-from cggan.results.beta import BETA_CURVE_COLUMNS, read_beta_curves
-from cggan.results.runs import BETA_COLUMNS, load_runs
+from cggan.results.runs.load import BETA_COLUMNS, load_runs
+from cggan.results.statistics.beta import BETA_CURVE_COLUMNS, read_beta_curves
 
 
 @pytest.fixture(scope="module")

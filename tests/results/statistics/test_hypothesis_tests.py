@@ -1,4 +1,5 @@
-"""The claims' statistics (cggan.results.inference) against independent computations."""
+"""The claims' statistics (cggan.results.statistics.hypothesis_tests) against
+independent computations."""
 
 from __future__ import annotations
 
@@ -8,14 +9,23 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cggan.results import inference as inf
+from cggan.results.statistics.hypothesis_tests import (
+    bootstrap_difference,
+    hodges_lehmann,
+    holm,
+    mann_whitney_p,
+    minimum_detectable_difference,
+    runs_for_mdd,
+    tost_p,
+    welch,
+)
 
 A = [101.0, 97.5, 110.2, 104.1, 99.9, 95.3, 108.8, 102.2, 100.4, 98.7]
 B = [120.3, 111.9, 125.0, 118.4, 130.2, 115.5, 122.8, 119.1]
 
 
 def test_welch_matches_scipy_and_its_interval_inverts_the_test():
-    w = inf.welch(A, B)
+    w = welch(A, B)
     ref = stats.ttest_ind(A, B, equal_var=False)
     assert w["p"] == pytest.approx(ref.pvalue, rel=1e-9)
     assert w["diff"] == pytest.approx(np.mean(A) - np.mean(B), rel=1e-12)
@@ -26,9 +36,9 @@ def test_welch_matches_scipy_and_its_interval_inverts_the_test():
 
 
 def test_welch_without_spread_and_with_too_few_values():
-    assert inf.welch([1, 1, 1], [2, 2, 2])["p"] == 0.0
-    assert inf.welch([1, 1, 1], [1, 1, 1])["p"] == 1.0
-    assert math.isnan(inf.welch([1.0], [2.0, 3.0])["p"])
+    assert welch([1, 1, 1], [2, 2, 2])["p"] == 0.0
+    assert welch([1, 1, 1], [1, 1, 1])["p"] == 1.0
+    assert math.isnan(welch([1.0], [2.0, 3.0])["p"])
 
 
 def test_tost_is_the_larger_of_two_shifted_one_sided_welch_tests():
@@ -39,13 +49,13 @@ def test_tost_is_the_larger_of_two_shifted_one_sided_welch_tests():
     upper = stats.ttest_ind(
         np.asarray(A) - margin, A[::-1], equal_var=False, alternative="less"
     ).pvalue
-    assert inf.tost_p(A, A[::-1], margin) == pytest.approx(max(lower, upper), rel=1e-9)
-    assert inf.tost_p(A, A[::-1], margin) < 0.05  # same values: equivalent at ±5
-    assert inf.tost_p(A, B, margin) > 0.5  # 18 apart: not within ±5
+    assert tost_p(A, A[::-1], margin) == pytest.approx(max(lower, upper), rel=1e-9)
+    assert tost_p(A, A[::-1], margin) < 0.05  # same values: equivalent at ±5
+    assert tost_p(A, B, margin) > 0.5  # 18 apart: not within ±5
 
 
 def test_hodges_lehmann_is_the_median_pairwise_difference_with_a_covering_interval():
-    shift, low, high = inf.hodges_lehmann(A, B)
+    shift, low, high = hodges_lehmann(A, B)
     diffs = np.subtract.outer(A, B).ravel()
     assert shift == pytest.approx(np.median(diffs))
     assert low < shift < high
@@ -57,17 +67,17 @@ def test_hodges_lehmann_is_the_median_pairwise_difference_with_a_covering_interv
 
 
 def test_mann_whitney_one_sided_direction():
-    assert inf.mann_whitney_p(A, B, a_lower=True) < 0.001
-    assert inf.mann_whitney_p(A, B, a_lower=False) > 0.999
+    assert mann_whitney_p(A, B, a_lower=True) < 0.001
+    assert mann_whitney_p(A, B, a_lower=False) > 0.999
 
 
 def test_holm_by_hand_and_nan_outside_the_family():
-    adjusted = inf.holm([0.01, 0.04, math.nan, 0.03])
+    adjusted = holm([0.01, 0.04, math.nan, 0.03])
     assert adjusted[0] == pytest.approx(0.03)  # 3 x 0.01
     assert adjusted[3] == pytest.approx(0.06)  # 2 x 0.03
     assert adjusted[1] == pytest.approx(0.06)  # max(0.06, 1 x 0.04): monotone
     assert math.isnan(adjusted[2])
-    assert inf.holm([0.9, 0.8]) == [1.0, 1.0]
+    assert holm([0.9, 0.8]) == [1.0, 1.0]
 
 
 def test_minimum_detectable_difference_has_the_stated_power():
@@ -79,7 +89,7 @@ def test_minimum_detectable_difference_has_the_stated_power():
         ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / df
     )
     se = pooled * math.sqrt(1 / len(a) + 1 / len(b))
-    mdd = inf.minimum_detectable_difference(A, B, alpha=0.05)
+    mdd = minimum_detectable_difference(A, B, alpha=0.05)
     crit = stats.t.ppf(0.975, df)
     power = stats.nct.sf(crit, df, mdd / se) + stats.nct.cdf(-crit, df, mdd / se)
     assert power == pytest.approx(0.8, abs=1e-3)
@@ -94,7 +104,7 @@ def test_runs_for_mdd_is_the_smallest_n_with_the_power():
         crit = stats.t.ppf(0.975, df)
         return stats.nct.sf(crit, df, delta) + stats.nct.cdf(-crit, df, delta)
 
-    n = inf.runs_for_mdd(sd=50.0, mdd=32.0, alpha=0.05)
+    n = runs_for_mdd(sd=50.0, mdd=32.0, alpha=0.05)
     assert power(n, 32 / 50) >= 0.8 > power(n - 1, 32 / 50)
 
 
@@ -102,14 +112,14 @@ def test_bootstrap_is_seeded_and_covers_the_difference():
     rng = np.random.default_rng(3)
     a, b = rng.normal(0, 1, 30), rng.normal(1.5, 1, 30)
     mean = lambda x: np.mean(x, axis=1)  # noqa: E731
-    first = inf.bootstrap_difference(a, b, mean, n=2000, seed=0)
-    assert first == inf.bootstrap_difference(a, b, mean, n=2000, seed=0)
+    first = bootstrap_difference(a, b, mean, n=2000, seed=0)
+    assert first == bootstrap_difference(a, b, mean, n=2000, seed=0)
     point, low, high, p = first
     assert point == pytest.approx(a.mean() - b.mean())
     assert low < point < high < 0
     assert p < 0.01
     # failed runs as +inf: a median copes, the interval stays finite
-    point, low, high, _ = inf.bootstrap_difference(
+    point, low, high, _ = bootstrap_difference(
         np.r_[a, [np.inf] * 3], b, lambda x: np.median(x, axis=1), n=500, seed=0
     )
     assert math.isfinite(low) and math.isfinite(high)
@@ -122,7 +132,7 @@ def test_bootstrap_interval_agrees_with_scipy_bootstrap():
     resamples), not to the digit."""
     rng = np.random.default_rng(7)
     a, b = rng.normal(300, 50, 10), rng.normal(330, 40, 10)
-    _, low, high, _ = inf.bootstrap_difference(
+    _, low, high, _ = bootstrap_difference(
         a, b, lambda x: np.mean(x, axis=1), n=20_000, seed=0
     )
     ref = stats.bootstrap(

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from tests.results.fake_runs import aggregate_dir, row, write_run
 
-from cggan.results.intervals import (
+from cggan.results.statistics.seed_intervals import (
     N_MODES,
     NO_INTERVAL,
     bootstrap_interval,

@@ -16,9 +16,9 @@ from tests.results.fake_runs import (
     write_run,
 )
 
-from cggan.results.runs import find_run_dirs, load_runs
-from cggan.results.stats import top_k_stats
-from cggan.results.subsets import confirmation_runs
+from cggan.results.runs.load import find_run_dirs, load_runs
+from cggan.results.runs.sweep_and_confirmation import confirmation_runs
+from cggan.results.statistics.top_k import top_k_stats
 from cggan.study import select_settings
 
 

@@ -10,7 +10,12 @@ import pytest
 from tests.results.fake_runs import build_configured_study, row, study_config
 
 from cggan.results.aggregate import aggregate_study
-from cggan.results.calibration import FLOOR, NOISE_REF, NOT_MEASURED, read_calibration
+from cggan.results.tables.calibration import (
+    FLOOR,
+    NOISE_REF,
+    NOT_MEASURED,
+    read_calibration,
+)
 from cggan.study import Study
 
 CALIBRATION = {"real_floor": 27.25, "noise_reference": 5538.0, "n": 200,

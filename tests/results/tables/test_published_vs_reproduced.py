@@ -11,22 +11,22 @@ import yaml
 from tests.results.fake_runs import build_configured_study, study_config
 
 from cggan.results.aggregate import aggregate_study
-from cggan.results.published import (
+from cggan.results.statistics.top_k import PAPER_COLUMNS
+from cggan.results.tables.published_numbers import (
     PUBLISHED,
     SOURCES,
     published_experiments,
     published_frame,
 )
-from cggan.results.published_vs_reproduced import (
+from cggan.results.tables.published_vs_reproduced import (
     PUBLISHED_COLUMNS,
     TABLE_FILES,
     published_vs_reproduced,
     render_published_vs_reproduced,
     write_published_tables,
 )
-from cggan.results.stats import PAPER_COLUMNS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NAME = "naganuma2023_cifar10_sngan"
 METHODS = {"adam", "sgd", "momentum"} | {
     f"cg_{r}_authors" for r in ("dy", "fr", "fr_prp", "hs", "hs_dy", "hz", "prp")

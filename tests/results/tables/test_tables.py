@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from tests.results.fake_runs import aggregate_dir, row, write_run
 
-from cggan.results.tables import format_cell
+from cggan.results.tables.formatting import format_cell
 
 
 def test_diverged_and_failed_counts_appear_in_md_csv_and_tex(study):

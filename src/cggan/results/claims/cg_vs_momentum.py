@@ -45,8 +45,8 @@ import pandas as pd
 from scipy import stats
 
 from cggan.registry import CG_RULES
-from cggan.results.runs import metric_info, ordered_methods, ordered_rules
-from cggan.results.tables import DASH, metric_label, num
+from cggan.results.runs.load import metric_info, ordered_methods, ordered_rules
+from cggan.results.tables.formatting import DASH, metric_label, num
 
 __all__ = [
     "MATCH_COLUMNS",
@@ -175,7 +175,7 @@ def match_pairs(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
     """Each CG run beside its momentum twin (see the module docstring).
 
     Args:
-        runs: :func:`cggan.results.runs.load_runs` rows (any seeds).
+        runs: :func:`cggan.results.runs.load.load_runs` rows (any seeds).
         beta_max: the cap β̂ of the CG rules, unless a run's ``method_kwargs`` names
             its own ``beta_max``.
 
@@ -282,8 +282,8 @@ def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.Dat
     rule × coefficient (and other CG hyperparameters, ``cg_hparams``).
 
     Args:
-        runs: :func:`cggan.results.runs.load_runs` rows (sweep and confirmation runs:
-            pairs are matched by seed, so every seed with both runs counts).
+        runs: :func:`cggan.results.runs.load.load_runs` rows (sweep and confirmation
+            runs: pairs are matched by seed, so every seed with both runs counts).
         beta_max: the CG cap β̂ (the twin's momentum is ``beta_coeff · beta_max``).
 
     Returns:

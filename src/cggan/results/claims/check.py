@@ -2,7 +2,7 @@
 
 Claims (CG: Naganuma & Iiduka, AISTATS 2023; nSGDA, grafting: Jelassi et al. 2022),
 per experiment x lr rule, computed from ``runs.csv`` alone
-(:mod:`cggan.results.run_table`) and the study's analysis plan (config ``analysis``,
+(:mod:`cggan.results.runs.runs_csv`) and the study's analysis plan (config ``analysis``,
 declared before any run; its sha256 is recorded with the results):
 
 ``beats`` claims (a, b, e, h: "CG beats X in best FID")
@@ -55,15 +55,23 @@ from cggan.registry import (
     SGD,
     is_cg_method,
 )
-from cggan.results import inference as inf
-from cggan.results.analysis_plan import CLAIMS, DEFAULT_PLAN
-from cggan.results.claim_sides import (
+from cggan.results.claims.plan import CLAIMS, DEFAULT_PLAN
+from cggan.results.claims.sides import (
     ExperimentRuns,
     converged_share,
     edge_note,
     parse_pool,
     pool_state,
     side_label,
+)
+from cggan.results.statistics.hypothesis_tests import (
+    bootstrap_difference,
+    hodges_lehmann,
+    holm,
+    mann_whitney_p,
+    minimum_detectable_difference,
+    tost_p,
+    welch,
 )
 
 __all__ = ["CLAIM_COLUMNS", "claims_table"]
@@ -114,8 +122,8 @@ def _row(ex: ExperimentRuns, claim: str, role: str, a, b, data: str, test: str):
 
 def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
     a, b = ex.values(fa), ex.values(fb)
-    w = inf.welch(a, b)
-    shift, low, high = inf.hodges_lehmann(a, b)
+    w = welch(a, b)
+    shift, low, high = hodges_lehmann(a, b)
     a_lower = ex.sign < 0  # "a is better"
     row.update(
         n_a=len(a),
@@ -128,8 +136,8 @@ def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFram
         hl_shift=shift,
         hl_low=low,
         hl_high=high,
-        p_mwu=inf.mann_whitney_p(a, b, a_lower=a_lower),
-        mdd80=inf.minimum_detectable_difference(a, b, ex.plan["alpha"]),
+        p_mwu=mann_whitney_p(a, b, a_lower=a_lower),
+        mdd80=minimum_detectable_difference(a, b, ex.plan["alpha"]),
         converged_a=converged_share(fa),
         converged_b=converged_share(fb),
     )
@@ -137,7 +145,7 @@ def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFram
     if row["_kind"] == "matches":
         margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
         row["margin"] = margin
-        row["p_value"] = inf.tost_p(a, b, margin)
+        row["p_value"] = tost_p(a, b, margin)
         row["p_difference"] = w["p"]
         row["_notes"].append(f"margin ±{margin:.4g}")
     else:
@@ -145,7 +153,7 @@ def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFram
         if row["claim"] in ex.plan["equivalence_claims"]:
             margin = ex.plan["equivalence_margin"] * abs(row["value_b"])
             row["margin"] = margin
-            row["p_equivalence"] = inf.tost_p(a, b, margin)
+            row["p_equivalence"] = tost_p(a, b, margin)
             row["_notes"].append(f"equivalence margin ±{margin:.4g}")
     _preconditions(ex, row, fa, fb, a, b)
 
@@ -235,7 +243,7 @@ def _grid(ex, claim, role, a, b) -> dict:
             return (near & np.isfinite(values)).mean(axis=1)
 
     row = _row(ex, claim, role, a, b, "sweep", test)
-    effect, low, high, p = inf.bootstrap_difference(
+    effect, low, high, p = bootstrap_difference(
         va, vb, statistic, n=int(ex.plan["bootstrap"]), seed=0
     )
     value_a, value_b = (float(statistic(v[None, :])[0]) for v in (va, vb))
@@ -321,14 +329,14 @@ def _adjust(rows: list[dict]) -> None:
                 for r in family
                 if math.isfinite(r["p_equivalence"])
             ]
-            adjusted = inf.holm([r[raw] for r, raw, _ in slots])
+            adjusted = holm([r[raw] for r, raw, _ in slots])
             for (r, _, name), p in zip(slots, adjusted):
                 r[name] = p
 
 
 def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
     """The claims check from ``runs.csv``
-    (:func:`cggan.results.run_table.read_runs_csv`) and an analysis plan
+    (:func:`cggan.results.runs.runs_csv.read_runs_csv`) and an analysis plan
     (:func:`analysis_plan`); one row per claim x experiment x lr rule x role (see the
     module doc). Columns: :data:`CLAIM_COLUMNS`."""
     plan = {**DEFAULT_PLAN, **dict(plan)}

@@ -3,8 +3,8 @@
 The plan is the config's ``analysis`` section (declared before any run, so that the
 verdicts cannot be tuned to the results) with the selection's ``by`` and the convergence
 tolerance; :func:`plan_sha256` fingerprints it, and the results record that sha256.
-:mod:`cggan.results.claims` tests the claims under it;
-:mod:`cggan.results.claims_render` prints it above them.
+:mod:`cggan.results.claims.check` tests the claims under it;
+:mod:`cggan.results.claims.render` prints it above them.
 """
 
 from __future__ import annotations

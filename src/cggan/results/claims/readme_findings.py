@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cggan.results.claims_render import budget_label
+from cggan.results.claims.render import budget_label
 
 __all__ = [
     "BEGIN",

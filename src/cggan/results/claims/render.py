@@ -1,5 +1,5 @@
 """The claims check as Markdown (``tables/claims.md``): the analysis plan and its
-sha256, then one row per claim of :func:`cggan.results.claims.claims_table`."""
+sha256, then one row per claim of :func:`cggan.results.claims.check.claims_table`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.analysis_plan import DEFAULT_PLAN, plan_sha256
-from cggan.results.pairs import md_table
-from cggan.results.tables import DASH
+from cggan.results.claims.cg_vs_momentum import md_table
+from cggan.results.claims.plan import DEFAULT_PLAN, plan_sha256
+from cggan.results.tables.formatting import DASH
 
 __all__ = ["budget_label", "render_claims"]
 

@@ -1,4 +1,5 @@
-"""The sides a claim compares (:mod:`cggan.results.claims`) and the runs behind them.
+"""The sides a claim compares (:mod:`cggan.results.claims.check`) and the runs behind
+them.
 
 A side is ``(method, pool)``. :class:`ExperimentRuns` holds one experiment x lr rule's
 rows of ``runs.csv``: each pool's sweep and confirmation runs, the values that rank
@@ -19,7 +20,7 @@ import pandas as pd
 
 from cggan.convergence import pool_convergence
 from cggan.registry import BEST
-from cggan.results.run_table import budget_column
+from cggan.results.runs.runs_csv import budget_column
 from cggan.study.layout import LR_GRID
 
 __all__ = [

@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from cggan.results.plot_style import method_palette, note, save_figure
-from cggan.results.runs import ordered_methods, ordered_rules
+from cggan.results.figures.style import method_palette, note, save_figure
+from cggan.results.runs.load import ordered_methods, ordered_rules
 
 __all__ = ["plot_beta"]
 
@@ -45,7 +45,8 @@ def plot_beta(beta: pd.DataFrame, experiment: str, path: str | os.PathLike) -> N
     """Mean β and the share of steps at the cap over iterations, per CG method.
 
     Args:
-        beta: :func:`cggan.results.beta.read_beta_curves` of the confirmed runs.
+        beta: :func:`cggan.results.statistics.beta.read_beta_curves` of the confirmed
+            runs.
         experiment: the experiment drawn.
         path: the PNG written.
     """

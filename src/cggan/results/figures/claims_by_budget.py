@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cggan.results.claims_render import budget_label
-from cggan.results.plot_style import save_figure
+from cggan.results.claims.render import budget_label
+from cggan.results.figures.style import save_figure
 
 __all__ = ["plot_claims_by_budget"]
 

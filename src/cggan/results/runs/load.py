@@ -6,10 +6,10 @@ Run layout (written by ``cggan.train``; :func:`cggan.study.parse_run_dir` owns i
         summary.json  metrics.csv  samples.png
 
 The runs are always an explicit list (the sweep and confirmation runs the workflow
-names, :func:`cggan.results.aggregate.study_run_dirs`), so a run of a setting the config
-no longer names never enters a table. A listed run without ``summary.json`` is
-``"missing"`` (counted with the failed runs); a ``summary.json`` or ``metrics.csv`` that
-cannot be read is an error naming the file, never a silent failure.
+names, :func:`cggan.results.runs.sweep_and_confirmation.study_run_dirs`), so a run of a
+setting the config no longer names never enters a table. A listed run without
+``summary.json`` is ``"missing"`` (counted with the failed runs); a ``summary.json`` or
+``metrics.csv`` that cannot be read is an error naming the file, never a silent failure.
 """
 
 from __future__ import annotations
@@ -315,8 +315,8 @@ def find_run_dirs(runs_dir: str | os.PathLike) -> list[Path]:
     """Every run directory under ``runs_dir`` (for ad-hoc use on a directory).
 
     The workflow lists its runs instead
-    (:func:`cggan.results.aggregate.study_run_dirs`): a directory also holds runs of
-    settings the config no longer names.
+    (:func:`cggan.results.runs.sweep_and_confirmation.study_run_dirs`): a directory also
+    holds runs of settings the config no longer names.
 
     Raises:
         ValueError: ``runs_dir`` is not a directory or holds no run directory.

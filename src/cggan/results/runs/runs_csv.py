@@ -1,9 +1,10 @@
 """``runs.csv``: one row per run of a study, the raw data every verdict comes from.
 
-A reader checks a claim from this file alone: the claims (:mod:`cggan.results.claims`)
-take it as their only run input, and the aggregation computes them from the file as
-written (read back through :func:`read_runs_csv`), so that a test recomputes the
-committed ``claims.csv`` from the committed ``runs.csv`` byte for byte.
+A reader checks a claim from this file alone: the claims
+(:mod:`cggan.results.claims.check`) take it as their only run input, and the
+aggregation computes them from the file as written (read back through
+:func:`read_runs_csv`), so that a test recomputes the committed ``claims.csv`` from the
+committed ``runs.csv`` byte for byte.
 
 Columns (:data:`RUNS_COLUMNS`): the run's place (experiment, method, pool, lr_rule,
 setting, lr_d, lr_g, seed), ``phase`` (``sweep``: the grid at the sweep seed, extension
@@ -117,7 +118,7 @@ def runs_table(
     """The rows of ``runs.csv`` (see the module doc), sorted by place and seed.
 
     Args:
-        runs: :func:`cggan.results.runs.load_runs` rows (sweep and confirmation).
+        runs: :func:`cggan.results.runs.load.load_runs` rows (sweep and confirmation).
         selections: ``{experiment: selection record}`` (its ``sweep_seeds``, ``seeds``
             and ``selected`` with ``edges``).
         tolerance: ``convergence.tolerance``.

@@ -6,6 +6,10 @@
   with all seeds; a seed its selection lists without a run enters as ``"missing"``:
   :func:`confirmation_runs`.
 
+:func:`study_run_dirs` lists a configured study's runs of both (the sweep, and the
+confirmation runs of each selection file), so a run the config no longer names never
+enters a table.
+
 Selection (the best sweep setting per method × rule) is
 :func:`cggan.study.select_settings`, the one algorithm the workflow's selection step
 uses too.
@@ -14,19 +18,21 @@ uses too.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from cggan.registry import DEFAULT_SELECTION_BY
-from cggan.results.runs import metric_info
+from cggan.results.runs.load import load_selections, metric_info
 from cggan.study.ranking import select_settings
 from cggan.study.selection import sweep_seeds_of
+from cggan.study.study import Study
 
-__all__ = ["Selections", "confirmation_runs", "sweep_runs"]
+__all__ = ["Selections", "confirmation_runs", "study_run_dirs", "sweep_runs"]
 
-#: ``{experiment: selection file}`` (:func:`cggan.results.runs.load_selections`).
+#: ``{experiment: selection file}`` (:func:`cggan.results.runs.load.load_selections`).
 Selections = Mapping[str, Mapping[str, Any]]
 
 
@@ -151,3 +157,34 @@ def confirmation_runs(
             column
         ].transform(lambda s: s.ffill().bfill())
     return out
+
+
+def study_run_dirs(
+    config: Mapping[str, Any],
+    selection_dir: str | os.PathLike,
+    *,
+    results: str = "results",
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The run directories and selections of a configured study.
+
+    Args:
+        config: the resolved study configuration (schema defaults filled in).
+        selection_dir: where the selection step wrote ``<experiment>.json``; every
+            experiment of the study needs its file.
+        results: the results root the run directories lie under.
+
+    Returns:
+        ``(run_dirs, selections)``: ``Study.sweep_run_dirs()`` plus every selection's
+        ``Study.confirmation_run_dirs``, and ``{experiment: selection}``.
+
+    Raises:
+        ValueError: an invalid config or a missing or invalid selection file.
+    """
+    study = Study(config, results=results)
+    selections = load_selections(selection_dir, study.experiments)
+    run_dirs = list(study.sweep_run_dirs())
+    for experiment in study.experiments:
+        run_dirs += study.confirmation_run_dirs(
+            {**selections[experiment], "experiment": experiment}
+        )
+    return run_dirs, selections

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from cggan.registry import is_cg_method
-from cggan.results.curves import read_metrics_csv
-from cggan.results.runs import BETA_COLUMNS, finite_or_nan
+from cggan.results.runs.load import BETA_COLUMNS, finite_or_nan
+from cggan.study.metrics_csv import read_metrics_csv
 
 __all__ = [
     "BETA_CURVE_COLUMNS",

@@ -1,65 +1,48 @@
-"""Statistics of a study's runs: Top-1/Top-k of the sweep, seed statistics of the
-confirmation.
+"""Top-1/Top-k of the sweep: the paper's statistics of every setting of the grid at
+each sweep seed (one seed per setting, as in the paper; which runs:
+:mod:`cggan.results.runs.sweep_and_confirmation`).
 
-Two kinds of runs are summarised (which runs each holds: :mod:`cggan.results.subsets`):
-
-* the **sweep**: every setting of the grid at each sweep seed (one seed per setting, as
-  in the paper). Its statistics are the paper's: **Top-1**, the single best run, and
-  **Top-k**, the mean ± sample standard deviation of the k best runs (Naganuma & Iiduka,
-  "Conjugate Gradient Method for Generative Adversarial Networks", AISTATS 2023). Runs
-  are ranked by their *final* metric by default: the Top-10 means of the authors'
-  CIFAR-10 table (README of their released code) equal the end of their FID-vs-iteration
-  curves, so the paper is believed to rank by end-of-training FID. Only finished runs
-  with a finite value are ranked; diverged and failed runs are counted and shown, never
-  dropped silently. The pools are of equal size (:mod:`cggan.results.pools`: one per
-  value of a method's swept hyperparameters); the published pooling (all values of a
-  method together) is kept beside them as the ``*_pooled`` columns.
-* the **confirmation**: the selected setting of each experiment × method × rule, re-run
-  with all seeds. Its statistics are the seed mean ± sample standard deviation and a
-  percentile-bootstrap interval of the mean inside the metric's range
-  (:mod:`cggan.results.intervals`), and for CG methods the seed means of the run
-  averages of β (mean β, share of steps at the cap and at 0, per player).
+**Top-1** is the single best run, **Top-k** the mean ± sample standard deviation of the
+k best runs (Naganuma & Iiduka, "Conjugate Gradient Method for Generative Adversarial
+Networks", AISTATS 2023). Runs are ranked by their *final* metric by default: the
+Top-10 means of the authors' CIFAR-10 table (README of their released code) equal the
+end of their FID-vs-iteration curves, so the paper is believed to rank by
+end-of-training FID. Only finished runs with a finite value are ranked; diverged and
+failed runs are counted and shown, never dropped silently. The pools are of equal size
+(:mod:`cggan.results.runs.equal_pools`: one per value of a method's swept
+hyperparameters); the published pooling (all values of a method together) is kept
+beside them as the ``*_pooled`` columns.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cggan.registry import DEFAULT_SELECTION_BY, SELECTION_BY
-from cggan.results import intervals, pools
-from cggan.results.beta import beta_means
-from cggan.results.runs import BETA_COLUMNS, metric_info, ordered_methods, ordered_rules
-from cggan.results.subsets import Selections, sweep_runs
+from cggan.results.runs import equal_pools
+from cggan.results.runs.load import metric_info
+from cggan.results.runs.sweep_and_confirmation import Selections, sweep_runs
+from cggan.results.statistics.groups import COUNT_COLUMNS, counts, groups
 
 __all__ = [
+    "PAPER_COLUMNS",
     "RANK_BY",
     "paper_table",
     "rank_column",
-    "seed_table",
-    "summary_table",
     "top_k_stats",
 ]
 
 RANK_BY = SELECTION_BY
-COUNT_COLUMNS = ["n_runs", "n_finished", "n_diverged", "n_failed"]
 POOLED_COLUMNS = ["top1_pooled", "topk_pooled_mean", "topk_pooled_std",
                   "k_used_pooled", "pooled_size", "n_pools"]  # fmt: skip
 PAPER_COLUMNS = ["experiment", "metric", "mode", "rank_by", "method", "lr_rule", "pool",
                  "pool_size", "top1", "topk_mean", "topk_std", "k_used", "k",
                  "top1_setting", *COUNT_COLUMNS, *POOLED_COLUMNS]  # fmt: skip
-SEED_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "lr_d", "lr_g",
-                "hparams", "seeds", "final_mean", "final_std", "final_median", "ci_low",
-                "ci_high", "confidence", "ci_method", "ci_note", "range_low",
-                "range_high", *COUNT_COLUMNS,
-                *BETA_COLUMNS]  # fmt: skip
-SUMMARY_COLUMNS = ["experiment", "metric", "method", "lr_rule", "setting", "best_mean",
-                   "best_std", "final_mean", "final_std", *COUNT_COLUMNS,
-                   *BETA_COLUMNS]  # fmt: skip
 
 
 def rank_column(rank_by: str) -> str:
@@ -112,41 +95,6 @@ def top_k_stats(
     }
 
 
-def counts(group: pd.DataFrame) -> dict[str, int]:
-    """Runs by status; missing runs (no summary.json) count as failed."""
-    status = group["status"]
-    return {
-        "n_runs": len(group),
-        "n_finished": int((status == "finished").sum()),
-        "n_diverged": int((status == "diverged").sum()),
-        "n_failed": int(status.isin(["failed", "missing"]).sum()),
-    }
-
-
-def groups(frame: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
-    """``(experiment, method, rule, rows)`` in display order."""
-    for experiment in sorted(frame["experiment"].unique()):
-        exp = frame[frame["experiment"] == experiment]
-        for method in ordered_methods(exp["method"]):
-            of_method = exp[exp["method"] == method]
-            for rule in ordered_rules(of_method["lr_rule"]):
-                yield experiment, method, rule, of_method[of_method["lr_rule"] == rule]
-
-
-def setting_groups(frame: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
-    """As :func:`groups`, one group per setting (each pool confirms its own)."""
-    for experiment, method, rule, group in groups(frame):
-        for _, rows in group.groupby("setting", sort=True):
-            yield experiment, method, rule, rows
-
-
-def _mean_std(values: pd.Series) -> tuple[float, float]:
-    arr = values.dropna().to_numpy(dtype=float)
-    if len(arr) == 0:
-        return math.nan, math.nan
-    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else math.nan
-
-
 def _ranked(runs: pd.DataFrame, column: str, top_k: int, mode: str) -> dict[str, Any]:
     """Top-1/Top-k of one pool and the setting of its best run."""
     finished = runs[runs["status"] == "finished"]
@@ -170,15 +118,16 @@ def paper_table(
     """Top-1 and Top-k over the sweep, one row per experiment × method × rule × pool.
 
     A pool is one value of the method's swept hyperparameters with the whole lr grid
-    (:mod:`cggan.results.pools`); ``pool_size`` counts its runs (= ``n_runs``). The
-    ``*_pooled`` columns repeat, on each pool's row, the published pooling: every run
-    of the method × rule ranked together (``pooled_size`` runs in ``n_pools`` pools).
+    (:mod:`cggan.results.runs.equal_pools`); ``pool_size`` counts its runs
+    (= ``n_runs``). The ``*_pooled`` columns repeat, on each pool's row, the published
+    pooling: every run of the method × rule ranked together (``pooled_size`` runs in
+    ``n_pools`` pools).
     """
     column = rank_column(rank_by)
     rows = []
     for experiment, method, rule, group in groups(sweep_runs(runs, selections)):
         metric, mode = metric_info(runs, experiment)
-        parts = list(pools.split_pools(group))
+        parts = list(equal_pools.split_pools(group))
         pooled = _ranked(group, column, top_k, mode)
         pooled = {
             "top1_pooled": pooled["top1"],
@@ -206,79 +155,3 @@ def paper_table(
                 }
             )
     return pd.DataFrame(rows, columns=PAPER_COLUMNS)
-
-
-def _bound(value: float) -> float:
-    """A range bound for the tables: NaN (an empty cell) when unbounded."""
-    return value if math.isfinite(value) else math.nan
-
-
-def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Seed statistics of the final metric of each confirmed setting (one per method ×
-    rule × pool).
-
-    The interval is the percentile bootstrap of the seed mean, clipped to the metric's
-    range (:func:`cggan.results.intervals.bootstrap_interval`); with fewer than two
-    finished seeds it is absent and ``ci_note`` says ``"n<2: no interval"``.
-    """
-    rows = []
-    for experiment, method, rule, group in setting_groups(confirmed):
-        final = group.loc[group["status"] == "finished", "final_metric"]
-        mean, std = _mean_std(final)
-        first = group.iloc[0]
-        bounds = intervals.bounds_of(group, first.get("metric_name"))
-        low, high = intervals.bootstrap_interval(final.tolist(), confidence, bounds)
-        median = float(final.median()) if final.notna().any() else math.nan
-        rows.append(
-            {
-                "experiment": experiment,
-                "metric": first.get("metric_name"),
-                "method": method,
-                "lr_rule": rule,
-                "setting": first["setting"],
-                "lr_d": first.get("lr_d"),
-                "lr_g": first.get("lr_g"),
-                "hparams": first.get("method_kwargs"),
-                "seeds": " ".join(str(s) for s in sorted(group["seed"])),
-                "final_mean": mean,
-                "final_std": std,
-                "final_median": median,
-                "ci_low": low,
-                "ci_high": high,
-                "confidence": confidence,
-                "ci_method": intervals.CI_METHOD,
-                "ci_note": intervals.NO_INTERVAL if math.isnan(low) else "",
-                "range_low": _bound(bounds[0]),
-                "range_high": _bound(bounds[1]),
-                **counts(group),
-                **beta_means(group),
-            }
-        )
-    return pd.DataFrame(rows, columns=SEED_COLUMNS)
-
-
-def summary_table(confirmed: pd.DataFrame) -> pd.DataFrame:
-    """Best and final metric, mean ± std over the confirmation seeds of each confirmed
-    setting (one per method × rule × pool)."""
-    rows = []
-    for experiment, method, rule, group in setting_groups(confirmed):
-        finished = group[group["status"] == "finished"]
-        best_mean, best_std = _mean_std(finished["best_metric"])
-        final_mean, final_std = _mean_std(finished["final_metric"])
-        names = group["metric_name"].dropna()
-        rows.append(
-            {
-                "experiment": experiment,
-                "metric": names.iloc[0] if len(names) else None,
-                "method": method,
-                "lr_rule": rule,
-                "setting": group["setting"].iloc[0],
-                "best_mean": best_mean,
-                "best_std": best_std,
-                "final_mean": final_mean,
-                "final_std": final_std,
-                **counts(group),
-                **beta_means(group),
-            }
-        )
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

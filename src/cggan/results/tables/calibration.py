@@ -33,17 +33,22 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.runs import finite_or_nan, metric_info
+from cggan.results.runs.load import finite_or_nan, metric_info
+from cggan.results.tables.formatting import DASH, md_table, metric_label, num
 
 __all__ = [
     "CALIBRATION_COLUMNS",
+    "CALIBRATION_TEXT",
     "NOISE_REF",
     "FLOOR",
     "NOT_MEASURED",
     "add_calibration_columns",
+    "calibration_csv",
+    "calibration_md_rows",
     "calibration_rows",
     "calibration_table",
     "read_calibration",
+    "render_calibration",
     "study_calibration",
 ]
 
@@ -187,3 +192,77 @@ def calibration_rows(table: pd.DataFrame, experiment: str) -> list[dict[str, Any
         {"label": FLOOR, "value": finite_or_nan(row["real_floor"]), "n": n},
         {"label": NOISE_REF, "value": finite_or_nan(row["noise_reference"]), "n": n},
     ]
+
+
+def calibration_md_rows(
+    calibration: pd.DataFrame | None, experiment: str, width: int, value_at: list[int]
+) -> list[list[str]]:
+    """The floor and ceiling rows of an FID block: the value at ``value_at``, the image
+    count in the last column; "not measured" where there is no calibration."""
+    if calibration is None:
+        return []
+    out = []
+    for item in calibration_rows(calibration, experiment):
+        cells = [item["label"]] + [DASH] * (width - 1)
+        measured = item["n"] is not None and not math.isnan(item["value"])
+        for i in value_at:
+            cells[i] = num(item["value"]) if measured else NOT_MEASURED
+        cells[-1] = f"n={item['n']} images" if measured else NOT_MEASURED
+        out.append(cells)
+    return out
+
+
+CALIBRATION_TEXT = (
+    " The last two rows give the FID scale at the same sample count and reference "
+    "statistics (tables/calibration.md): real data (floor) = held-out real images, "
+    "pixel noise (reference) = noise matched to the data's per-channel mean and std."
+)
+
+
+def render_calibration(table: pd.DataFrame) -> str:
+    """Markdown of the calibration table (one row per FID experiment)."""
+    rows = []
+    for _, r in table.iterrows():
+        measured = not pd.isna(r["n"])
+        value = num if measured else (lambda _: NOT_MEASURED)
+        split = r.get("real_split")
+        split = f" ({split} split)" if measured and isinstance(split, str) else ""
+        accuracy = r.get("classifier_accuracy", math.nan)
+        rows.append(
+            [
+                r["experiment"],
+                metric_label(r["metric"]),
+                value(r["real_floor"]) + split,
+                value(r["noise_reference"]),
+                num(r.get("untrained", math.nan)),
+                str(int(r["n"])) if measured else NOT_MEASURED,
+                DASH if pd.isna(accuracy) else f"{float(accuracy):.1%}",
+            ]
+        )
+    header = [
+        "experiment",
+        "metric",
+        "real floor",
+        "noise reference",
+        "untrained generator (iteration 0)",
+        "n",
+        "classifier test accuracy",
+    ]
+    return (
+        "# FID scale: real floor and noise reference\n\nFor each FID experiment, the "
+        "FID of n held-out real images (the floor: what a perfect generator scores at "
+        "this n) and of n images of pixel noise matched to the data's per-channel mean "
+        "and "
+        "std (a reference, not a ceiling: a generator near it has learnt little the "
+        "features see, and an untrained one can score above it), against the same "
+        "reference statistics and with the same n as the runs' evaluations; the "
+        "untrained generators' FID (the median of the runs' evaluations at iteration "
+        "0) and the test accuracy of the classifier whose features FID uses. "
+        f"'{NOT_MEASURED}': no calibration file (empty cells in calibration.csv).\n\n"
+        + md_table(header, rows, ["l", "l", "r", "r", "r", "r", "r"])
+    )
+
+
+def calibration_csv(table: pd.DataFrame) -> pd.DataFrame:
+    """The calibration table with exactly its published columns."""
+    return table[CALIBRATION_COLUMNS]

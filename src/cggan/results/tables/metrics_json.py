@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.beta import has_beta
-from cggan.results.runs import BETA_COLUMNS, finite_or_nan
+from cggan.results.runs.load import BETA_COLUMNS, finite_or_nan
+from cggan.results.statistics.beta import has_beta
 from cggan.study.layout import LR_GRID, pool_of_setting
 
 __all__ = ["metrics_json"]

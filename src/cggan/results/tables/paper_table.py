@@ -1,12 +1,12 @@
 """The paper table as Markdown and LaTeX: Top-1/Top-k in equal pools, then pooled.
 
 One block per experiment. The first table has a row per method × pool
-(:mod:`cggan.results.pools`: one pool per value of a method's swept hyperparameters,
-each the whole lr grid, so every pool has the same size) and a column group per
-learning-rate rule (Top-1, Top-k, runs = the pool's size with its diverged and failed
-counts). The second, labelled "published pooling", ranks every run of a method × rule
-together, as the paper did (pools of different sizes). FID blocks end with the
-calibration rows (:mod:`cggan.results.calibration`).
+(:mod:`cggan.results.runs.equal_pools`: one pool per value of a method's swept
+hyperparameters, each the whole lr grid, so every pool has the same size) and a column
+group per learning-rate rule (Top-1, Top-k, runs = the pool's size with its diverged and
+failed counts). The second, labelled "published pooling", ranks every run of a method ×
+rule together, as the paper did (pools of different sizes). FID blocks end with the
+calibration rows (:mod:`cggan.results.tables.calibration`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import math
 
 import pandas as pd
 
-from cggan.results.calibration import NOT_MEASURED, calibration_rows
-from cggan.results.runs import ordered_methods, ordered_rules
-from cggan.results.tables import (
+from cggan.results.runs.load import ordered_methods, ordered_rules
+from cggan.results.tables.calibration import NOT_MEASURED, calibration_rows
+from cggan.results.tables.formatting import (
     DASH,
     TEX_HEADER,
     counts_text,

@@ -10,8 +10,8 @@ An experiment is set beside a published set only when its config says so
 (``experiments.<exp>.published``, null by default; ``config/paper.yaml`` sets it on the
 replication arm ``cifar10_released`` only): :func:`published_experiments` reads which.
 :func:`published_frame` is one set as a tidy table;
-:mod:`cggan.results.published_vs_reproduced` sets it beside the reproduced numbers. This
-module does not import torch.
+:mod:`cggan.results.tables.published_vs_reproduced` sets it beside the reproduced
+numbers. This module does not import torch.
 """
 
 from __future__ import annotations

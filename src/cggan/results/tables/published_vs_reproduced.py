@@ -1,11 +1,12 @@
 """The published numbers beside a replication arm's: ``tables/published_vs_reproduced``.
 
 :func:`published_vs_reproduced` builds the tidy table (:data:`PUBLISHED_COLUMNS`) from
-the paper table (:func:`cggan.results.stats.paper_table`) and the published sets of
-:mod:`cggan.results.published`: the published Top-1 and Top-10 mean ± std beside the
-reproduced ones in the published pooling (every sweep run of the method × rule ranked
-together: the ``*_pooled`` columns), except where the released sweep ran one value of a
-hyperparameter the arm sweeps more widely (momentum 0.9): there the pool of that value.
+the paper table (:func:`cggan.results.statistics.top_k.paper_table`) and the published
+sets of :mod:`cggan.results.tables.published_numbers`: the published Top-1 and Top-10
+mean ± std beside the reproduced ones in the published pooling (every sweep run of the
+method × rule ranked together: the ``*_pooled`` columns), except where the released
+sweep ran one value of a hyperparameter the arm sweeps more widely (momentum 0.9): there
+the pool of that value.
 :func:`write_published_tables` writes ``tables/published_vs_reproduced.{md,csv}``, and
 nothing when no experiment sets ``published``. This module does not import torch.
 """
@@ -21,13 +22,13 @@ import pandas as pd
 from cggan.checks import invalid
 from cggan.io import atomic_write_text
 from cggan.registry import DEFAULT_SELECTION_BY
-from cggan.results.published import (
+from cggan.results.tables.formatting import DASH, md_table, metric_label, num, write_csv
+from cggan.results.tables.published_numbers import (
     SOURCES,
     STATISTICS,
     published_frame,
     published_source,
 )
-from cggan.results.tables import DASH, md_table, metric_label, num, write_csv
 
 __all__ = [
     "PUBLISHED_COLUMNS",
@@ -104,7 +105,7 @@ def published_vs_reproduced(
     """The published Top-1/Top-10 beside each named experiment's reproduced ones.
 
     Args:
-        paper: the paper table (:func:`cggan.results.stats.paper_table`).
+        paper: the paper table (:func:`cggan.results.statistics.top_k.paper_table`).
         experiments: ``{experiment: published set}``
             (:func:`published_experiments`); an experiment not named gets no row.
 

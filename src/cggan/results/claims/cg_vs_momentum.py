@@ -46,7 +46,7 @@ from scipy import stats
 
 from cggan.registry import CG_RULES
 from cggan.results.runs.load import metric_info, ordered_methods, ordered_rules
-from cggan.results.tables.formatting import DASH, metric_label, num
+from cggan.results.tables.formatting import DASH, md_table, metric_label, num
 
 __all__ = [
     "MATCH_COLUMNS",
@@ -55,7 +55,6 @@ __all__ = [
     "cg_methods",
     "cg_vs_momentum_table",
     "match_pairs",
-    "md_table",
     "parse_kwargs",
     "render_cg_vs_momentum",
     "wilcoxon_p",
@@ -299,19 +298,6 @@ def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.Dat
     table = table.assign(_m=table["method"].map(order), _r=table["lr_rule"].map(rules))
     table = table.sort_values(["experiment", "_m", "_r", "beta_coeff", "cg_hparams"])
     return table.drop(columns=["_m", "_r"]).reset_index(drop=True)
-
-
-def md_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
-    """A Markdown table, the first ``left`` columns left-aligned, the others right."""
-
-    def esc(text: Any) -> str:
-        return str(text).replace("|", "\\|")
-
-    sep = [":---"] * left + ["---:"] * (len(header) - left)
-    lines = [
-        "| " + " | ".join(esc(c) for c in line) + " |" for line in [header, sep, *rows]
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _pct(value: Any) -> str:

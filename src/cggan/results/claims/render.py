@@ -9,9 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.claims.cg_vs_momentum import md_table
 from cggan.results.claims.plan import DEFAULT_PLAN, plan_sha256
-from cggan.results.tables.formatting import DASH
+from cggan.results.tables.formatting import DASH, md_table
 
 __all__ = ["budget_label", "render_claims"]
 
@@ -94,7 +93,8 @@ def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
         ]
         for _, r in table.iterrows()
     ]
-    return caption + md_table(header, rows, left=7)
+    align = ["l"] * 7 + ["r"] * (len(header) - 7)
+    return caption + md_table(header, rows, align)
 
 
 def budget_label(budget: Any) -> str:

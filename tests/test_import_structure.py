@@ -323,3 +323,38 @@ def test_the_architecture_doc_draws_the_same_layers():
             for name in re.findall(r"`([a-z_]+)`", cells[1]):
                 drawn[name] = int(cells[0])
     assert drawn == LAYERS
+
+
+#: The subpackages of the results layer, bottom to top: each imports only from lower
+#: ones (or itself); the two modules at the top of cggan.results compose them.
+#: docs/architecture.md draws the same table.
+RESULTS_LAYERS = {
+    "runs": 0,  # reading a study's runs
+    "statistics": 1,
+    "tables": 2,
+    "claims": 3,  # the claims check and its Markdown (tables' cells)
+    "figures": 4,  # the figures (the claims' budget labels)
+    "output_files": 5,  # writes a study's tables and figures
+    "aggregate": 6,  # composes them all for one study
+}
+
+
+def _results_part(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "results" else None
+
+
+def test_the_results_subpackages_import_down_their_layers():
+    graph = import_graph()
+    parts = {_results_part(m) for m in graph} - {None}
+    assert parts == set(RESULTS_LAYERS), "place every part of cggan.results in the list"
+    upward = [
+        f"{a} -> {b}"
+        for a, edges in graph.items()
+        for b in edges
+        if _results_part(a)
+        and _results_part(b)
+        and _results_part(a) != _results_part(b)
+        and RESULTS_LAYERS[_results_part(b)] >= RESULTS_LAYERS[_results_part(a)]
+    ]
+    assert not upward, "imports that do not go down a layer: " + ", ".join(upward)

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     import pandas as pd
 
-    from cggan.results.tables import write_csv
+    from cggan.results.tables.formatting import write_csv
     from cggan.train.fid_noise import estimator_noise
 
     try:

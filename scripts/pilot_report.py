@@ -1,7 +1,7 @@
 """Report the pilot with seeds (config/pilot.yaml): curves, convergence and seed spread
 by length, evaluation-to-evaluation movement, and the power analysis.
 
-Thin CLI over ``cggan.results.pilot``::
+Thin CLI over ``cggan.study.pilot``::
 
     python scripts/pilot_report.py --runs results/runs/pilot/mnist \\
         --study-length 4000 --tolerance 0.05 --out docs/results/pilot
@@ -35,14 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from cggan.io import atomic_write_text
-    from cggan.results.pilot import (
+    from cggan.results.figures.pilot import plot_pilot
+    from cggan.results.tables.formatting import write_csv
+    from cggan.study.pilot import (
         evaluation_movement,
         pilot_lengths,
-        plot_pilot,
         pool_lengths,
         read_pilot,
     )
-    from cggan.results.tables import write_csv
 
     # finished runs only (a summary.json): a run interrupted before its end is no
     # evidence of where its curve goes
@@ -71,7 +71,7 @@ def summary(pools, movement, args) -> str:
     """Per pool at a few lengths up to the pilot's end: the pool's convergence state
     and interval, the seed mean and sd of the final-quarter FID, and the runs a side
     a two-sample test needs to detect ±margin x that mean at 80 % power."""
-    from cggan.results.inference import runs_for_mdd
+    from cggan.results.statistics.hypothesis_tests import runs_for_mdd
 
     end = int(pools["length"].max())
     marks = sorted({args.study_length, end, *[end * k // 6 for k in (2, 3, 4, 5)]})

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"published {len(copied)} files to {args.dest}")
     if args.readme is not None:
-        from cggan.results.findings import update_readme
+        from cggan.results.claims.readme_findings import update_readme
 
         claims = args.dest / "tables" / "claims.csv"
         try:

@@ -1,6 +1,6 @@
 """Theory table and CG-paper figure from the toy trajectories.
 
-Thin CLI over ``cggan.results.toy_report.cli_toy_report``. Reads
+Thin CLI over ``cggan.toy.report.cli_toy_report``. Reads
 ``<toy-dir>/<game>/<run_id>.csv`` of every run of the ``--toy-config`` section (default:
 ``cggan.toy.default_toy_runs()``) and writes:
 
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from cggan.results.toy_report import cli_toy_report  # imports numpy, torch
+    from cggan.toy.report import cli_toy_report  # imports numpy, torch
 
     return cli_toy_report(**vars(args))
 

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cggan.io import atomic_write_json
+
 __all__ = [
     "HOLDER_FILE",
     "live_holder",
@@ -90,8 +92,6 @@ def record_holder(workdir: str | os.PathLike = ".") -> Path:
     Returns:
         The record's path.
     """
-    from cggan.io import atomic_write_json
-
     pid = os.getpid()
     record = {
         "host": socket.gethostname(),

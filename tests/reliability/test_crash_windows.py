@@ -13,7 +13,7 @@ from tests.results.fake_runs import build_configured_study, study_config
 
 from cggan.io import atomic_file_set
 from cggan.results import aggregate as agg
-from cggan.results import plots
+from cggan.results import output_files
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -71,7 +71,7 @@ def test_a_failing_aggregation_leaves_the_old_tables_whole(tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise OSError("disk full while drawing")
 
-    monkeypatch.setattr(plots, "plot_sweep", boom)
+    monkeypatch.setattr(output_files, "plot_sweep", boom)
     with pytest.raises(OSError):  # new tables (other intervals) staged, half the plots
         aggregate(out)
     after = _files(out)

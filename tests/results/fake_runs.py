@@ -15,8 +15,8 @@ import pandas as pd
 from tests.study.builders import make_config
 
 from cggan.results.aggregate import aggregate
-from cggan.results.runs import find_run_dirs, load_selections
-from cggan.results.study_files import AggregateResult
+from cggan.results.output_files import AggregateResult
+from cggan.results.runs.load import find_run_dirs, load_selections
 from cggan.study import Study, select_settings, selection_record
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

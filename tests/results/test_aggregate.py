@@ -15,7 +15,8 @@ from tests.results.fake_runs import (
     study_config,
 )
 
-from cggan.results.aggregate import aggregate_study, study_run_dirs
+from cggan.results.aggregate import aggregate_study
+from cggan.results.runs.sweep_and_confirmation import study_run_dirs
 from cggan.study import Study, read_study_config
 
 SGD_BEST = "lr_d~0.001_lr_g~0.0005"
@@ -187,8 +188,8 @@ def test_the_written_files_are_exactly_the_workflows_outputs(configured, tmp_pat
 
 
 def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_path):
-    from cggan.results.claims import CLAIM_COLUMNS
-    from cggan.results.pairs import PAIR_COLUMNS
+    from cggan.results.claims.cg_vs_momentum import PAIR_COLUMNS
+    from cggan.results.claims.check import CLAIM_COLUMNS
 
     results, sel, config = configured
     out = tmp_path / "out"
@@ -205,10 +206,10 @@ def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_pa
     }
     assert (claims["claim"] == "h").any()  # CG vs matched momentum
     # the claims are recomputed from runs.csv alone, byte for byte
-    from cggan.results.analysis_plan import analysis_plan
-    from cggan.results.claims import claims_table
-    from cggan.results.run_table import read_runs_csv
-    from cggan.results.tables import write_csv
+    from cggan.results.claims.check import claims_table
+    from cggan.results.claims.plan import analysis_plan
+    from cggan.results.runs.runs_csv import read_runs_csv
+    from cggan.results.tables.formatting import write_csv
 
     again = claims_table(
         read_runs_csv(out / "tables" / "runs.csv"), analysis_plan(config)
@@ -245,7 +246,7 @@ def test_runs_csv_names_the_code_of_each_run_and_marks_the_stale_ones(
     codes = dict(zip(table["code"], table["stale"], strict=True))
     assert codes[current[:12]] is False and codes["0" * 12] is True
     assert table["stale"].isna().sum() == len(table) - 2  # the others recorded none
-    from cggan.results.run_table import read_runs_csv
+    from cggan.results.runs.runs_csv import read_runs_csv
 
     back = read_runs_csv(tmp_path / "out" / "tables" / "runs.csv")
     assert set(back["stale"].dropna()) == {True, False}

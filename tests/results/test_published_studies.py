@@ -1,6 +1,6 @@
 """The committed studies' verdicts are computed, never typed: claims.csv is recomputed
 from the committed runs.csv byte for byte, and the README's findings block is what
-cggan.results.findings makes of the committed claims.csv."""
+cggan.results.claims.readme_findings makes of the committed claims.csv."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from cggan.io import load_yaml
-from cggan.results.analysis_plan import analysis_plan, plan_sha256
-from cggan.results.claims import claims_table
-from cggan.results.findings import readme_block, replace_block
-from cggan.results.run_table import read_runs_csv
-from cggan.results.tables import write_csv
+from cggan.results.claims.check import claims_table
+from cggan.results.claims.plan import analysis_plan, plan_sha256
+from cggan.results.claims.readme_findings import readme_block, replace_block
+from cggan.results.runs.runs_csv import read_runs_csv
+from cggan.results.tables.formatting import write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDIES = {

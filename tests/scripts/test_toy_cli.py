@@ -217,6 +217,7 @@ def test_toy_report_writes_table_and_figure(tmp_path, monkeypatch):
     import dataclasses
 
     import cggan.toy
+    import cggan.toy.report
 
     runs = [
         dataclasses.replace(r, steps=20)
@@ -225,7 +226,7 @@ def test_toy_report_writes_table_and_figure(tmp_path, monkeypatch):
     ]
     for r in runs:
         cggan.toy.write_trajectory_csv(tmp_path / "toy" / r.relpath, r.run())
-    monkeypatch.setattr(cggan.toy, "default_toy_runs", lambda: runs)
+    monkeypatch.setattr(cggan.toy.report, "default_toy_runs", lambda: runs)
     code = toy_report.main(
         [
             "--toy-dir",

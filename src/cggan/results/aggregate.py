@@ -8,13 +8,14 @@ Inputs: an explicit list of run directories and the workflow's selection files::
         {"metric", "by", "sweep_seeds", "seeds", "selected": [{"method", "lr_rule",
          "setting"}]}
 
-:func:`study_run_dirs` lists a study's runs from its configuration (the sweep and the
-confirmation runs of each selection), so a run the config no longer names never enters a
-table. :func:`aggregate` reads every input first, then computes the tables and writes
-them with their figures and ``metrics.json`` under ``out_dir``
-(:mod:`cggan.results.study_files` lists the files), atomically and as one set
-(:func:`cggan.io.atomic_file_set`). :func:`aggregate_study` reads each FID experiment's
-calibration (``Study.calibration_path``). This module does not import torch.
+:func:`~cggan.results.runs.sweep_and_confirmation.study_run_dirs` lists a study's runs
+from its configuration (the sweep and the confirmation runs of each selection), so a run
+the config no longer names never enters a table. :func:`aggregate` reads every input
+first, then computes the tables and writes them with their figures and ``metrics.json``
+under ``out_dir`` (:mod:`cggan.results.output_files` lists the files), atomically and as
+one set (:func:`cggan.io.atomic_file_set`). :func:`aggregate_study` reads each FID
+experiment's calibration (``Study.calibration_path``). This module does not import
+torch.
 """
 
 from __future__ import annotations
@@ -31,61 +32,41 @@ import pandas as pd
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set
 from cggan.registry import DEFAULT_SELECTION_BY
-from cggan.results import calibration as calib
-from cggan.results import stats
-from cggan.results.analysis_plan import analysis_plan, plan_sha256
-from cggan.results.beta import read_beta_curves
-from cggan.results.claim_sides import pool_state
-from cggan.results.claims import claims_table
-from cggan.results.curves import read_curves
-from cggan.results.metrics_file import metrics_json
-from cggan.results.pairs import cg_vs_momentum_table
-from cggan.results.published import published_experiments
-from cggan.results.published_vs_reproduced import write_published_tables
-from cggan.results.run_table import read_runs_csv, runs_csv_text, runs_table
-from cggan.results.runs import find_run_dirs, load_runs, load_selections, metric_info
-from cggan.results.study_files import AggregateResult, write_plots, write_tables
-from cggan.results.subsets import Selections, confirmation_runs, sweep_runs
+from cggan.results.claims.cg_vs_momentum import cg_vs_momentum_table
+from cggan.results.claims.check import claims_table
+from cggan.results.claims.plan import analysis_plan, plan_sha256
+from cggan.results.claims.sides import pool_state
+from cggan.results.output_files import AggregateResult, write_plots, write_tables
+from cggan.results.runs.curves import read_curves
+from cggan.results.runs.load import (
+    find_run_dirs,
+    load_runs,
+    load_selections,
+    metric_info,
+)
+from cggan.results.runs.runs_csv import read_runs_csv, runs_csv_text, runs_table
+from cggan.results.runs.sweep_and_confirmation import (
+    Selections,
+    confirmation_runs,
+    study_run_dirs,
+    sweep_runs,
+)
+from cggan.results.statistics.beta import read_beta_curves
+from cggan.results.statistics.seeds import seed_table, summary_table
+from cggan.results.statistics.top_k import paper_table, rank_column
+from cggan.results.tables import calibration as calib
+from cggan.results.tables.metrics_json import metrics_json
+from cggan.results.tables.published_numbers import published_experiments
+from cggan.results.tables.published_vs_reproduced import write_published_tables
 from cggan.study.config_checks import read_study_config
 from cggan.study.layout import parse_run_dir
 from cggan.study.study import Study
 
-__all__ = ["aggregate", "aggregate_study", "cli_aggregate", "study_run_dirs"]
-
-
-def study_run_dirs(
-    config: Mapping[str, Any],
-    selection_dir: str | os.PathLike,
-    *,
-    results: str = "results",
-) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """The run directories and selections of a configured study.
-
-    Args:
-        config: the resolved study configuration (schema defaults filled in).
-        selection_dir: where the selection step wrote ``<experiment>.json``; every
-            experiment of the study needs its file.
-        results: the results root the run directories lie under.
-
-    Returns:
-        ``(run_dirs, selections)``: ``Study.sweep_run_dirs()`` plus every selection's
-        ``Study.confirmation_run_dirs``, and ``{experiment: selection}``.
-
-    Raises:
-        ValueError: an invalid config or a missing or invalid selection file.
-    """
-    study = Study(config, results=results)
-    selections = load_selections(selection_dir, study.experiments)
-    run_dirs = list(study.sweep_run_dirs())
-    for experiment in study.experiments:
-        run_dirs += study.confirmation_run_dirs(
-            {**selections[experiment], "experiment": experiment}
-        )
-    return run_dirs, selections
+__all__ = ["aggregate", "aggregate_study", "cli_aggregate"]
 
 
 def _check_options(top_k: int, confidence: float, rank_by: str) -> None:
-    stats.rank_column(rank_by)
+    rank_column(rank_by)
     if top_k < 1:
         raise ValueError(f"Invalid top_k: {top_k} (allowed: top_k >= 1)")
     if not 0.0 < confidence < 1.0:
@@ -113,7 +94,7 @@ def _with_converged(
 ) -> pd.DataFrame:
     """The seeds table with ``n_converged`` (the confirmation runs of each setting
     within the convergence tolerance; empty when unknown), ``pool_convergence`` (the
-    pool-level test of those runs, :func:`cggan.results.claim_sides.pool_state`) and
+    pool-level test of those runs, :func:`cggan.results.claims.sides.pool_state`) and
     the seed means ``confident_mean``, ``class_entropy_mean`` of the classifier's
     numbers."""
     place = ["experiment", "method", "lr_rule", "setting"]
@@ -151,11 +132,11 @@ def _tables(
     start = curves[curves["iteration"] == 0]
     untrained = start.groupby("experiment")["value"].median().to_dict()
     result.calibration = calib.calibration_table(runs, calibration, untrained)
-    paper = stats.paper_table(
+    paper = paper_table(
         runs, selections, top_k=options["top_k"], rank_by=options["rank_by"]
     )
-    seeds = stats.seed_table(confirmed, confidence=options["confidence"])
-    summary = stats.summary_table(confirmed)
+    seeds = seed_table(confirmed, confidence=options["confidence"])
+    summary = summary_table(confirmed)
     result.paper, result.seeds, result.summary = (
         calib.add_calibration_columns(t, result.calibration)
         for t in (paper, seeds, summary)
@@ -209,10 +190,10 @@ def aggregate(
             during training).
         plots: draw the PNG figures (the CSV plot data is always written).
         calibration: ``{experiment: {"real_floor", "noise_reference", "n"} or None}``
-            (:func:`cggan.results.calibration.study_calibration`); an FID experiment
-            without one is "not measured".
+            (:func:`cggan.results.tables.calibration.study_calibration`); an FID
+            experiment without one is "not measured".
         plan: the analysis plan
-            (:func:`cggan.results.analysis_plan.analysis_plan`); None: the defaults
+            (:func:`cggan.results.claims.plan.analysis_plan`); None: the defaults
             with ``rank_by``.
         rounds: ``(experiment, method, rule, setting) -> grid extension round`` for
             runs.csv (empty cells where unknown).
@@ -269,7 +250,7 @@ def aggregate_study(
     Each FID experiment's calibration is read from ``Study.calibration_path``: a
     missing file is "not measured", an unreadable one stops with a line naming it.
     An experiment that sets ``published`` adds
-    :mod:`cggan.results.published_vs_reproduced`'s table.
+    :mod:`cggan.results.tables.published_vs_reproduced`'s table.
 
     Args:
         config: the resolved study configuration (schema defaults filled in).
@@ -280,7 +261,7 @@ def aggregate_study(
 
     Raises:
         ValueError: see :func:`study_run_dirs`, :func:`aggregate` and
-            :func:`cggan.results.calibration.read_calibration`.
+            :func:`cggan.results.tables.calibration.read_calibration`.
     """
     published = published_experiments(config)  # checked before anything is written
     run_dirs, selections = study_run_dirs(config, selection_dir, results=results)

@@ -7,8 +7,9 @@
   :class:`ToyRun`; :func:`toy_relpaths` for planning) and the default study
   (:data:`DEFAULT_TOY_GAMES`, :func:`default_toy_runs`).
 - :mod:`cggan.toy.cli`: ``scripts/toy.py`` (imports torch; not imported here).
+- :mod:`cggan.toy.report`: the theory table and the CG-paper figure of the toy runs,
+  ``scripts/toy_report.py`` (not imported here).
 
-The theory table and the CG-paper figure are drawn by :mod:`cggan.results.toy_report`.
 Importing this package does not import torch.
 """
 

@@ -20,6 +20,9 @@ Modules, each importing what it uses from the module that defines it:
 - :mod:`cggan.study.selection`: the setting each pool confirms, and the check of a
   selection file;
 - :mod:`cggan.study.cost`: what a study costs at the speeds measured here;
+- :mod:`cggan.study.pilot`: what a pilot's runs say about a study's length (pool
+  lengths, how far the metric still moves);
+- :mod:`cggan.study.metrics_csv`: a run's ``metrics.csv``, read as numbers;
 - :mod:`cggan.study.grid_extension`: the steps past a grid's edge;
 - :mod:`cggan.study.chunks`: sweep runs trained several to a job, and their receipts.
 

@@ -33,7 +33,6 @@ __all__ = [
     "DATASET_FACTS",
     "DCGAN",
     "DEFAULT_LOSS",
-    "DEFAULT_SELECTION_BY",
     "DIGITS",
     "DatasetFacts",
     "FID",
@@ -303,8 +302,6 @@ DEFAULT_LOSS: str = BCE
 #: FID estimator's draw-to-draw noise, docs/statistics.md).
 FINAL, BEST, FINAL_QUARTER = "final", "best", "final_quarter"
 SELECTION_BY: tuple[str, ...] = (FINAL, BEST, FINAL_QUARTER)
-#: ``selection.by`` when a config names none (the schema's default).
-DEFAULT_SELECTION_BY: str = FINAL
 
 # ------------------------------------------------------------------------- metrics
 FID, KID, MODES, HIGH_QUALITY = "fid", "kid", "modes", "high_quality"

@@ -14,6 +14,7 @@ from tests.results.fake_runs import build_configured_study, study_config
 from cggan.io import atomic_file_set
 from cggan.results import aggregate as agg
 from cggan.results import output_files
+from cggan.study.study import Study
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -56,7 +57,7 @@ def _study(tmp_path: Path):
         chosen = json.loads(json.dumps(config))
         if confidence is not None:
             chosen["aggregate"]["confidence"] = confidence
-        return agg.aggregate_study(chosen, sel, out, results=str(results), **kw)
+        return agg.aggregate_study(Study(chosen, results=str(results)), sel, out, **kw)
 
     return run
 

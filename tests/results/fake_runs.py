@@ -12,12 +12,26 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from tests.study.builders import SCHEMA_DEFAULTS as DEFAULTS
 from tests.study.builders import make_config
 
 from cggan.results.aggregate import aggregate
+from cggan.results.claims.plan import analysis_plan
 from cggan.results.output_files import AggregateResult
 from cggan.results.runs.load import find_run_dirs, load_selections
 from cggan.study import Study, select_settings, selection_record
+
+
+def default_plan(**analysis) -> dict:
+    """The analysis plan of the schema's defaults, with ``analysis`` overrides and
+    ``rank_by`` (the selection's ``by``)."""
+    config = json.loads(json.dumps(DEFAULTS))
+    rank_by = analysis.pop("rank_by", None)
+    config["analysis"].update(analysis)
+    if rank_by is not None:
+        config["selection"]["by"] = rank_by
+    return analysis_plan(config)
+
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -222,9 +236,26 @@ def build_study(tmp_path: Path) -> tuple[Path, Path]:
     return runs, sel
 
 
-def aggregate_dir(runs: Path, sel: Path | None, out: Path, **kw) -> AggregateResult:
-    """``aggregate`` over every run found under ``runs`` (the former directory API)."""
-    return aggregate(find_run_dirs(runs), load_selections(sel), out, **kw)
+def aggregate_dir(
+    runs: Path,
+    sel: Path | None,
+    out: Path,
+    *,
+    rank_by: str | None = None,
+    plan: dict | None = None,
+    **kw,
+) -> AggregateResult:
+    """``aggregate`` over every run found under ``runs`` (the former directory API),
+    with the schema's defaults for the options not given."""
+    options = {**DEFAULTS["aggregate"], **kw}
+    plan = (
+        plan
+        if plan is not None
+        else default_plan(**({"rank_by": rank_by} if rank_by else {}))
+    )
+    return aggregate(
+        find_run_dirs(runs), load_selections(sel), out, plan=plan, **options
+    )
 
 
 def row(table: pd.DataFrame, experiment: str, method: str, rule: str) -> pd.Series:

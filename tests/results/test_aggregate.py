@@ -31,7 +31,7 @@ def configured(tmp_path):
 
 def test_run_list_is_the_sweep_plus_each_selections_confirmation(configured):
     results, sel, config = configured
-    run_dirs, selections = study_run_dirs(config, sel, results=str(results))
+    run_dirs, selections = study_run_dirs(Study(config, results=str(results)), sel)
     study = Study(config, results=str(results))
     assert run_dirs[: study.n_sweep_runs] == study.sweep_run_dirs()
     confirmation = study.confirmation_run_dirs(selections["digits"])
@@ -43,7 +43,7 @@ def test_options_default_to_the_config_and_tables_match_the_directory_form(
     configured, tmp_path
 ):
     results, sel, config = configured
-    result = aggregate_study(config, sel, tmp_path / "a", results=str(results))
+    result = aggregate_study(Study(config, results=str(results)), sel, tmp_path / "a")
     sgd = row(result.paper, "digits", "sgd", "constant")
     assert (sgd["k"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
     assert row(result.seeds, "digits", "sgd", "constant")["confidence"] == 0.9
@@ -66,7 +66,7 @@ def test_a_run_of_a_removed_setting_never_enters_the_tables(configured, tmp_path
     stale = results / "runs" / "t" / "digits" / "sgd" / "constant"
     fill_run(stale / "lr_d~0.001_lr_g~0.1" / "seed0", 1.0, lr=0.1)
     result = aggregate_study(
-        config, sel, tmp_path / "out", results=str(results), plots=False
+        Study(config, results=str(results)), sel, tmp_path / "out", plots=False
     )
     sgd = row(result.paper, "digits", "sgd", "constant")
     assert (sgd["n_runs"], sgd["top1"], sgd["topk_mean"]) == (2, 9.0, 10.5)
@@ -82,7 +82,7 @@ def test_a_deleted_confirmation_run_is_counted_missing(configured, tmp_path):
     seed1 = results / "runs" / "t" / "digits" / "sgd" / "constant" / SGD_BEST / "seed1"
     shutil.rmtree(seed1)
     result = aggregate_study(
-        config, sel, tmp_path / "out", results=str(results), plots=False
+        Study(config, results=str(results)), sel, tmp_path / "out", plots=False
     )
     seeds = row(result.seeds, "digits", "sgd", "constant")
     assert (seeds["n_runs"], seeds["n_finished"], seeds["n_failed"]) == (2, 1, 1)
@@ -98,7 +98,7 @@ def test_an_unreadable_summary_stops_naming_the_file(configured, tmp_path, text)
     path = path / "seed1" / "summary.json"
     path.write_text(text)
     with pytest.raises(ValueError) as info:
-        aggregate_study(config, sel, tmp_path / "out", results=str(results))
+        aggregate_study(Study(config, results=str(results)), sel, tmp_path / "out")
     message = str(info.value)
     assert message.startswith(f"{path}: unreadable run summary (")
     assert "\n" not in message
@@ -121,7 +121,7 @@ def test_a_truncated_metrics_csv_stops_naming_the_file(
     path = path / "seed1" / "metrics.csv"
     path.write_text(cut(path.read_text()))
     with pytest.raises(ValueError, match="metrics.csv: ") as info:
-        aggregate_study(config, sel, tmp_path / "out", results=str(results))
+        aggregate_study(Study(config, results=str(results)), sel, tmp_path / "out")
     assert str(info.value).startswith(f"{path}: ") and reason in str(info.value)
     assert not (tmp_path / "out").exists()
 
@@ -130,11 +130,11 @@ def test_selection_files_are_read_per_experiment(configured, tmp_path):
     results, sel, config = configured
     (sel / "digits.json").rename(sel / "other.json")
     with pytest.raises(ValueError, match=r"digits\.json: missing"):
-        study_run_dirs(config, sel, results=str(results))
+        study_run_dirs(Study(config, results=str(results)), sel)
     data = json.loads((sel / "other.json").read_text())
     (sel / "digits.json").write_text(json.dumps({**data, "experiment": "ring8"}))
     with pytest.raises(ValueError, match="holds experiment 'ring8'"):
-        study_run_dirs(config, sel, results=str(results))
+        study_run_dirs(Study(config, results=str(results)), sel)
 
 
 def test_read_study_config_takes_json_text_or_a_file(tmp_path):
@@ -155,7 +155,9 @@ def test_read_study_config_takes_json_text_or_a_file(tmp_path):
 
 def test_curves_come_from_the_confirmation_runs(configured, tmp_path):
     results, sel, config = configured
-    aggregate_study(config, sel, tmp_path / "out", results=str(results), plots=False)
+    aggregate_study(
+        Study(config, results=str(results)), sel, tmp_path / "out", plots=False
+    )
     curves = pd.read_csv(tmp_path / "out" / "plots" / "data" / "curves_digits.csv")
     sgd = curves[curves["method"] == "sgd"]
     assert set(sgd["setting"]) == {SGD_BEST} and sorted(sgd["seed"].unique()) == [1, 2]
@@ -181,7 +183,7 @@ STUDY_FILES = {
 def test_the_written_files_are_exactly_the_workflows_outputs(configured, tmp_path):
     results, sel, config = configured
     out = tmp_path / "out"
-    result = aggregate_study(config, sel, out, results=str(results))
+    result = aggregate_study(Study(config, results=str(results)), sel, out)
     written = {p.relative_to(out).as_posix() for p in result.paths}
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert written == on_disk == STUDY_FILES
@@ -193,7 +195,7 @@ def test_claims_and_cg_vs_momentum_tables_come_from_the_study(configured, tmp_pa
 
     results, sel, config = configured
     out = tmp_path / "out"
-    result = aggregate_study(config, sel, out, results=str(results), plots=False)
+    result = aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     claims = pd.read_csv(out / "tables" / "claims.csv")
     assert list(claims.columns) == CLAIM_COLUMNS
     assert set(claims["verdict"]) <= {
@@ -241,7 +243,7 @@ def test_runs_csv_names_the_code_of_each_run_and_marks_the_stale_ones(
         record = json.loads(path.read_text())
         record["code"] = {"fingerprint": code}
         path.write_text(json.dumps(record))
-    result = aggregate_study(config, sel, tmp_path / "out", results=str(results))
+    result = aggregate_study(Study(config, results=str(results)), sel, tmp_path / "out")
     table = result.runs_table
     codes = dict(zip(table["code"], table["stale"], strict=True))
     assert codes[current[:12]] is False and codes["0" * 12] is True
@@ -257,7 +259,7 @@ def test_seeds_table_shows_each_pool_s_convergence_test(configured, tmp_path):
     confirmation runs beside the count of runs within the tolerance."""
     results, sel, config = configured
     result = aggregate_study(
-        config, sel, tmp_path / "o", results=str(results), plots=False
+        Study(config, results=str(results)), sel, tmp_path / "o", plots=False
     )
     seeds = result.seeds
     assert "pool_convergence" in seeds.columns

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from cggan.io import load_yaml
 from cggan.results.claims.check import claims_table
 from cggan.results.claims.plan import analysis_plan, plan_sha256
 from cggan.results.claims.readme_findings import readme_block, replace_block
 from cggan.results.runs.runs_csv import read_runs_csv
 from cggan.results.tables.formatting import write_csv
+from cggan.study.config_file import read_config_file
 
 ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 STUDIES = {
     "primary": "config/primary.yaml",
     "default": "config/config.yaml",
@@ -28,7 +29,7 @@ SUPERSEDED = ("laptop", "converged")
 @pytest.mark.parametrize("study", sorted(STUDIES))
 def test_committed_claims_are_recomputed_from_committed_runs(study, tmp_path):
     tables = ROOT / "docs" / "results" / study / "tables"
-    plan = analysis_plan(load_yaml(ROOT / STUDIES[study]))
+    plan = analysis_plan(read_config_file(ROOT / STUDIES[study], SCHEMA))
     claims = claims_table(read_runs_csv(tables / "runs.csv"), plan)
     write_csv(tmp_path / "claims.csv", claims)
     assert (tmp_path / "claims.csv").read_bytes() == (

@@ -3,10 +3,16 @@ finished run on disk."""
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 
 from cggan import study as cs
 from cggan.io import sha256_file
+from cggan.study.config_file import schema_defaults
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
+SCHEMA_DEFAULTS = schema_defaults(SCHEMA)
 
 
 def make_config(**overrides):
@@ -92,6 +98,9 @@ def make_config(**overrides):
         "selection": {"by": "final"},
         "aggregate": {"top_k": 10, "confidence": 0.95},
         "toy": {"enabled": False},
+        # the analysis plan's sections as the schema fills them (its one home)
+        "analysis": copy.deepcopy(SCHEMA_DEFAULTS["analysis"]),
+        "convergence": copy.deepcopy(SCHEMA_DEFAULTS["convergence"]),
     }
     config.update(overrides)
     return config

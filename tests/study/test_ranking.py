@@ -44,8 +44,18 @@ def test_selection_direction_max_and_deterministic_ties():
         _rec("sgd", "sqrt", s, "finished", v)
         for s, v in (("z", 7.0), ("b", 8.0), ("a", 8.0))
     ]
-    assert cs.select_settings(records, direction="max")[0]["selected"]["setting"] == "a"
-    assert cs.select_settings(records, direction="min")[0]["selected"]["setting"] == "z"
+    assert (
+        cs.select_settings(records, by="final", direction="max")[0]["selected"][
+            "setting"
+        ]
+        == "a"
+    )
+    assert (
+        cs.select_settings(records, by="final", direction="min")[0]["selected"][
+            "setting"
+        ]
+        == "z"
+    )
     with pytest.raises(ValueError, match="Invalid selection.by"):
         cs.select_settings(records, by="median")
 
@@ -61,7 +71,7 @@ def test_selection_is_per_pool_so_each_hyperparameter_value_is_confirmed():
             (0.03, 0.5, 350.0),
         )
     ]
-    groups = cs.select_settings(records)
+    groups = cs.select_settings(records, by="final")
     chosen = {g["pool"]: g["selected"]["setting"] for g in groups}
     assert chosen == {
         "momentum~0.5": "lr_d~0.01_lr_g~0.01_momentum~0.5",
@@ -80,7 +90,7 @@ def test_selection_ranks_settings_by_the_mean_of_their_sweep_seeds():
     """A lucky single run does not win: b's mean (20) beats a's (30) although a's
     best seed (5) is the best run of the sweep."""
     records = _seeded("a", [5.0, 40.0, 45.0]) + _seeded("b", [20.0, 19.0, 21.0])
-    (group,) = cs.select_settings(records)
+    (group,) = cs.select_settings(records, by="final")
     chosen = group["selected"]
     assert chosen["setting"] == "b" and chosen["value"] == pytest.approx(20.0)
     assert chosen["values"] == [20.0, 19.0, 21.0] and chosen["n_seeds"] == 3
@@ -94,7 +104,7 @@ def test_a_setting_with_a_diverged_sweep_seed_is_not_a_candidate():
         _rec("sgd", "constant", "a", "diverged", None, seed=2)
     ]
     records += _seeded("b", [20.0, 21.0, 22.0])
-    (group,) = cs.select_settings(records)
+    (group,) = cs.select_settings(records, by="final")
     assert group["selected"]["setting"] == "b"
     assert group["n_diverged"] == 1 and group["n_settings"] == 1
     assert group["confidence"] == 1.0  # one candidate
@@ -106,12 +116,14 @@ def test_selection_confidence_falls_as_settings_overlap():
         "b", list(200 + rng.normal(0, 1, 3))
     )
     close = _seeded("a", [100.0, 140.0, 120.0]) + _seeded("b", [125.0, 105.0, 135.0])
-    (far,) = cs.select_settings(apart)
-    (near,) = cs.select_settings(close)
+    (far,) = cs.select_settings(apart, by="final")
+    (near,) = cs.select_settings(close, by="final")
     assert far["confidence"] == 1.0
     assert 0.3 < near["confidence"] < 0.9
     # one seed a setting: nothing to resample
-    (single,) = cs.select_settings(_seeded("a", [1.0]) + _seeded("b", [2.0]))
+    (single,) = cs.select_settings(
+        _seeded("a", [1.0]) + _seeded("b", [2.0]), by="final"
+    )
     assert single["confidence"] is None
 
 

@@ -103,7 +103,8 @@ def test_selection_record_lists_only_groups_with_a_choice():
         [
             _rec("sgd", "constant", "a", "finished", 3.0),
             _rec("adam", "constant", "b", "diverged", 1.0),
-        ]
+        ],
+        by="final",
     )
     rec = cs.selection_record(
         study="t",

@@ -20,6 +20,7 @@ torch.
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import sys
@@ -31,7 +32,6 @@ import pandas as pd
 
 from cggan.fingerprint import code_fingerprint
 from cggan.io import atomic_file_set
-from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.results.claims.cg_vs_momentum import cg_vs_momentum_table
 from cggan.results.claims.check import claims_table
 from cggan.results.claims.plan import analysis_plan, plan_sha256
@@ -141,7 +141,7 @@ def _tables(
         calib.add_calibration_columns(t, result.calibration)
         for t in (paper, seeds, summary)
     )
-    result.cg_vs_momentum = cg_vs_momentum_table(runs)
+    result.cg_vs_momentum = cg_vs_momentum_table(runs, confidence=options["confidence"])
     # the claims read runs.csv as written (6 significant digits), so that the
     # committed claims.csv is recomputed from the committed runs.csv byte for byte
     plan = result.plan = options["plan"]
@@ -169,12 +169,11 @@ def aggregate(
     selections: Selections | None,
     out_dir: str | os.PathLike,
     *,
-    top_k: int = 10,
-    confidence: float = 0.95,
-    rank_by: str = DEFAULT_SELECTION_BY,
+    top_k: int,
+    confidence: float,
+    plan: Mapping[str, Any],
     plots: bool = True,
     calibration: calib.Calibration | None = None,
-    plan: Mapping[str, Any] | None = None,
     rounds: Mapping[tuple[str, str, str, str], int] | None = None,
 ) -> AggregateResult:
     """Write every table, plot and ``metrics.json`` of one study.
@@ -186,15 +185,12 @@ def aggregate(
         out_dir: writes ``tables/``, ``plots/``, ``plots/data/``, ``metrics.json``.
         top_k: the k of Top-k (the paper: 10).
         confidence: level of the percentile-bootstrap interval of the seed mean.
-        rank_by: ``"final"`` (default: end-of-training metric) or ``"best"`` (best seen
-            during training).
         plots: draw the PNG figures (the CSV plot data is always written).
         calibration: ``{experiment: {"real_floor", "noise_reference", "n"} or None}``
             (:func:`cggan.results.tables.calibration.study_calibration`); an FID
             experiment without one is "not measured".
-        plan: the analysis plan
-            (:func:`cggan.results.claims.plan.analysis_plan`); None: the defaults
-            with ``rank_by``.
+        plan: the analysis plan (:func:`cggan.results.claims.plan.analysis_plan`);
+            its ``rank_by`` is the number that ranks settings and answers the claims.
         rounds: ``(experiment, method, rule, setting) -> grid extension round`` for
             runs.csv (empty cells where unknown).
 
@@ -205,6 +201,7 @@ def aggregate(
         ValueError: bad arguments, no runs, inconsistent runs, or an unreadable
             ``summary.json``/``metrics.csv`` (``"<file>: <reason>"``).
     """
+    rank_by = plan["rank_by"]
     _check_options(top_k, confidence, rank_by)
     selections = selections or {}
     runs = load_runs(run_dirs)
@@ -218,8 +215,6 @@ def aggregate(
         "sweep": sweep_runs(runs, selections),
         "beta": read_beta_curves(confirmed),
     }
-    if plan is None:
-        plan = analysis_plan({"selection": {"by": rank_by}})
     options = {
         "top_k": top_k,
         "confidence": confidence,
@@ -236,16 +231,15 @@ def aggregate(
 
 
 def aggregate_study(
-    config: Mapping[str, Any],
+    study: Study,
     selection_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
     *,
-    results: str = "results",
     plots: bool = True,
 ) -> AggregateResult:
-    """:func:`aggregate` over exactly the runs a study's config names, with the options
-    its config carries (``aggregate.top_k``, ``aggregate.confidence``, ``selection.by``
-    and the analysis plan): a study has one set of options, its config's.
+    """:func:`aggregate` over exactly the runs a study names, with the options its
+    config carries (``aggregate.top_k``, ``aggregate.confidence`` and the analysis
+    plan, ``selection.by`` included): a study has one set of options, its config's.
 
     Each FID experiment's calibration is read from ``Study.calibration_path``: a
     missing file is "not measured", an unreadable one stops with a line naming it.
@@ -253,35 +247,29 @@ def aggregate_study(
     :mod:`cggan.results.tables.published_vs_reproduced`'s table.
 
     Args:
-        config: the resolved study configuration (schema defaults filled in).
+        study: the study (its resolved config, and the results root of its runs).
         selection_dir: the study's selection files (one per experiment).
         out_dir: where ``tables/``, ``plots/`` and ``metrics.json`` go.
-        results: the results root of the run directories.
         plots: draw the PNG figures.
 
     Raises:
         ValueError: see :func:`study_run_dirs`, :func:`aggregate` and
             :func:`cggan.results.tables.calibration.read_calibration`.
     """
+    config = study.config
     published = published_experiments(config)  # checked before anything is written
-    run_dirs, selections = study_run_dirs(config, selection_dir, results=results)
-    calibration = calib.study_calibration(Study(config, results=results))
-    options = config["aggregate"]  # the schema fills its defaults
-    chosen = {
-        "top_k": options["top_k"],
-        "confidence": options["confidence"],
-        "rank_by": config["selection"]["by"],
-    }
+    run_dirs, selections = study_run_dirs(study, selection_dir)
     with atomic_file_set(out_dir, "aggregate_study") as staged:
         result = aggregate(
             run_dirs,
             selections,
             staged.dir,
-            plots=plots,
-            calibration=calibration,
+            top_k=config["aggregate"]["top_k"],
+            confidence=config["aggregate"]["confidence"],
             plan=analysis_plan(config),
-            rounds=_rounds(config, run_dirs, results),
-            **chosen,
+            plots=plots,
+            calibration=calib.study_calibration(study),
+            rounds=_rounds(study, run_dirs),
         )
         result.paths += write_published_tables(
             result.paper, published, staged.dir / "tables"
@@ -290,15 +278,22 @@ def aggregate_study(
     return result
 
 
-def _rounds(config, run_dirs, results: str) -> dict[tuple[str, str, str, str], int]:
+def _rounds(study: Study, run_dirs) -> dict[tuple[str, str, str, str], int]:
     """The grid extension round of every run's setting (runs.csv's ``round``)."""
-    study = Study(config, results=results)
     out = {}
     for run_dir in run_dirs:
         w = parse_run_dir(run_dir)
         key = (w["experiment"], w["method"], w["lr_rule"], w["setting"])
         out[key] = study.setting_round(*key)
     return out
+
+
+#: The options of an ad hoc aggregation: ``{option: (config section, key)}``.
+AD_HOC_OPTIONS = {
+    "top_k": ("aggregate", "top_k"),
+    "confidence": ("aggregate", "confidence"),
+    "rank_by": ("selection", "by"),
+}
 
 
 def _cli_run(
@@ -308,27 +303,39 @@ def _cli_run(
     results_root: str,
     out_dir: Path,
     options: dict[str, Any],
+    defaults: Mapping[str, Any] | None,
 ) -> AggregateResult:
+    plots = options.pop("plots")
     if study_config is not None:
         if selection_dir is None:
             raise ValueError(
                 "Invalid --selection-dir: missing (--study-config needs it)"
             )
-        for name in ("top_k", "confidence", "rank_by"):
-            if options.pop(name) is not None:
+        for name, value in options.items():
+            if value is not None:
                 flag = "--" + name.replace("_", "-")
                 raise ValueError(
                     f"Invalid {flag}: given with --study-config (the study's config "
                     "carries it: aggregate.top_k, aggregate.confidence, selection.by)"
                 )
-        config = read_study_config(study_config)
-        return aggregate_study(
-            config, selection_dir, out_dir, results=results_root, **options
-        )
-    # an ad hoc directory of runs: aggregate()'s defaults for what is not given
-    options = {k: v for k, v in options.items() if v is not None}
-    selections = load_selections(selection_dir)
-    return aggregate(find_run_dirs(runs_dir), selections, out_dir, **options)
+        study = Study(read_study_config(study_config), results=results_root)
+        return aggregate_study(study, selection_dir, out_dir, plots=plots)
+    # an ad hoc directory of runs: the schema's defaults for what is not given
+    if defaults is None:
+        raise ValueError("Invalid --runs-dir: no schema defaults to aggregate with")
+    config = copy.deepcopy(dict(defaults))
+    for name, (section, key) in AD_HOC_OPTIONS.items():
+        if options[name] is not None:
+            config[section][key] = options[name]
+    return aggregate(
+        find_run_dirs(runs_dir),
+        load_selections(selection_dir),
+        out_dir,
+        top_k=config["aggregate"]["top_k"],
+        confidence=config["aggregate"]["confidence"],
+        plan=analysis_plan(config),
+        plots=plots,
+    )
 
 
 def cli_aggregate(
@@ -338,11 +345,11 @@ def cli_aggregate(
     runs_dir: Path | None = None,
     selection_dir: Path | None = None,
     results_root: str = "results",
-    toy_dir: Path | None = None,
     top_k: int | None = None,
     confidence: float | None = None,
     rank_by: str | None = None,
     no_plots: bool = False,
+    defaults: Mapping[str, Any] | None = None,
 ) -> int:
     """``scripts/aggregate.py``: the exit code (0, or 2 with one ``error:`` line).
 
@@ -352,11 +359,12 @@ def cli_aggregate(
             :func:`aggregate_study` over its runs, with ``selection_dir`` (required).
         runs_dir: else every run found under it (ad hoc; ``selection_dir`` optional).
         results_root: root of the study's run directories.
-        toy_dir: checked to exist only (the toy report is drawn elsewhere).
-        top_k, confidence, rank_by: with ``runs_dir`` only (None: :func:`aggregate`'s
-            defaults); a study config carries its own, and giving them beside it is
-            an error.
+        top_k, confidence, rank_by: with ``runs_dir`` only (None: the schema's
+            default, from ``defaults``); a study config carries its own, and giving
+            them beside it is an error.
         no_plots: write tables and plot data only.
+        defaults: the config schema's defaults
+            (:func:`cggan.study.config_file.schema_defaults`), for ``runs_dir``.
     """
     options = {
         "top_k": top_k,
@@ -365,10 +373,14 @@ def cli_aggregate(
         "plots": not no_plots,
     }
     try:
-        if toy_dir is not None and not Path(toy_dir).is_dir():
-            raise ValueError(f"Invalid --toy-dir: {toy_dir} (not a directory)")
         result = _cli_run(
-            study_config, runs_dir, selection_dir, results_root, Path(out_dir), options
+            study_config,
+            runs_dir,
+            selection_dir,
+            results_root,
+            Path(out_dir),
+            options,
+            defaults,
         )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,13 +7,14 @@ path. Torch-free.
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
 from cggan.io import load_yaml
 from cggan.study.config_checks import format_schema_error
 
-__all__ = ["read_config_file"]
+__all__ = ["read_config_file", "schema_defaults"]
 
 
 def read_config_file(
@@ -37,3 +38,25 @@ def read_config_file(
             raise ValueError(format_schema_error(context)) from None
         raise ValueError(str(exc).splitlines()[0]) from None
     return config
+
+
+def schema_defaults(schema: str | os.PathLike) -> dict[str, Any]:
+    """Every default the schema declares, as a config: ``{key: default}``, and for an
+    object with properties (``aggregate``, ``analysis``, ...) its properties' defaults.
+    What a run of the library without a study config (an ad hoc aggregation) uses: the
+    schema is the one home of the defaults."""
+    return _defaults(load_yaml(schema))
+
+
+def _defaults(node: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, sub in (node.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        if "properties" in sub:
+            inner = _defaults(sub)
+            if inner or "default" in sub:
+                out[key] = {**copy.deepcopy(sub.get("default") or {}), **inner}
+        elif "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+    return out

@@ -14,7 +14,6 @@ from typing import Any
 from cggan.checks import invalid as _invalid
 from cggan.registry import (
     BEST,
-    DEFAULT_SELECTION_BY,
     FINAL,
     FINAL_QUARTER,
     MAXIMIZE,
@@ -57,7 +56,7 @@ def _pool(rec: Mapping[str, Any]) -> str:
 def select_settings(
     records: Iterable[Mapping[str, Any]],
     *,
-    by: str = DEFAULT_SELECTION_BY,
+    by: str,
     direction: str = MINIMIZE,
 ) -> list[dict[str, Any]]:
     """Choose, per method x rule x pool, the best setting of a sweep by the mean of its

@@ -92,7 +92,7 @@ def test_twin_is_the_same_cap_lr_and_seed_only():
     assert pair["cap"] == 0.25
     assert pair["momentum_setting"] == "lr_d~0.001_lr_g~0.001_momentum~0.25"
     assert pair["momentum_final"] == 12.0
-    row = only_row(cg_vs_momentum_table(runs), method="cg_fr")
+    row = only_row(cg_vs_momentum_table(runs, confidence=0.95), method="cg_fr")
     assert (row["n_pairs"], row["n_compared"], row["mean_diff"]) == (1, 1, 2.0)
     assert math.isnan(row["ci_low"]) and math.isnan(row["p_value"])
     assert "n_compared=1 < 2" in row["reason"]
@@ -119,7 +119,7 @@ def test_unmatched_group_is_listed_with_a_reason():
         run_row("cg_prp", 10, kwargs={"beta_coeff": 0.75}),
         run_row("momentum", 11, kwargs={"momentum": 0.25}),
     )
-    row = only_row(cg_vs_momentum_table(runs), method="cg_prp")
+    row = only_row(cg_vs_momentum_table(runs, confidence=0.95), method="cg_prp")
     assert row["n_pairs"] == 0 and row["n_cg_runs"] == 1
     assert "no momentum run with momentum=0.375" in row["reason"]
     assert math.isnan(row["mean_diff"]) and math.isnan(row["win_share"])
@@ -136,7 +136,7 @@ def test_sign_positive_means_cg_better(mode, cg, mom, expected):
         run_row("cg_fr", cg, mode=mode),
         run_row("momentum", mom, kwargs={"momentum": 0.5}, mode=mode),
     )
-    row = only_row(cg_vs_momentum_table(runs), method="cg_fr")
+    row = only_row(cg_vs_momentum_table(runs, confidence=0.95), method="cg_fr")
     assert row["mean_diff"] == expected
     assert row["win_share"] == (1.0 if expected > 0 else 0.0)
     assert row["mode"] == mode and row["metric"] == METRICS[mode]
@@ -156,7 +156,7 @@ def test_diverged_side_wins_share_but_not_difference():
         run_row("cg_fr", 4, seed=3),
         run_row("momentum", 6, seed=3, kwargs=mom),
     )
-    row = only_row(cg_vs_momentum_table(runs), method="cg_fr")
+    row = only_row(cg_vs_momentum_table(runs, confidence=0.95), method="cg_fr")
     assert (row["n_pairs"], row["n_compared"]) == (3, 1)
     assert (row["n_cg_only"], row["n_momentum_only"], row["n_both_failed"]) == (1, 1, 1)
     assert row["win_share"] == pytest.approx(2 / 3)
@@ -174,14 +174,14 @@ def test_interval_and_wilcoxon_over_pairs():
             run_row("cg_fr", 10, seed=seed),
             run_row("momentum", 10 + diff, seed=seed, kwargs=mom),
         ]
-    row = only_row(cg_vs_momentum_table(frame(*rows)), method="cg_fr")
+    row = only_row(cg_vs_momentum_table(frame(*rows), confidence=0.95), method="cg_fr")
     assert row["n_compared"] == 6 and row["mean_diff"] == 3.5
     assert row["ci_low"] < 3.5 < row["ci_high"]
     assert 1.0 <= row["ci_low"] and row["ci_high"] <= 6.0
     assert row["p_value"] == pytest.approx(2 / 64)  # exact: all six positive
     assert row["win_share"] == 1.0 and pd.isna(row["reason"])
-    assert bootstrap_mean_interval(diffs) == bootstrap_mean_interval(diffs)
-    assert all(math.isnan(v) for v in bootstrap_mean_interval([1.0]))
+    assert bootstrap_mean_interval(diffs, 0.95) == bootstrap_mean_interval(diffs, 0.95)
+    assert all(math.isnan(v) for v in bootstrap_mean_interval([1.0], 0.95))
     assert math.isnan(wilcoxon_p([0.0, 0.0, 0.0]))
     assert math.isnan(wilcoxon_p([1.0]))
 
@@ -194,7 +194,7 @@ def test_all_zero_differences_have_no_test():
             run_row("cg_fr", 10, seed=seed),
             run_row("momentum", 10, seed=seed, kwargs=mom),
         ]
-    row = only_row(cg_vs_momentum_table(frame(*rows)), method="cg_fr")
+    row = only_row(cg_vs_momentum_table(frame(*rows), confidence=0.95), method="cg_fr")
     assert math.isnan(row["p_value"]) and row["win_share"] == 0.0
     assert row["reason"] == "all differences zero: no test"
 
@@ -210,14 +210,14 @@ def test_rows_per_method_variant_rule_and_coefficient():
         run_row("momentum", 11, kwargs={"momentum": 0.25}),
         run_row("sgd", 11),
     )
-    table = cg_vs_momentum_table(runs)
+    table = cg_vs_momentum_table(runs, confidence=0.95)
     assert list(table.columns) == PAIR_COLUMNS
     assert len(table) == 4
     authors = only_row(table, method="cg_fr_authors")
     assert authors["variant"] == "authors" and authors["mean_diff"] == 2.0
     assert only_row(table, method="cg_fr", beta_coeff=0.5)["variant"] == "paper"
     assert set(table["lr_rule"]) == {"constant", "sqrt"}
-    empty = cg_vs_momentum_table(frame(run_row("sgd", 1)))
+    empty = cg_vs_momentum_table(frame(run_row("sgd", 1)), confidence=0.95)
     assert list(empty.columns) == PAIR_COLUMNS and empty.empty
 
 
@@ -226,7 +226,7 @@ def test_render_states_the_convention():
         run_row("cg_fr", 7, mode="max"),
         run_row("momentum", 5, kwargs={"momentum": 0.5}, mode="max"),
     )
-    text = render_cg_vs_momentum(cg_vs_momentum_table(runs))
+    text = render_cg_vs_momentum(cg_vs_momentum_table(runs, confidence=0.95))
     assert "positive means CG better" in text
     assert "CG − momentum" in text and "Wilcoxon" in text
     assert "| cg_fr | paper | constant |" in text

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from tests.results.fake_runs import default_plan
 
 from cggan.results.claims.check import CLAIM_COLUMNS, claims_table
-from cggan.results.claims.plan import DEFAULT_PLAN, plan_sha256
+from cggan.results.claims.plan import plan_sha256
 from cggan.results.claims.render import render_claims
 from cggan.results.runs.runs_csv import RUNS_COLUMNS, read_runs_csv, runs_csv_text
 from cggan.results.statistics.hypothesis_tests import holm
@@ -92,7 +93,7 @@ def claim(claims: pd.DataFrame, letter: str, role="primary", side_a=None):
     return hit.iloc[0]
 
 
-PLAN = {**DEFAULT_PLAN, "claims": ["a", "b", "c", "d", "f", "g", "h"]}
+PLAN = default_plan(claims=["a", "b", "c", "d", "f", "g", "h"])
 
 
 def base(cg=GOOD, sgd=BAD, **kw):

@@ -1,38 +1,35 @@
-"""The analysis plan (cggan.results.claims.plan): read from a study config, hashed,
-and its defaults the config schema's."""
+"""The analysis plan (cggan.results.claims.plan): read from a resolved study config,
+hashed; its defaults live in the config schema only."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import copy
 
-from cggan.io import load_yaml
-from cggan.results.claims.plan import DEFAULT_PLAN, analysis_plan, plan_sha256
+import pytest
+from tests.results.fake_runs import DEFAULTS
+
+from cggan.results.claims.plan import analysis_plan, plan_sha256
 
 
 def test_analysis_plan_reads_config_and_its_hash_changes_with_it():
-    plan = analysis_plan(
-        {
-            "analysis": {"alpha": 0.01},
-            "selection": {"by": "best"},
-            "convergence": {"tolerance": 0.1},
-        }
-    )
+    config = copy.deepcopy(DEFAULTS)
+    default = analysis_plan(config)
+    config["analysis"]["alpha"] = 0.01
+    config["selection"]["by"] = "best"
+    config["convergence"]["tolerance"] = 0.1
+    plan = analysis_plan(config)
     assert (plan["alpha"], plan["rank_by"], plan["convergence_tolerance"]) == (
         0.01,
         "best",
         0.1,
     )
-    assert plan_sha256(plan) != plan_sha256(analysis_plan({}))
+    assert plan_sha256(plan) != plan_sha256(default)
+    # every number the verdicts use is the schema's default unless the config says
+    assert {k: default[k] for k in DEFAULTS["analysis"]} == DEFAULTS["analysis"]
 
 
-def test_default_plan_is_the_schemas():
-    """The plan's defaults are written twice (``DEFAULT_PLAN``, for tables made without
-    a config, and the schema): they must agree."""
-    schema = load_yaml(
-        Path(__file__).parents[3] / "workflow/schemas/config.schema.yaml"
-    )
-    props = schema["properties"]
-    analysis = {k: v["default"] for k, v in props["analysis"]["properties"].items()}
-    assert {k: DEFAULT_PLAN[k] for k in analysis} == analysis
-    tolerance = props["convergence"]["properties"]["tolerance"]["default"]
-    assert DEFAULT_PLAN["convergence_tolerance"] == tolerance
+def test_a_config_without_the_schema_s_defaults_is_refused_in_one_line():
+    for missing in ("analysis", "selection", "convergence"):
+        config = {k: v for k, v in DEFAULTS.items() if k != missing}
+        with pytest.raises(ValueError, match=f"^Invalid study config: no '{missing}'"):
+            analysis_plan(config)

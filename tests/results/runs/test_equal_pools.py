@@ -11,6 +11,7 @@ from tests.results.fake_runs import POOL_SWEEP, build_pool_study
 
 from cggan.results.aggregate import aggregate_study
 from cggan.results.runs.equal_pools import LR_GRID, pool_label, pool_of_row
+from cggan.study.study import Study
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def pooled(tmp_path_factory):
     results = tmp / "results"
     sel, config = build_pool_study(results)
     out = tmp / "out"
-    result = aggregate_study(config, sel, out, results=str(results), plots=False)
+    result = aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     return results, sel, config, out, result
 
 
@@ -108,7 +109,7 @@ def test_a_run_without_summary_stays_in_its_pool(pooled, tmp_path):
     )
     (run / "summary.json").unlink()
     result = aggregate_study(
-        config, sel, tmp_path / "out", results=str(copy), plots=False
+        Study(config, results=str(copy)), sel, tmp_path / "out", plots=False
     )
     r = pool_row(result.paper, "cg_fr", "beta_coeff~1.0")
     assert (r["pool_size"], r["n_failed"], r["k_used"]) == (2, 1, 1)

@@ -22,6 +22,7 @@ from tests.results.fake_runs import (
 from cggan.results.aggregate import aggregate_study
 from cggan.results.runs.load import BETA_COLUMNS, load_runs
 from cggan.results.statistics.beta import BETA_CURVE_COLUMNS, read_beta_curves
+from cggan.study.study import Study
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def with_beta(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("beta")
     sel, config = build_pool_study(tmp / "results")
     out = tmp / "out"
-    return out, aggregate_study(config, sel, out, results=str(tmp / "results"))
+    return out, aggregate_study(Study(config, results=str(tmp / "results")), sel, out)
 
 
 def test_seed_and_summary_tables_show_mean_beta_and_share_capped(with_beta):

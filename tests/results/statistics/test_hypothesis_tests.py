@@ -25,7 +25,7 @@ B = [120.3, 111.9, 125.0, 118.4, 130.2, 115.5, 122.8, 119.1]
 
 
 def test_welch_matches_scipy_and_its_interval_inverts_the_test():
-    w = welch(A, B)
+    w = welch(A, B, 0.95)
     ref = stats.ttest_ind(A, B, equal_var=False)
     assert w["p"] == pytest.approx(ref.pvalue, rel=1e-9)
     assert w["diff"] == pytest.approx(np.mean(A) - np.mean(B), rel=1e-12)
@@ -55,7 +55,7 @@ def test_tost_is_the_larger_of_two_shifted_one_sided_welch_tests():
 
 
 def test_hodges_lehmann_is_the_median_pairwise_difference_with_a_covering_interval():
-    shift, low, high = hodges_lehmann(A, B)
+    shift, low, high = hodges_lehmann(A, B, 0.95)
     diffs = np.subtract.outer(A, B).ravel()
     assert shift == pytest.approx(np.median(diffs))
     assert low < shift < high
@@ -112,15 +112,20 @@ def test_bootstrap_is_seeded_and_covers_the_difference():
     rng = np.random.default_rng(3)
     a, b = rng.normal(0, 1, 30), rng.normal(1.5, 1, 30)
     mean = lambda x: np.mean(x, axis=1)  # noqa: E731
-    first = bootstrap_difference(a, b, mean, n=2000, seed=0)
-    assert first == bootstrap_difference(a, b, mean, n=2000, seed=0)
+    first = bootstrap_difference(a, b, mean, n=2000, seed=0, confidence=0.95)
+    assert first == bootstrap_difference(a, b, mean, n=2000, seed=0, confidence=0.95)
     point, low, high, p = first
     assert point == pytest.approx(a.mean() - b.mean())
     assert low < point < high < 0
     assert p < 0.01
     # failed runs as +inf: a median copes, the interval stays finite
     point, low, high, _ = bootstrap_difference(
-        np.r_[a, [np.inf] * 3], b, lambda x: np.median(x, axis=1), n=500, seed=0
+        np.r_[a, [np.inf] * 3],
+        b,
+        lambda x: np.median(x, axis=1),
+        n=500,
+        seed=0,
+        confidence=0.95,
     )
     assert math.isfinite(low) and math.isfinite(high)
 
@@ -133,7 +138,7 @@ def test_bootstrap_interval_agrees_with_scipy_bootstrap():
     rng = np.random.default_rng(7)
     a, b = rng.normal(300, 50, 10), rng.normal(330, 40, 10)
     _, low, high, _ = bootstrap_difference(
-        a, b, lambda x: np.mean(x, axis=1), n=20_000, seed=0
+        a, b, lambda x: np.mean(x, axis=1), n=20_000, seed=0, confidence=0.95
     )
     ref = stats.bootstrap(
         (a, b),

@@ -61,8 +61,8 @@ def test_a_mode_interval_stays_within_zero_and_the_number_of_modes(dataset, k):
 
 def test_fewer_than_two_values_give_no_interval_and_bad_values_are_left_out():
     for values in ([], [3.0], [3.0, math.nan], [None, "x", math.inf, 4.0]):
-        assert all(math.isnan(v) for v in bootstrap_interval(values))
-    assert bootstrap_interval([2.0, 2.0, None]) == (2.0, 2.0)  # no spread
+        assert all(math.isnan(v) for v in bootstrap_interval(values, 0.95))
+    assert bootstrap_interval([2.0, 2.0, None], 0.95) == (2.0, 2.0)  # no spread
     with pytest.raises(ValueError, match="Invalid confidence"):
         bootstrap_interval([1.0, 2.0], confidence=1.0)
 

@@ -42,7 +42,7 @@ def test_measured_calibration_is_a_table_and_rows_of_every_fid_table(
     results, sel, config, path = configured
     write(path, CALIBRATION)
     out = tmp_path / "out"
-    result = aggregate_study(config, sel, out, results=str(results), plots=False)
+    result = aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     csv = pd.read_csv(out / "tables" / "calibration.csv")
     assert list(csv.columns) == [
         "experiment",
@@ -77,7 +77,7 @@ def test_measured_calibration_is_a_table_and_rows_of_every_fid_table(
 def test_a_missing_calibration_says_not_measured(configured, tmp_path):
     results, sel, config, path = configured
     out = tmp_path / "out"
-    aggregate_study(config, sel, out, results=str(results), plots=False)
+    aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     assert not path.exists()
     csv = (out / "tables" / "calibration.csv").read_text()
     header = (
@@ -111,7 +111,7 @@ def test_an_unreadable_calibration_stops_in_one_line_naming_it(
     results, sel, config, path = configured
     write(path, data)
     with pytest.raises(ValueError) as info:
-        aggregate_study(config, sel, tmp_path / "out", results=str(results))
+        aggregate_study(Study(config, results=str(results)), sel, tmp_path / "out")
     message = str(info.value)
     assert message.startswith(f"{path}: {reason}") and "\n" not in message
     assert not (tmp_path / "out").exists()

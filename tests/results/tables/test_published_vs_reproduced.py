@@ -25,6 +25,7 @@ from cggan.results.tables.published_vs_reproduced import (
     render_published_vs_reproduced,
     write_published_tables,
 )
+from cggan.study.study import Study
 
 ROOT = Path(__file__).resolve().parents[3]
 NAME = "naganuma2023_cifar10_sngan"
@@ -215,11 +216,11 @@ def _configured(tmp_path, published):
 def test_aggregate_study_writes_the_table_only_for_a_published_experiment(tmp_path):
     config, sel, results = _configured(tmp_path, None)
     out = tmp_path / "plain"
-    aggregate_study(config, sel, out, results=str(results), plots=False)
+    aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     assert not list(out.rglob("published_vs_reproduced*"))
     config["experiments"]["digits"]["published"] = NAME
     out = tmp_path / "published"
-    result = aggregate_study(config, sel, out, results=str(results), plots=False)
+    result = aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     written = {out / "tables" / name for name in TABLE_FILES}
     assert written <= set(result.paths) and all(p.is_file() for p in written)
     csv = pd.read_csv(out / "tables" / "published_vs_reproduced.csv")
@@ -235,5 +236,5 @@ def test_an_unknown_published_set_stops_before_anything_is_written(tmp_path):
     config["experiments"]["digits"]["published"] = "nope"
     out = tmp_path / "out"
     with pytest.raises(ValueError, match=r"experiments\.digits\.published: 'nope'"):
-        aggregate_study(config, sel, out, results=str(results), plots=False)
+        aggregate_study(Study(config, results=str(results)), sel, out, plots=False)
     assert not out.exists()

@@ -206,7 +206,7 @@ def match_pairs(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
 
 
 def bootstrap_mean_interval(
-    values: Sequence[float], confidence: float = 0.95, seed: int = 0
+    values: Sequence[float], confidence: float, seed: int = 0
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean; ``(nan, nan)`` for n < 2."""
     arr = np.asarray(values, dtype=float)
@@ -240,7 +240,9 @@ def _reason(n_matched: int, n_pairs: int, diffs: np.ndarray, cap: float) -> str 
     return None
 
 
-def _group_row(group: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
+def _group_row(
+    group: pd.DataFrame, runs: pd.DataFrame, confidence: float
+) -> dict[str, Any]:
     first = group.iloc[0]
     metric, mode = metric_info(runs, first["experiment"])
     outcome = group["outcome"]
@@ -248,7 +250,7 @@ def _group_row(group: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
     diffs = both["advantage"].to_numpy(dtype=float)
     n_pairs = int(outcome.isin(["both", "cg_only", "momentum_only"]).sum())
     wins = int((diffs > 0).sum() + (outcome == "cg_only").sum())
-    low, high = bootstrap_mean_interval(diffs)
+    low, high = bootstrap_mean_interval(diffs, confidence)
     return {
         **{k: first[k] for k in _GROUP},
         "metric": metric,
@@ -276,13 +278,17 @@ def _group_row(group: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
+def cg_vs_momentum_table(
+    runs: pd.DataFrame, *, confidence: float, beta_max: float = 0.5
+) -> pd.DataFrame:
     """CG vs momentum at the matched cap, one row per experiment × CG method × lr
     rule × coefficient (and other CG hyperparameters, ``cg_hparams``).
 
     Args:
         runs: :func:`cggan.results.runs.load.load_runs` rows (sweep and confirmation
             runs: pairs are matched by seed, so every seed with both runs counts).
+        confidence: of the bootstrap interval of the mean advantage (the study's
+            ``aggregate.confidence``).
         beta_max: the CG cap β̂ (the twin's momentum is ``beta_coeff · beta_max``).
 
     Returns:
@@ -291,7 +297,9 @@ def cg_vs_momentum_table(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.Dat
     pairs = match_pairs(runs, beta_max=beta_max)
     if pairs.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)
-    rows = [_group_row(g, runs) for _, g in pairs.groupby(_GROUP, sort=False)]
+    rows = [
+        _group_row(g, runs, confidence) for _, g in pairs.groupby(_GROUP, sort=False)
+    ]
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     order = {m: i for i, m in enumerate(ordered_methods(table["method"]))}
     rules = {r: i for i, r in enumerate(ordered_rules(table["lr_rule"]))}

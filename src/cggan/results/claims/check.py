@@ -55,7 +55,7 @@ from cggan.registry import (
     SGD,
     is_cg_method,
 )
-from cggan.results.claims.plan import CLAIMS, DEFAULT_PLAN
+from cggan.results.claims.plan import CLAIMS
 from cggan.results.claims.sides import (
     ExperimentRuns,
     converged_share,
@@ -122,8 +122,9 @@ def _row(ex: ExperimentRuns, claim: str, role: str, a, b, data: str, test: str):
 
 def _two_sample(ex: ExperimentRuns, row: dict, fa: pd.DataFrame, fb: pd.DataFrame):
     a, b = ex.values(fa), ex.values(fb)
-    w = welch(a, b)
-    shift, low, high = hodges_lehmann(a, b)
+    level = 1.0 - float(ex.plan["alpha"])  # the intervals at the plan's level
+    w = welch(a, b, level)
+    shift, low, high = hodges_lehmann(a, b, level)
     a_lower = ex.sign < 0  # "a is better"
     row.update(
         n_a=len(a),
@@ -244,7 +245,12 @@ def _grid(ex, claim, role, a, b) -> dict:
 
     row = _row(ex, claim, role, a, b, "sweep", test)
     effect, low, high, p = bootstrap_difference(
-        va, vb, statistic, n=int(ex.plan["bootstrap"]), seed=0
+        va,
+        vb,
+        statistic,
+        n=int(ex.plan["bootstrap"]),
+        seed=0,
+        confidence=1.0 - float(ex.plan["alpha"]),
     )
     value_a, value_b = (float(statistic(v[None, :])[0]) for v in (va, vb))
     row.update(
@@ -339,7 +345,7 @@ def claims_table(runs: pd.DataFrame, plan: Mapping[str, Any]) -> pd.DataFrame:
     (:func:`cggan.results.runs.runs_csv.read_runs_csv`) and an analysis plan
     (:func:`analysis_plan`); one row per claim x experiment x lr rule x role (see the
     module doc). Columns: :data:`CLAIM_COLUMNS`."""
-    plan = {**DEFAULT_PLAN, **dict(plan)}
+    plan = dict(plan)
     rows: list[dict] = []
     for budget in sorted(plan["budgets"], reverse=True):
         rows += _claims_at(runs, plan, float(budget))

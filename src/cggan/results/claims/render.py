@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.results.claims.plan import DEFAULT_PLAN, plan_sha256
+from cggan.results.claims.plan import plan_sha256
 from cggan.results.tables.formatting import DASH, md_table
 
 __all__ = ["budget_label", "render_claims"]
@@ -29,7 +29,7 @@ def _interval(row) -> str:
 
 def render_claims(table: pd.DataFrame, plan: Mapping[str, Any]) -> str:
     """The claims as Markdown: the plan (and its sha256), then one row per claim."""
-    plan = {**DEFAULT_PLAN, **dict(plan)}
+    plan = dict(plan)
     caption = (
         f"**Claims check** (analysis plan sha256 `{plan_sha256(plan)[:12]}`: "
         f"CG = `{plan['cg_method']}`, α = {plan['alpha']:g} family-wise (Holm), "

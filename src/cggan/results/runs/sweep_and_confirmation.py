@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.results.runs.load import load_selections, metric_info
 from cggan.study.ranking import select_settings
 from cggan.study.selection import sweep_seeds_of
@@ -121,8 +120,8 @@ def _confirmed_of(
 
 def confirmation_runs(
     runs: pd.DataFrame,
-    selections: Selections | None = None,
-    by: str = DEFAULT_SELECTION_BY,
+    selections: Selections | None,
+    by: str,
 ) -> pd.DataFrame:
     """The confirmation runs: all seeds of each experiment × method × rule's selection.
 
@@ -160,27 +159,23 @@ def confirmation_runs(
 
 
 def study_run_dirs(
-    config: Mapping[str, Any],
+    study: Study,
     selection_dir: str | os.PathLike,
-    *,
-    results: str = "results",
 ) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The run directories and selections of a configured study.
 
     Args:
-        config: the resolved study configuration (schema defaults filled in).
+        study: the study (its grid, and the results root its runs lie under).
         selection_dir: where the selection step wrote ``<experiment>.json``; every
             experiment of the study needs its file.
-        results: the results root the run directories lie under.
 
     Returns:
         ``(run_dirs, selections)``: ``Study.sweep_run_dirs()`` plus every selection's
         ``Study.confirmation_run_dirs``, and ``{experiment: selection}``.
 
     Raises:
-        ValueError: an invalid config or a missing or invalid selection file.
+        ValueError: a missing or invalid selection file.
     """
-    study = Study(config, results=results)
     selections = load_selections(selection_dir, study.experiments)
     run_dirs = list(study.sweep_run_dirs())
     for experiment in study.experiments:

@@ -39,8 +39,11 @@ def _clean(values: Sequence[float]) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def welch(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> Welch:
-    """Welch's unequal-variance t test of mean(a) = mean(b), two-sided.
+def welch(
+    a: Sequence[float], b: Sequence[float], confidence: float | None = None
+) -> Welch:
+    """Welch's unequal-variance t test of mean(a) = mean(b), two-sided, and the
+    ``confidence`` interval of the difference (None: no interval, NaN bounds).
 
     NaN everywhere with fewer than two values a side. With no spread on either side the
     difference is exact: p = 0 when the means differ, 1 when they do not.
@@ -63,7 +66,10 @@ def welch(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> W
         return Welch(diff=diff, se=0.0, df=math.inf, p=p, ci_low=diff, ci_high=diff)
     df = float((va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)))
     p = float(2.0 * stats.t.sf(abs(diff) / se, df))
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
+    if confidence is None:
+        half = math.nan
+    else:
+        half = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
     return Welch(diff=diff, se=se, df=df, p=p, ci_low=diff - half, ci_high=diff + half)
 
 
@@ -83,7 +89,7 @@ def tost_p(a: Sequence[float], b: Sequence[float], margin: float) -> float:
 
 
 def hodges_lehmann(
-    a: Sequence[float], b: Sequence[float], confidence: float = 0.95
+    a: Sequence[float], b: Sequence[float], confidence: float
 ) -> tuple[float, float, float]:
     """The Hodges–Lehmann shift (median of all differences a_i - b_j) and its
     distribution-free interval from the Mann–Whitney distribution (normal
@@ -161,7 +167,7 @@ def bootstrap_difference(
     *,
     n: int,
     seed: int = 0,
-    confidence: float = 0.95,
+    confidence: float,
 ) -> tuple[float, float, float, float]:
     """``statistic(a) - statistic(b)`` with a percentile bootstrap interval and a
     two-sided bootstrap p value (twice the smaller share of resampled differences on

@@ -110,7 +110,7 @@ def _finite(values: Sequence[Any]) -> np.ndarray:
 
 def bootstrap_interval(
     values: Sequence[Any],
-    confidence: float = 0.95,
+    confidence: float,
     bounds: tuple[float, float] = (-math.inf, math.inf),
 ) -> tuple[float, float]:
     """Percentile-bootstrap interval of the mean, clipped to ``bounds``.

@@ -45,7 +45,7 @@ def _bound(value: float) -> float:
     return value if math.isfinite(value) else math.nan
 
 
-def seed_table(confirmed: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+def seed_table(confirmed: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
     """Seed statistics of the final metric of each confirmed setting (one per method ×
     rule × pool).
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cggan.registry import DEFAULT_SELECTION_BY, SELECTION_BY
+from cggan.registry import SELECTION_BY
 from cggan.results.runs import equal_pools
 from cggan.results.runs.load import metric_info
 from cggan.results.runs.sweep_and_confirmation import Selections, sweep_runs
@@ -112,8 +112,8 @@ def paper_table(
     runs: pd.DataFrame,
     selections: Selections | None = None,
     *,
-    top_k: int = 10,
-    rank_by: str = DEFAULT_SELECTION_BY,
+    top_k: int,
+    rank_by: str,
 ) -> pd.DataFrame:
     """Top-1 and Top-k over the sweep, one row per experiment × method × rule × pool.
 

@@ -21,7 +21,6 @@ import pandas as pd
 
 from cggan.checks import invalid
 from cggan.io import atomic_write_text
-from cggan.registry import DEFAULT_SELECTION_BY
 from cggan.results.tables.formatting import DASH, md_table, metric_label, num, write_csv
 from cggan.results.tables.published_numbers import (
     SOURCES,
@@ -123,7 +122,7 @@ def published_vs_reproduced(
         block = paper[paper["experiment"] == experiment]
         _check_metric(block, experiment, name)
         k = int(block["k"].iloc[0]) if len(block) else source.k
-        rank_by = block["rank_by"].iloc[0] if len(block) else DEFAULT_SELECTION_BY
+        rank_by = block["rank_by"].iloc[0] if len(block) else None  # nothing ranked
         for _, pub in published_frame(name).iterrows():
             got = _reproduced(
                 block, pub["method"], pub["lr_rule"], source.pools.get(pub["method"])

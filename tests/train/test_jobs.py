@@ -91,7 +91,10 @@ def test_a_full_disk_stops_the_job_without_a_summary(
     assert _summary(outs[0])["status"] == "finished"
     assert _summary(outs[1]) is None  # retried by the next workflow run
     assert not outs[2].exists()
-    assert "environment failure (OSError: [Errno 28]" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    (line,) = [ln for ln in err.splitlines() if "environment failure" in ln]
+    assert line.startswith("error: environment failure (OSError: [Errno 28]")
+    assert "run again to retry" in line and "Traceback" not in err
     assert train_runs(specs, outs, failure_exit_code=0) == 0
     run(specs[1], tmp_path / "alone")
     assert metrics_without_timing(outs[1]) == metrics_without_timing(tmp_path / "alone")

@@ -184,7 +184,8 @@ def _train_one(
 
 
 def _environment_failure(exc: Exception, out: Path) -> int:
-    traceback.print_exc()
+    # one line, no traceback: the disk, the memory or the file system failed, not the
+    # code, and the line names the error and its file
     print(
         f"error: environment failure ({type(exc).__name__}: {exc}); nothing recorded "
         f"in {out}, run again to retry",

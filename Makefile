@@ -18,7 +18,7 @@ ALONGSIDE ?= not recorded
 NCORES := $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
 .PHONY: run test test-threads test-fast lint laptop converged primary secondary cost verify \
-	report dryrun bench lock clean-results tensorboard
+	report dryrun bench lock clean-results tensorboard dvc-status
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -140,6 +140,13 @@ tensorboard: $(STAMP)
 		exit 2; fi
 	$(BIN)/tensorboard --logdir results/runs/$(STUDY) --port $(TB_PORT) \
 		--samples_per_plugin images=100
+
+# What `dvc repro` would rerun for the study of dvc-study.yaml, by what the code means:
+# DVC's `code` stage first (a second: it rewrites the code fingerprints the other stages
+# read as params, and dvc.lock's `code` entry), then `dvc status` (docs/pipeline.md, DVC).
+dvc-status: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro --quiet code
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc status
 
 dryrun: $(STAMP)
 	@$(BIN)/python scripts/check_config.py $(CONFIG)

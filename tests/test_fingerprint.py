@@ -126,3 +126,32 @@ def test_the_fingerprint_module_imports_neither_torch_nor_numpy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_comment_in_the_workflow_does_not_count_a_rule_does(tmp_path):
+    workflow = tmp_path / "workflow"
+    repo_workflow = Path(__file__).resolve().parents[1] / "workflow"
+    shutil.copytree(
+        repo_workflow, workflow, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    before = fp.workflow_fingerprint(workflow)
+    rules = workflow / "rules" / "train.smk"
+    text = rules.read_text()
+    assert "--failure-exit-code 0" in text
+    rules.write_text(
+        "# a comment\n\n" + text.replace("\n\n\n", "\n\n\n# another\n\n\n", 1)
+    )
+    schema = workflow / "schemas" / "config.schema.yaml"
+    schema_text = schema.read_text()
+    schema.write_text("# a comment\n" + schema_text)
+    assert fp.workflow_fingerprint(workflow) == before
+    # the last occurrence is a rule's shell command (the first one, a comment)
+    head, flag, tail = text.rpartition("--failure-exit-code 0")
+    assert head.rpartition("\n")[2].lstrip().startswith('"')
+    rules.write_text(head + flag.replace("0", "1") + tail)
+    changed = fp.workflow_fingerprint(workflow)
+    assert changed != before
+    rules.write_text(text)
+    caption = workflow / "report" / "summary.rst"
+    caption.write_text(caption.read_text() + "\nOne more sentence.\n")
+    assert fp.workflow_fingerprint(workflow) not in (before, changed)

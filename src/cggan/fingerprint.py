@@ -35,7 +35,9 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import io
 import json
+import tokenize
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ __all__ = [
     "module_files",
     "normalised_source",
     "source_fingerprint",
+    "workflow_fingerprint",
 ]
 
 #: Packages (every module below them) and modules whose code a training run executes.
@@ -212,9 +215,11 @@ def describe_change(changes: list[str], limit: int = 6) -> str:
     return shown + (f" +{len(changes) - limit} more" if len(changes) > limit else "")
 
 
-def source_fingerprint(*extra: str | Path, root: str | Path | None = None) -> str:
+def source_fingerprint(
+    *extra: str | Path, root: str | Path | None = None, base: str | Path = "."
+) -> str:
     """SHA-256 (hex) of the normalised source of the whole ``cggan`` package and of
-    ``extra`` files (scripts).
+    ``extra`` files (scripts, named as given and read relative to ``base``).
 
     The workflow gives it to its cheap jobs that run library code outside training
     (aggregation, toy games) as a param, so that Snakemake reruns them when that code
@@ -222,8 +227,50 @@ def source_fingerprint(*extra: str | Path, root: str | Path | None = None) -> st
     """
     root = Path(root) if root is not None else _PACKAGE_ROOT
     files = {str(p.relative_to(root)): p for p in sorted(root.rglob("*.py"))}
-    files.update((str(p), Path(p)) for p in extra)
+    files.update((str(p), Path(base) / p) for p in extra)
     digest = hashlib.sha256()
     for name, path in files.items():
         digest.update(f"{name}:{_module_hash(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _workflow_file_hash(path: Path) -> str:
+    if path.name == "Snakefile" or path.suffix == ".smk":
+        # Snakemake's syntax is Python's at the level of tokens: compare the tokens,
+        # without comments, blank lines and the width of indentation
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline)
+        kept = [
+            (
+                tok.type,
+                "" if tok.type in (tokenize.INDENT, tokenize.DEDENT) else tok.string,
+            )
+            for tok in tokens
+            if tok.type not in (tokenize.COMMENT, tokenize.NL)
+        ]
+        body = json.dumps(kept)
+    elif path.suffix in (".yaml", ".yml"):  # the config schema: its content, parsed
+        import yaml
+
+        body = json.dumps(yaml.safe_load(path.read_text("utf-8")), sort_keys=True)
+    else:  # report captions and anything else: every byte is content
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def workflow_fingerprint(workflow: str | Path = "workflow") -> str:
+    """SHA-256 (hex) of a Snakemake workflow directory, comments not counted.
+
+    The Snakefile and the ``*.smk`` rule files count by their tokens (a comment, a
+    blank line or re-indentation does not count; any other change does), YAML files
+    (the config schema) by their parsed content, every other file (the report's
+    captions) byte for byte. ``dvc.yaml``'s stages depend on it
+    (``scripts/code_fingerprint.py``) rather than on the directory's bytes.
+    """
+    root = Path(workflow)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if "__pycache__" in path.parts or path.suffix in (".pyc", ".tmp"):
+            continue
+        rel = path.relative_to(root).as_posix()
+        digest.update(f"{rel}:{_workflow_file_hash(path)}\n".encode())
     return digest.hexdigest()

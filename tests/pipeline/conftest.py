@@ -1,10 +1,10 @@
 """Helpers of the workflow tests: a temporary copy of the repository and
 Snakemake/DVC calls.
 
-Each test works in a copy of workflow/, config/, scripts/, profiles/, dvc.yaml and
-.dvc/config (the package itself is imported from the venv). The tiny study of
-config/ci.yaml is run once per session (``ci_study``, in tests/conftest.py) and shared
-by the end-to-end, DVC and reliability tests.
+Each test works in a copy of workflow/, config/, scripts/, profiles/, dvc.yaml (with
+dvc-study.yaml, its vars) and .dvc/config (the package itself is imported from the
+venv). The tiny study of config/ci.yaml is run once per session (``ci_study``, in
+tests/conftest.py) and shared by the end-to-end, DVC and reliability tests.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ COPIED = (
     "scripts",
     "profiles",
     "dvc.yaml",
+    "dvc-study.yaml",
     ".dvc/config",
     ".dvc/.gitignore",
     ".dvcignore",

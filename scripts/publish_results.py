@@ -55,16 +55,17 @@ def publish_study(
 
     config = read_config_file(config_path, SCHEMA)
     study = Study(config)
-    codes = _run_codes(Path(study.out_dir) / "tables" / "runs.csv")
+    paths = study.paths
+    codes = _run_codes(Path(paths.table("runs.csv")))
     if len(codes) > 1:
         raise ValueError(
             f"Invalid study: its runs come from {len(codes)} training codes "
             f"({', '.join(sorted(codes))}); retrain the stale runs first"
         )
     Path(dest).mkdir(parents=True, exist_ok=True)
-    copied = publish_outputs(study.out_dir, dest)
+    copied = publish_outputs(paths.out_dir, dest)
     if not copied:
-        raise ValueError(f"Invalid study: nothing to publish under {study.out_dir}")
+        raise ValueError(f"Invalid study: nothing to publish under {paths.out_dir}")
     record = provenance(
         config_path, cores=cores, wall_time_s=finished - started, command=command
     )
@@ -78,7 +79,7 @@ def publish_study(
     # the speed the study's own runs measured, what else ran on the machine meanwhile,
     # and the cost it was planned with
     try:
-        record["measured_rates"] = rates_from_runs(study.runs_root()).to_dict()
+        record["measured_rates"] = rates_from_runs(paths.runs_root).to_dict()
     except ValueError:
         record["measured_rates"] = None
     record["alongside"] = alongside or "not recorded"

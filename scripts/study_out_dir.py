@@ -1,7 +1,7 @@
 """Print the out dir of a config's study: ``python scripts/study_out_dir.py CONFIG``.
 
 ``results`` for the study named ``default``, ``results/studies/<study>`` otherwise
-(``cggan.study.Study.out_dir``); ``make report`` writes the study's report there and
+(``cggan.study.StudyPaths.out_dir``); ``make report`` writes the study's report there and
 compares it with that study's ``metrics.json``. Reads only the ``study`` key (the
 schema's default is ``default``); an unreadable file or an invalid name is one
 ``error:`` line, exit 2.
@@ -18,17 +18,15 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 def out_dir(config: str, results: str = "results") -> str:
     """The out dir of the study named in ``config`` (a YAML file)."""
-    from types import SimpleNamespace
-
     from cggan.io import load_yaml
-    from cggan.study import DEFAULT_STUDY, Study
+    from cggan.study import DEFAULT_STUDY, StudyPaths
 
     data = load_yaml(config) or {}  # ValueError: one line (duplicated keys refused)
     name = data.get("study", DEFAULT_STUDY) if isinstance(data, dict) else None
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(f"{config}: invalid study name {name!r}")
-    # Study.out_dir's own rule, without validating the whole config
-    return Study.out_dir.fget(SimpleNamespace(name=name, results=results))
+    # the study's paths need its name only: the rest of the config is not validated
+    return StudyPaths(name, results).out_dir
 
 
 def main(argv: list[str] | None = None) -> int:

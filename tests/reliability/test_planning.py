@@ -31,7 +31,7 @@ from cggan.spec import RunSpec, spec_difference
 from cggan.study import Study
 from cggan.study.config_checks import format_schema_error
 from cggan.study.existing_runs import check_existing_runs
-from cggan.study.run_spec_checks import check_run_specs
+from cggan.study.run_specs import check_run_specs
 from pipeline.conftest import REPO, copy_repo, snakemake
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
@@ -331,7 +331,7 @@ def test_planning_builds_every_run_spec_without_torch():
     code = (
         "import sys, time, yaml\n"
         "from snakemake.utils import validate\n"
-        "from cggan.study.run_spec_checks import check_run_specs\n"
+        "from cggan.study.run_specs import check_run_specs\n"
         "from cggan.study import Study\n"
         f"c = yaml.safe_load(open({str(REPO / 'config/paper.yaml')!r}))\n"
         f"validate(c, {str(SCHEMA)!r})\n"

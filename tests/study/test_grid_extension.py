@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
-from cggan.study.grid_extension import edges, extend, read_extension, round_lr
-from cggan.study.layout import Setting
+from cggan.study.grid_extension import (
+    edges,
+    extend,
+    extension_settings,
+    read_extension,
+    round_lr,
+)
+from cggan.study.layout import Setting, StudyPaths
+from cggan.study.study import Study
+
+from .builders import make_config
 
 
 def product(lr_d, lr_g, **kwargs):
@@ -115,3 +125,61 @@ def test_read_extension_refuses_an_edited_entry(tmp_path):
     path.write_text("{")
     with pytest.raises(ValueError, match="unreadable grid extension"):
         read_extension(path)
+
+
+# --- the rounds on disk ----------------------------------------------------------------
+def _write_round(paths, exp, round_, *items):
+    path = Path(paths.extension(exp, round_))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"added": list(items)}))
+
+
+def _item(method, lr_d, lr_g, rule="constant", **kwargs):
+    return {
+        "method": method,
+        "lr_rule": rule,
+        "lr_d": lr_d,
+        "lr_g": lr_g,
+        "method_kwargs": kwargs,
+    }
+
+
+def test_extension_settings_reads_the_rounds_in_order_up_to_the_first_missing(tmp_path):
+    paths = StudyPaths("t", str(tmp_path / "results"))
+    assert extension_settings(paths, "digits", 3) == {}  # no round run yet
+    _write_round(paths, "digits", 1, _item("sgd", 0.1, 0.1), _item("sgd", 0.1, 1.0))
+    _write_round(paths, "digits", 2, _item("momentum", 1.0, 1.0, momentum=0.9))
+    _write_round(paths, "digits", 4, _item("adam", 1.0, 1.0))  # after a gap: not read
+    _write_round(paths, "ring8", 1, _item("adam", 5.0, 5.0))  # another experiment
+    added = extension_settings(paths, "digits", 4)
+    momentum = Setting(1.0, 1.0, {"momentum": 0.9})
+    assert added == {
+        ("sgd", "constant"): {
+            Setting(0.1, 0.1).id: (1, Setting(0.1, 0.1)),
+            Setting(0.1, 1.0).id: (1, Setting(0.1, 1.0)),
+        },
+        ("momentum", "constant"): {momentum.id: (2, momentum)},
+    }
+    assert list(extension_settings(paths, "digits", 1)) == [("sgd", "constant")]
+    assert extension_settings(paths, "digits", 0) == {}
+    _write_round(paths, "digits", 1, {"method": "sgd"})
+    with pytest.raises(ValueError, match="invalid grid extension entry"):
+        extension_settings(paths, "digits", 1)
+
+
+def test_a_study_s_grid_takes_the_rounds_on_disk_up_to_its_configured_limit(tmp_path):
+    config = make_config()
+    config["selection"] = {**config["selection"], "max_grid_extensions": 1}
+    study = Study(config, results=str(tmp_path / "results"))
+    configured = study.settings("digits", "sgd", "constant")
+    new, later = Setting(0.5, 0.5), Setting(5.0, 5.0)
+    _write_round(study.paths, "digits", 1, _item("sgd", 0.5, 0.5))
+    _write_round(study.paths, "digits", 2, _item("sgd", 5.0, 5.0))  # beyond the limit
+    grid = study.settings("digits", "sgd", "constant")
+    assert grid == {**configured, new.id: new}
+    assert study.settings("digits", "sgd", "constant", rounds=0) == configured
+    assert study.has_setting("digits", "sgd", "constant", new.id)
+    assert not study.has_setting("digits", "sgd", "constant", later.id)
+    assert study.setting_round("digits", "sgd", "constant", new.id) == 1
+    assert study.setting_round("digits", "sgd", "constant", next(iter(configured))) == 0
+    assert study.setting_round("digits", "sgd", "constant", later.id) == -1

@@ -11,7 +11,7 @@ import pytest
 from cggan import study as cs
 from cggan.fingerprint import code_fingerprint
 from cggan.io import sha256_file
-from cggan.study.chunks import receipt_pattern, sweep_chunks, write_receipt
+from cggan.study.chunks import receipt_path, sweep_chunks, write_receipt
 from cggan.study.existing_runs import STALE_FILES
 from cggan.study.set_asides import (
     plan_set_asides,
@@ -155,13 +155,13 @@ def test_edited_selection_and_invalid_receipt_are_planned(tmp_path, monkeypatch)
         _current(run)
     # a receipt of a chunk of 2 whose second run's summary changed after the job
     chunk = sweep_chunks(st, 2)[0]
-    receipt = Path(receipt_pattern(st).format(**chunk.wildcards()))
+    receipt = Path(receipt_path(st, chunk))
     write_receipt(receipt, chunk.run_dirs)
     summary = json.loads((runs[1] / "summary.json").read_text())
     summary["note"] = "edited after the job"
     (runs[1] / "summary.json").write_text(json.dumps(summary))
     # a selection pinned to a setting that is not the one its runs select
-    selection = Path(st.selection_path("digits"))
+    selection = Path(st.paths.selection("digits"))
     selection.parent.mkdir(parents=True)
     record = cs.select_experiment(st, "digits")
     record["selected"][0]["setting"] = "lr_d~1_lr_g~1"

@@ -9,13 +9,13 @@ CALIBRATED = [e for e in STUDY.experiments if STUDY.calibration_path(e)]
 rule calibrate:
     input:
         stats=lambda wc: STUDY.fid_stats_path(_calibration_experiment(wc)),
-        manifest=lambda wc: STUDY.manifest(
+        manifest=lambda wc: PATHS.manifest(
             STUDY.experiment(_calibration_experiment(wc))["dataset"]
         ),
     output:
-        STUDY.calibration_file("{calibration}.json"),
+        PATHS.calibration("{calibration}.json"),
     log:
-        f"{LOGS}/calibration/{{calibration}}.log",
+        PATHS.log("calibrate"),
     threads: 1
     resources:
         mem_mb=JOB_RESOURCES["mem_mb"],

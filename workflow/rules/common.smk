@@ -12,11 +12,11 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from cggan import study as cgstudy
-from cggan.study.run_spec_checks import check_run_specs
+from cggan.study.run_specs import check_run_specs
 from cggan.io import load_yaml
 from cggan.locks import record_holder
 from cggan.registry import LR_RULE_KWARGS, METHODS, is_cg_method
-from cggan.study.chunks import receipt_path, receipt_pattern, sweep_chunks, sweep_targets
+from cggan.study.chunks import receipt_path, sweep_chunks, sweep_targets
 from cggan.study.existing_runs import restorable_line
 from cggan.study.set_asides import REASONS as SET_ASIDE_REASONS, set_aside_wildcards
 from cggan.fingerprint import source_fingerprint
@@ -48,11 +48,12 @@ except WorkflowError as _err:
         cgstudy.format_schema_error(_schema_error) if _schema_error else str(_err)
     ) from None
 
-RESULTS = "results"
 SWEEP_CHUNK = config["sweep_chunk"]
 try:
     STUDY = cgstudy.Study(config)
-    check_run_specs(STUDY)  # every planned run's RunSpec: what a job would refuse
+    # every planned run's RunSpec: what a job would refuse (kept in STUDY.specs: the
+    # train rules' params reuse them)
+    check_run_specs(STUDY)
     _run_check = cgstudy.check_existing_runs(STUDY)
     # Planning reads only (cggan.study.set_asides): a run whose summary.json cannot be
     # read or is not its metrics.csv's, a run made by other training code (stale_runs:
@@ -77,11 +78,9 @@ for _line in [
 # with every output and rerun the job when they change, so a venv at another path would
 # retrain every run. The interpreter says how a job runs, not what it computes.)
 PYTHON = sys.executable
-LOGS = f"{RESULTS}/logs"
-RUNS = STUDY.runs_root()
-# The study's tables, plots and metrics.json: results/ for the default study, else
-# results/studies/<study>/ (cggan.study.Study.out_dir).
-OUT = STUDY.out_dir
+# Every path of the study - runs, selection, receipts, tables, plots, toy games, logs,
+# data - as the rules and their functions ask for it (cggan.study.layout.StudyPaths).
+PATHS = STUDY.paths
 # What the selection and aggregation jobs rebuild the study's run list from (never a glob):
 # the science part of the config, so that changing threads or resources reruns nothing.
 STUDY_JSON = json.dumps(STUDY.science_config(), sort_keys=True, separators=(",", ":"))

@@ -4,9 +4,9 @@
 
 rule prepare_data:
     output:
-        f"{config['data_root']}/{{dataset}}/manifest.json",
+        PATHS.manifest("{dataset}"),
     log:
-        f"{LOGS}/prepare_data/{{dataset}}.log",
+        PATHS.log("prepare_data"),
     resources:
         mem_mb=JOB_RESOURCES["mem_mb"],
         runtime=JOB_RESOURCES["runtime"],
@@ -26,4 +26,4 @@ rule prepare_data:
 
 rule all_data:
     input:
-        [STUDY.manifest(d) for d in STUDY.datasets],
+        [PATHS.manifest(d) for d in STUDY.datasets],

@@ -5,12 +5,12 @@
 
 rule fid_stats:
     input:
-        lambda wc: STUDY.manifest(STUDY.fid_stats[wc.stats].dataset),
+        lambda wc: PATHS.manifest(STUDY.fid_stats[wc.stats].dataset),
     output:
-        npz=STUDY.fid_stats_file("{stats}.npz"),
-        protocol=STUDY.fid_stats_file("{stats}.json"),
+        npz=PATHS.fid_stats("{stats}.npz"),
+        protocol=PATHS.fid_stats("{stats}.json"),
     log:
-        f"{LOGS}/fid_stats/{{stats}}.log",
+        PATHS.log("fid_stats"),
     threads: 1
     resources:
         mem_mb=JOB_RESOURCES["mem_mb"],
@@ -27,4 +27,4 @@ rule fid_stats:
 
 rule all_fid_stats:
     input:
-        [STUDY.fid_stats_file(p.stats_filename()) for p in STUDY.fid_stats.values()],
+        [PATHS.fid_stats(p.stats_filename()) for p in STUDY.fid_stats.values()],

@@ -1,7 +1,10 @@
 # The input functions, params and target lists of the rules, apart from the rules
 # (snakemake --lint: a rule file holds rules; a step's functions are found here under its
 # file's name). They are called when a rule is parsed or a job is planned, so the
-# constants they read (TOY, TABLES, ...) are those of the rule files.
+# constants they read (TOY_RELPATHS, PUBLISHED, ...) are those of the rule files; every
+# path comes from PATHS (common.smk: cggan.study.layout.StudyPaths).
+
+from cggan.study.layout import summary_path
 
 
 # --- FID statistics (fid_stats.smk) -------------------------------------------------
@@ -20,9 +23,7 @@ def calibration_outputs():
 
 def _calibration_experiment(wc):
     for exp in CALIBRATED:
-        if STUDY.calibration_path(exp) == STUDY.calibration_file(
-            f"{wc.calibration}.json"
-        ):
+        if STUDY.calibration_path(exp) == PATHS.calibration(f"{wc.calibration}.json"):
             return exp
     raise ValueError(f"Invalid calibration: {wc.calibration} (not of this study)")
 
@@ -40,7 +41,7 @@ def calibration_args(wc):
 
 def experiment_inputs(experiment):
     """The files every run of an experiment reads: its dataset and FID statistics."""
-    inputs = {"manifest": STUDY.manifest(STUDY.experiment(experiment)["dataset"])}
+    inputs = {"manifest": PATHS.manifest(STUDY.experiment(experiment)["dataset"])}
     stats = STUDY.fid_stats_path(experiment)
     if stats:
         inputs["fid_stats"] = stats
@@ -57,10 +58,10 @@ def _training_outputs(wc):
     """What the training job of these wildcards writes (train, train_seeds, train_chunk)."""
     if "chunk" in wc.keys():
         chunk = sweep_chunk(wc)
-        return [receipt_path(STUDY, chunk), *(f"{d}/summary.json" for d in chunk.run_dirs)]
+        return [receipt_path(STUDY, chunk), *(summary_path(d) for d in chunk.run_dirs)]
     seeds = [int(wc.seed)] if "seed" in wc.keys() else GROUPED_SEEDS
     return [
-        f"{STUDY.run_dir(wc.experiment, wc.method, wc.lr_rule, wc.setting, s)}/summary.json"
+        summary_path(PATHS.run_dir(wc.experiment, wc.method, wc.lr_rule, wc.setting, s))
         for s in seeds
     ]
 
@@ -83,6 +84,8 @@ def runs_args(runs):
 
 
 def train_spec(wc):
+    # the spec planning built for this setting (check_run_specs), with this run's seed;
+    # the job validates it once more, from the command line (cggan.train.load_spec)
     spec = STUDY.run_spec(
         wc.experiment, wc.method, wc.lr_rule, wc.setting, int(wc.seed)
     )
@@ -126,7 +129,7 @@ def experiment_sweep_summaries(experiment):
 
 def selection_inputs(wc):
     """The sweep runs a selection ranks (once a hand-edited selection is set aside)."""
-    after_set_asides([STUDY.selection_path(wc.experiment)])
+    after_set_asides([PATHS.selection(wc.experiment)])
     return experiment_sweep_summaries(wc.experiment)
 
 
@@ -141,11 +144,11 @@ def confirmation_summaries(wc=None, experiments=None):
     for exp in experiments or STUDY.experiments:
         # a selection edited by hand is set aside and redone first: the runs confirmed
         # are those of the new selection
-        after_set_asides([STUDY.selection_path(exp)])
+        after_set_asides([PATHS.selection(exp)])
         path = checkpoints.select_settings.get(experiment=exp).output[0]
         with open(path) as fh:
             selection = json.load(fh)
-        out += [f"{d}/summary.json" for d in STUDY.confirmation_run_dirs(selection)]
+        out += [summary_path(d) for d in STUDY.confirmation_run_dirs(selection)]
     return out
 
 
@@ -184,16 +187,16 @@ def _toy_relpaths():
 
 def toy_trajectories():
     """The CSVs of the configured toy runs (toy_games writes, toy_report reads them)."""
-    return [f"{TOY}/{relpath}" for relpath in TOY_RELPATHS]
+    return [PATHS.toy(relpath) for relpath in TOY_RELPATHS]
 
 
 def toy_report_outputs():
     if not TOY_RELPATHS:
         return []
     return [
-        f"{OUT}/tables/toy_theory.md",
-        f"{OUT}/tables/toy_theory.csv",
-        f"{OUT}/plots/toy_cg_paper.png",
+        PATHS.table("toy_theory.md"),
+        PATHS.table("toy_theory.csv"),
+        PATHS.plot("toy_cg_paper.png"),
     ]
 
 
@@ -203,8 +206,8 @@ def toy_report_outputs():
 def published_outputs():
     if not PUBLISHED:
         return []
-    return [f"{TABLES}/published_vs_reproduced.{ext}" for ext in ("md", "csv")]
+    return [PATHS.table(f"published_vs_reproduced.{ext}") for ext in ("md", "csv")]
 
 
 def aggregate_outputs():
-    return [f"{TABLES}/summary.md", f"{OUT}/metrics.json", *published_outputs()]
+    return [PATHS.table("summary.md"), PATHS.metrics, *published_outputs()]

@@ -13,9 +13,9 @@ checkpoint set_aside:
     output:
         "{path}.{digest}.{reason}",
     log:
-        f"{LOGS}/set_aside/{{path}}.{{digest}}.{{reason}}.log",
+        PATHS.log("set_aside"),
     wildcard_constraints:
-        path=rf"{RESULTS}/.+",
+        path=rf"{PATHS.results}/.+",
         digest=r"[0-9a-f]{12}",
         reason="|".join(SET_ASIDE_REASONS),
     shell:

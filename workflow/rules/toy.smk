@@ -8,14 +8,13 @@
 # The run list is torch-free (cggan.toy.toy_relpaths) and only built when
 # toy.enabled is true.
 
-# Each study has its own toy results under its out dir: results/toy for the default study,
-# results/studies/<study>/toy otherwise (switching study never reruns another's games).
-TOY = f"{OUT}/toy"
-TOY_LOGS = f"{LOGS}/toy/{STUDY.name}"
+# Each study has its own toy results under its out dir (PATHS.toy_dir): results/toy for the
+# default study, results/studies/<study>/toy otherwise (switching study never reruns
+# another's games).
 # What the toy jobs rebuild their run list from: the toy section only, so that a
 # change elsewhere in the study reruns no toy job (a change of the section reruns them).
 TOY_JSON = json.dumps(config["toy"], sort_keys=True, separators=(",", ":"))
-# The configured toy runs' CSV paths under TOY (none when toy.enabled is false).
+# The configured toy runs' CSV paths under PATHS.toy_dir (none when toy.enabled is false).
 TOY_RELPATHS = _toy_relpaths()
 
 
@@ -25,11 +24,11 @@ rule toy_games:
     output:
         toy_trajectories(),
     log:
-        f"{TOY_LOGS}/games.log",
+        PATHS.log("toy_games"),
     params:
         toy=TOY_JSON,
         code=source_fingerprint("scripts/toy.py"),
-        # TOY: every output is TOY/<game>/<run>.csv
+        # every output is <toy dir>/<game>/<run>.csv
         toy_dir=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),
     shell:
         "{PYTHON:q} scripts/toy.py --toy-config {params.toy:q}"
@@ -41,21 +40,21 @@ rule toy_report:
     input:
         toy_trajectories(),
     output:
-        table_md=f"{OUT}/tables/toy_theory.md",
+        table_md=PATHS.table("toy_theory.md"),
         table_csv=report(
-            f"{OUT}/tables/toy_theory.csv",
+            PATHS.table("toy_theory.csv"),
             caption="../report/toy.rst",
             category="Toy games",
             labels={"figure": "theory check"},
         ),
         figure=report(
-            f"{OUT}/plots/toy_cg_paper.png",
+            PATHS.plot("toy_cg_paper.png"),
             caption="../report/toy.rst",
             category="Toy games",
             labels={"figure": "CG paper game"},
         ),
     log:
-        f"{TOY_LOGS}/report.log",
+        PATHS.log("toy_report"),
     params:
         toy=TOY_JSON,
         code=source_fingerprint("scripts/toy_report.py"),

@@ -18,9 +18,9 @@ rule train:
     input:
         unpack(train_inputs),
     output:
-        f"{STUDY.run_dir_pattern()}/summary.json",
+        PATHS.summary(),
     log:
-        f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seed{{seed}}.log",
+        PATHS.log("train"),
     threads: 1
     resources:
         mem_mb=TRAIN_RESOURCES["mem_mb"],
@@ -52,12 +52,9 @@ if config["group_seeds"] and GROUPED_SEEDS:
         input:
             unpack(train_inputs),
         output:
-            [
-                f"{STUDY.run_dir_pattern(seed=seed)}/summary.json"
-                for seed in GROUPED_SEEDS
-            ],
+            [PATHS.summary(seed=seed) for seed in GROUPED_SEEDS],
         log:
-            f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/{{setting}}/seeds.log",
+            PATHS.log("train_seeds"),
         threads: train_threads
         resources:
             mem_mb=lambda wc: train_resource("mem_mb"),
@@ -87,9 +84,9 @@ rule train_chunk:
     input:
         unpack(train_inputs),
     output:
-        receipt_pattern(STUDY),
+        PATHS.receipt(),
     log:
-        f"{LOGS}/train/{STUDY.name}/{{experiment}}/{{method}}/{{lr_rule}}/chunk{{chunk}}.log",
+        PATHS.log("train_chunk"),
     threads: train_threads
     resources:
         mem_mb=lambda wc: train_resource("mem_mb"),
@@ -109,9 +106,9 @@ checkpoint extend_grid:
     input:
         grid_round_summaries,
     output:
-        STUDY.extension_path("{experiment}", "{round}"),
+        PATHS.extension("{experiment}", "{round}"),
     log:
-        f"{LOGS}/select/{STUDY.name}/{{experiment}}-extension{{round}}.log",
+        PATHS.log("extend_grid"),
     params:
         study=STUDY_JSON,
         # the library and script code it runs: a change redoes it (cheap, no training)
@@ -126,9 +123,9 @@ checkpoint select_settings:
     input:
         selection_inputs,
     output:
-        STUDY.selection_path("{experiment}"),
+        PATHS.selection("{experiment}"),
     log:
-        f"{LOGS}/select/{STUDY.name}/{{experiment}}.log",
+        PATHS.log("select_settings"),
     params:
         study=STUDY_JSON,
         # the library and script code it runs: a change redoes it (cheap, no training)
@@ -146,6 +143,6 @@ rule all_sweeps:
 
 rule all_runs:
     input:
-        [STUDY.selection_path(e) for e in STUDY.experiments],
+        [PATHS.selection(e) for e in STUDY.experiments],
         confirmation_summaries,
         set_aside_targets(),

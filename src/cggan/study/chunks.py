@@ -31,10 +31,10 @@ from pathlib import Path
 
 from cggan.checks import invalid
 from cggan.io import atomic_write_json, sha256_file
+from cggan.study.layout import summary_path
 
 __all__ = [
     "SweepChunk",
-    "receipt_pattern",
     "sweep_chunks",
     "receipt_path",
     "receipt_problems",
@@ -62,16 +62,9 @@ class SweepChunk:
         }
 
 
-def receipt_pattern(study) -> str:
-    """The receipts' path with Snakemake wildcards (`train_chunk`'s output)."""
-    return (
-        f"{study.results}/chunks/{study.name}/"
-        "{experiment}/{method}/{lr_rule}/chunk{chunk}.json"
-    )
-
-
 def receipt_path(study, chunk: SweepChunk) -> str:
-    return receipt_pattern(study).format(**chunk.wildcards())
+    """A chunk's receipt (``study.paths.receipt()`` is `train_chunk`'s output)."""
+    return study.paths.receipt(**chunk.wildcards())
 
 
 def sweep_chunks(study, size: int) -> list[SweepChunk]:
@@ -89,7 +82,7 @@ def sweep_chunks(study, size: int) -> list[SweepChunk]:
     for exp in study.experiments:
         for method, rule in study.groups(exp):
             dirs = [
-                study.run_dir(exp, method, rule, sid, seed)
+                study.paths.run_dir(exp, method, rule, sid, seed)
                 for sid in study.settings(exp, method, rule, rounds=0)
                 for seed in study.sweep_seeds
             ]
@@ -111,7 +104,7 @@ def sweep_targets(
     ]
     chunked = {d for c in chunks for d in c.run_dirs}
     return [receipt_path(study, c) for c in chunks] + [
-        f"{d}/summary.json"
+        summary_path(d)
         for d in study.sweep_run_dirs(experiment, rounds=rounds)
         if d not in chunked
     ]

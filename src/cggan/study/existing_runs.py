@@ -223,7 +223,7 @@ def check_existing_runs(
     """
     from cggan.fingerprint import changed_modules, code_fingerprint
 
-    root = Path(study.runs_root())
+    root = Path(study.paths.runs_root)
     policy = study.config.get("stale_runs", "retrain")
     result = RunCheck(study=study.name, policy=policy)
     if not root.is_dir():

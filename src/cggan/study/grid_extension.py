@@ -17,6 +17,9 @@ Grid shapes (``lr_rules.<rule>.shape``):
         (``lr_d == lr_g`` when both lists are equal). An edge is the first or last
         point; the extension adds one point past it on the same line.
 
+The rounds a study has run so far are files (``StudyPaths.extension``):
+:func:`extension_settings` reads them, :func:`read_extension` checks one.
+
 Pure Python (no torch, no pandas): the Snakefile and ``scripts/extend_grid.py`` use it.
 """
 
@@ -28,9 +31,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cggan.checks import invalid as _invalid
-from cggan.study.layout import Setting
+from cggan.study.layout import Setting, StudyPaths
 
-__all__ = ["GRID_SHAPES", "edges", "extend", "read_extension", "round_lr"]
+__all__ = [
+    "GRID_SHAPES",
+    "edges",
+    "extend",
+    "extension_settings",
+    "read_extension",
+    "round_lr",
+]
 
 GRID_SHAPES = ("product", "paired")
 
@@ -162,3 +172,30 @@ def read_extension(path: str | os.PathLike) -> list[dict[str, Any]]:
         if not ok:
             raise ValueError(f"{path}: invalid grid extension entry {item!r}")
     return added
+
+
+def extension_settings(
+    paths: StudyPaths, experiment: str, rounds: int
+) -> dict[tuple[str, str], dict[str, tuple[int, Setting]]]:
+    """The settings the extension rounds 1..``rounds`` of an experiment added, read
+    from their files: ``{(method, rule): {setting id: (round, Setting)}}``.
+
+    Rounds are read in order and stop at the first missing file (a round not run yet).
+
+    Raises:
+        ValueError: an unreadable or invalid round file (:func:`read_extension`).
+    """
+    out: dict[tuple[str, str], dict[str, tuple[int, Setting]]] = {}
+    for round_ in range(1, rounds + 1):
+        path = paths.extension(experiment, round_)
+        if not os.path.isfile(path):
+            break
+        for item in read_extension(path):
+            setting = Setting(
+                float(item["lr_d"]), float(item["lr_g"]), item["method_kwargs"]
+            )
+            out.setdefault((item["method"], item["lr_rule"]), {})[setting.id] = (
+                round_,
+                setting,
+            )
+    return out

@@ -234,7 +234,7 @@ def edited_selections(study: Study) -> list[tuple[str, str, str]]:
     """
     found = []
     for exp in study.experiments:
-        path = Path(study.selection_path(exp))
+        path = Path(study.paths.selection(exp))
         if not path.is_file():
             continue
         try:

@@ -4,8 +4,11 @@ Pure Python on purpose (no torch): the Snakefile imports this module to build th
 and ``snakemake -n`` on the published grid (about two thousand runs) must stay fast.
 
 Checks of a config: :mod:`cggan.study.config_checks`; existing runs:
-:mod:`cggan.study.existing_runs`; selection: :mod:`cggan.study.selection`; run
-directories and setting ids: :mod:`cggan.study.layout`.
+:mod:`cggan.study.existing_runs`; selection: :mod:`cggan.study.selection`; every path
+of a study, run directories and setting ids: :mod:`cggan.study.layout`
+(:class:`~cggan.study.layout.StudyPaths`, ``Study.paths``); the settings extension
+rounds added: :mod:`cggan.study.grid_extension`; run specs:
+:mod:`cggan.study.run_specs`.
 
 Vocabulary:
     experiment: one dataset + model + training protocol
@@ -27,7 +30,8 @@ Run directories:
 Outputs of a study (tables, plots, metrics.json, report): ``results/`` for the study
 named ``default`` (the paths the README shows), ``results/studies/<study>/`` for every
 other study, so that a new study name never finds another study's tables and
-always plans its own runs.
+always plans its own runs (:attr:`StudyPaths.out_dir
+<cggan.study.layout.StudyPaths.out_dir>`).
 
 The names a config may use (methods, rules, datasets, models) come from
 :mod:`cggan.registry`.
@@ -39,14 +43,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from cggan.checks import invalid as _invalid
 from cggan.fid_protocol import FIDProtocol
 from cggan.registry import IMAGE_DATASETS
 from cggan.study.config_checks import read_study_config, validate_study_config
 from cggan.study.grid import configured_grid, grid_shape
-from cggan.study.grid_extension import read_extension
-from cggan.study.layout import RUN_DIR_LAYOUT, Setting, parse_run_dir
-from cggan.study.run_specs import run_spec_json
+from cggan.study.grid_extension import extension_settings
+from cggan.study.layout import DEFAULT_STUDY, Setting, StudyPaths, parse_run_dir
+from cggan.study.run_specs import RunSpecs
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -56,8 +59,6 @@ __all__ = [
     "load_study",
 ]
 
-#: The study whose outputs live directly under ``results/`` (the README's paths).
-DEFAULT_STUDY = "default"
 #: Config keys that say how to run, not what to compute: they never change a result, so
 #: they are left out of :meth:`Study.science_config` (a job's params change only with
 #: the science).
@@ -67,6 +68,10 @@ EXECUTION_KEYS = ("device", "group_seeds", "sweep_chunk")
 # --- the study ------------------------------------------------------------------------
 class Study:
     """A validated study configuration and the grid of runs it expands to.
+
+    Its paths are one value, :attr:`paths` (:class:`~cggan.study.layout.StudyPaths`);
+    its run specs are built once per setting and kept, :attr:`specs`
+    (:class:`~cggan.study.run_specs.RunSpecs`).
 
     Args:
         config: the configuration after schema validation (defaults filled in).
@@ -78,10 +83,11 @@ class Study:
 
     def __init__(self, config: Mapping[str, Any], results: str = "results"):
         self.config = config
-        self.results = results
         self.name: str = config["study"]
+        self.paths = StudyPaths.of_config(config, results)
         validate_study_config(config, self.methods)
         self._settings = configured_grid(config, self.methods, self.lr_rules)
+        self.specs = RunSpecs(config, self.settings)
 
     # -- grid --------------------------------------------------------------------------
     @property
@@ -108,32 +114,16 @@ class Study:
     def max_grid_extensions(self) -> int:
         return int(self.config["selection"].get("max_grid_extensions", 0))
 
-    def extension_path(self, exp: str, round_: int) -> str:
-        """The settings that extension round ``round_`` (1, 2, ...) added to an
-        experiment's grids (written by the ``extend_grid`` checkpoint)."""
-        return f"{self.results}/selection/{self.name}/{exp}/extension{round_}.json"
-
-    def extension_settings(
+    def _extension_settings(
         self, exp: str, rounds: int | None = None
     ) -> dict[tuple[str, str], dict[str, tuple[int, Setting]]]:
         """The settings added by the extension rounds on disk, up to ``rounds`` (all
         configured rounds when None): ``{(method, rule): {setting id: (round,
-        Setting)}}``. Rounds are read in order and stop at the first missing file."""
+        Setting)}}`` (:func:`cggan.study.grid_extension.extension_settings`)."""
         limit = self.max_grid_extensions if rounds is None else rounds
-        out: dict[tuple[str, str], dict[str, tuple[int, Setting]]] = {}
-        for round_ in range(1, min(limit, self.max_grid_extensions) + 1):
-            path = self.extension_path(exp, round_)
-            if not os.path.isfile(path):
-                break
-            for item in read_extension(path):
-                setting = Setting(
-                    float(item["lr_d"]), float(item["lr_g"]), item["method_kwargs"]
-                )
-                out.setdefault((item["method"], item["lr_rule"]), {})[setting.id] = (
-                    round_,
-                    setting,
-                )
-        return out
+        return extension_settings(
+            self.paths, exp, min(limit, self.max_grid_extensions)
+        )
 
     def settings(
         self, exp: str, method: str, rule: str, rounds: int | None = None
@@ -144,7 +134,7 @@ class Study:
         out = dict(self._settings[(exp, method, rule)])
         if rounds == 0 or not self.max_grid_extensions:
             return out
-        added = self.extension_settings(exp, rounds).get((method, rule), {})
+        added = self._extension_settings(exp, rounds).get((method, rule), {})
         for sid, (_, setting) in added.items():
             out.setdefault(sid, setting)
         return out
@@ -160,7 +150,7 @@ class Study:
         it (-1 when it is neither)."""
         if setting in self._settings[(exp, method, rule)]:
             return 0
-        added = self.extension_settings(exp).get((method, rule), {})
+        added = self._extension_settings(exp).get((method, rule), {})
         return added[setting][0] if setting in added else -1
 
     def groups(self, exp: str) -> list[tuple[str, str]]:
@@ -185,36 +175,10 @@ class Study:
         rebuild the study."""
         return {k: v for k, v in self.config.items() if k not in EXECUTION_KEYS}
 
-    @property
-    def out_dir(self) -> str:
-        """Where the study's tables, plots, metrics.json and report go
-        (see module doc)."""
-        if self.name == DEFAULT_STUDY:
-            return self.results
-        return f"{self.results}/studies/{self.name}"
-
     def runs_root(self) -> str:
-        return f"{self.results}/runs/{self.name}"
-
-    def run_dir(self, exp: str, method: str, rule: str, setting: str, seed: int) -> str:
-        return self.run_dir_pattern(
-            experiment=exp, method=method, lr_rule=rule, setting=setting, seed=seed
-        )
-
-    def run_dir_pattern(self, **fixed: Any) -> str:
-        """The run-directory layout with Snakemake wildcards for the
-        parts not ``fixed``.
-
-        ``run_dir_pattern()`` is ``results/runs/<study>/{experiment}/{method}/{lr_rule}/
-        {setting}/seed{seed}``: the workflow's rules take their output patterns from
-        here, so the layout is written once.
-        """
-
-        class _Keep(dict):
-            def __missing__(self, key: str) -> str:
-                return "{" + key + "}"
-
-        return f"{self.runs_root()}/" + RUN_DIR_LAYOUT.format_map(_Keep(fixed))
+        """``results/runs/<study>`` (``paths.runs_root``), kept for callers that ask
+        the study."""
+        return self.paths.runs_root
 
     def sweep_run_dirs(
         self, exp: str | None = None, rounds: int | None = None
@@ -223,7 +187,7 @@ class Study:
         ``rounds``; 0 = the configured grid only)."""
         exps = [exp] if exp else self.experiments
         return [
-            self.run_dir(e, m, r, sid, seed)
+            self.paths.run_dir(e, m, r, sid, seed)
             for e in exps
             for (m, r) in self.groups(e)
             for sid in self.settings(e, m, r, rounds)
@@ -239,13 +203,10 @@ class Study:
         """
         exp = selection["experiment"]
         return [
-            self.run_dir(exp, s["method"], s["lr_rule"], s["setting"], seed)
+            self.paths.run_dir(exp, s["method"], s["lr_rule"], s["setting"], seed)
             for s in selection["selected"]
             for seed in self.seeds
         ]
-
-    def selection_path(self, exp: str) -> str:
-        return f"{self.results}/selection/{self.name}/{exp}.json"
 
     def metric(self, exp: str) -> str:
         return self.experiment(exp)["eval"]["metric"]
@@ -263,9 +224,6 @@ class Study:
             )
         return out
 
-    def manifest(self, dataset: str) -> str:
-        return f"{self.config['data_root']}/{dataset}/manifest.json"
-
     def fid_protocol(self, exp: str) -> FIDProtocol | None:
         """The FID protocol of an FID experiment (None for other metrics)."""
         e = self.experiment(exp)
@@ -279,21 +237,12 @@ class Study:
         protocols = (self.fid_protocol(exp) for exp in self.experiments)
         return {p.stats_stem: p for p in protocols if p is not None}
 
-    def fid_stats_file(self, name: str) -> str:
-        """A file of the reference statistics' directory (``name``: a protocol's
-        :meth:`~cggan.fid_protocol.FIDProtocol.stats_filename`, or a rule's pattern
-        such as ``{stats}.npz``)."""
-        return f"{self.results}/fid_stats/{name}"
-
     def fid_stats_path(self, exp: str) -> str | None:
+        """The reference statistics of an FID experiment (None for other metrics)."""
         protocol = self.fid_protocol(exp)
-        return (
-            None if protocol is None else self.fid_stats_file(protocol.stats_filename())
-        )
-
-    def calibration_file(self, name: str) -> str:
-        """A file of the calibrations' directory (as :meth:`fid_stats_file`)."""
-        return f"{self.results}/calibration/{name}"
+        if protocol is None:
+            return None
+        return self.paths.fid_stats(protocol.stats_filename())
 
     def calibration_path(self, exp: str) -> str | None:
         """The calibration of an FID experiment's scale (None for other metrics).
@@ -308,11 +257,12 @@ class Study:
         if protocol is None:
             return None
         n = self.experiment(exp)["eval"]["n_samples"]
-        return self.calibration_file(protocol.calibration_filename(n))
+        return self.paths.calibration(protocol.calibration_filename(n))
 
     # -- run specs ---------------------------------------------------------------------
     def run_spec_of(self, run_dir: str | os.PathLike) -> dict:
-        """The spec of the run that lives in ``run_dir`` (see :meth:`run_dir`)."""
+        """The spec of the run that lives in ``run_dir``
+        (:meth:`StudyPaths.run_dir <cggan.study.layout.StudyPaths.run_dir>`)."""
         w = parse_run_dir(run_dir)
         return self.run_spec(
             w["experiment"], w["method"], w["lr_rule"], w["setting"], w["seed"]
@@ -321,20 +271,14 @@ class Study:
     def run_spec(
         self, exp: str, method: str, rule: str, setting: str, seed: int
     ) -> dict:
-        """The JSON form of one run's :class:`cggan.spec.RunSpec` (validated there).
+        """The JSON form of one run's :class:`cggan.spec.RunSpec`: what
+        ``scripts/train.py --spec`` reads and summary.json stores, built once per
+        setting (:class:`cggan.study.run_specs.RunSpecs`).
 
-        What ``scripts/train.py --spec`` reads and summary.json stores
-        (:func:`cggan.study.run_specs.run_spec_json`).
+        Raises:
+            ValueError: a setting the study does not have, or a value the spec refuses.
         """
-        try:
-            s = self.settings(exp, method, rule)[setting]
-        except KeyError:
-            raise _invalid(
-                "setting",
-                f"{exp}/{method}/{rule}/{setting}",
-                "a setting of the configured sweep",
-            ) from None
-        return run_spec_json(self.config, exp, method, rule, s, seed)
+        return self.specs.spec(exp, method, rule, setting, seed)
 
 
 def load_experiment_study(config: str | os.PathLike, experiment: str) -> Study:

@@ -49,11 +49,8 @@ def study_vars(config: str, dvc_yaml: str | Path = DVC_YAML) -> dict[str, str]:
     repository root, as dvc.yaml names it). Raises ValueError (one line)."""
     import os
 
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
-
     from cggan.io import load_yaml
-    from cggan.study import format_schema_error
+    from cggan.study.config_file import read_config_file
     from cggan.study.study import Study
 
     data = load_yaml(ROOT / config)
@@ -66,22 +63,21 @@ def study_vars(config: str, dvc_yaml: str | Path = DVC_YAML) -> dict[str, str]:
             "(DVC reads no schema default: write them into the config)"
         )
     try:
-        validate(data, str(SCHEMA))  # fills the schema's defaults
-    except WorkflowError as exc:
-        context = exc.__context__
-        if hasattr(context, "validator"):
-            raise ValueError(f"{config}: {format_schema_error(context)}") from None
-        raise ValueError(f"{config}: {str(exc).splitlines()[0]}") from None
-    study = Study(data)
+        resolved = read_config_file(
+            ROOT / config, SCHEMA
+        )  # fills the schema's defaults
+    except ValueError as exc:
+        raise ValueError(f"{config}: {exc}") from None
+    paths = Study(resolved).paths
     return {
         "config": config,
-        "study": study.name,
-        "data": data["data_root"],
-        "fid_stats": os.path.dirname(study.fid_stats_file("x")),
-        "calibration": os.path.dirname(study.calibration_file("x")),
-        "runs": study.runs_root(),
-        "selection": os.path.dirname(study.selection_path("x")),
-        "out": study.out_dir,
+        "study": paths.study,
+        "data": resolved["data_root"],
+        "fid_stats": os.path.dirname(paths.fid_stats("x")),
+        "calibration": os.path.dirname(paths.calibration("x")),
+        "runs": paths.runs_root,
+        "selection": paths.selection_dir,
+        "out": paths.out_dir,
     }
 
 

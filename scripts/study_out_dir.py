@@ -1,8 +1,8 @@
 """Print the out dir of a config's study: ``python scripts/study_out_dir.py CONFIG``.
 
 ``results`` for the study named ``default``, ``results/studies/<study>`` otherwise
-(``cggan.study.StudyPaths.out_dir``); ``make report`` writes the study's report there and
-compares it with that study's ``metrics.json``. Reads only the ``study`` key (the
+(``cggan.study.StudyPaths.out_dir``); ``make report`` writes the study's report there
+and compares it with that study's ``metrics.json``. Reads only the ``study`` key (the
 schema's default is ``default``); an unreadable file or an invalid name is one
 ``error:`` line, exit 2.
 """

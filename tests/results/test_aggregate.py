@@ -36,7 +36,8 @@ def test_run_list_is_the_sweep_plus_each_selections_confirmation(configured):
     assert run_dirs[: study.n_sweep_runs] == study.sweep_run_dirs()
     confirmation = study.confirmation_run_dirs(selections["digits"])
     assert run_dirs[study.n_sweep_runs :] == confirmation
-    assert f"{study.runs_root()}/digits/sgd/constant/{SGD_BEST}/seed1" in confirmation
+    best = f"{study.paths.runs_root}/digits/sgd/constant/{SGD_BEST}/seed1"
+    assert best in confirmation
 
 
 def test_options_default_to_the_config_and_tables_match_the_directory_form(

@@ -29,7 +29,9 @@ def test_chunks_partition_each_pool_in_order_and_never_mix_pools(study):
     assert [d for c in chunks for d in c.run_dirs] == study.sweep_run_dirs(rounds=0)
     for chunk in chunks:
         assert 1 <= len(chunk.run_dirs) <= 4
-        pool = study.paths.run_dir(chunk.experiment, chunk.method, chunk.lr_rule, "x", 0)
+        pool = study.paths.run_dir(
+            chunk.experiment, chunk.method, chunk.lr_rule, "x", 0
+        )
         assert all(d.startswith(pool.rsplit("/", 2)[0] + "/") for d in chunk.run_dirs)
     # numbered within their pool: ring8's momentum pool (18 settings) has chunks 0..4
     momentum = [
@@ -52,9 +54,7 @@ def test_targets_are_the_receipts_of_chunked_runs(study):
     targets = sweep_targets(study, 4, "ring8")
     chunks = [c for c in sweep_chunks(study, 4) if c.experiment == "ring8"]
     assert targets == [receipt_path(study, c) for c in chunks]
-    assert all(
-        t.startswith(f"{study.paths.results}/chunks/t/ring8/") for t in targets
-    )
+    assert all(t.startswith(f"{study.paths.results}/chunks/t/ring8/") for t in targets)
 
 
 def _finish(chunk, tmp_path):

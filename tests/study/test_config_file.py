@@ -19,7 +19,7 @@ CONFIG_READERS = ("study", "results", "toy")
 ALIASES = {"by": ("by", "rank_by")}
 #: Equal to a schema default, and not a default: ``{module: (name, why)}``.
 NOT_DEFAULTS = {
-    "cggan/study/study.py": (
+    "cggan/study/layout.py": (
         "study",
         "DEFAULT_STUDY names the one study whose outputs sit directly under results/ "
         "(a layout rule; the schema's default study is that study)",

@@ -127,7 +127,7 @@ def test_read_extension_refuses_an_edited_entry(tmp_path):
         read_extension(path)
 
 
-# --- the rounds on disk ----------------------------------------------------------------
+# --- the rounds on disk -------------------------------------------------------
 def _write_round(paths, exp, round_, *items):
     path = Path(paths.extension(exp, round_))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,8 @@ def test_study_paths_of_the_default_and_a_named_study(name, out):
     assert p.extension("{experiment}", "{round}") == (
         f"results/selection/{name}/{{experiment}}/extension{{round}}.json"
     )
-    # the study's own outputs: results/ for the default study, else results/studies/<study>
+    # the study's own outputs: results/ for the default study, else
+    # results/studies/<study>
     assert p.out_dir == out
     assert p.table("summary.md") == f"{out}/tables/summary.md"
     assert p.plot("data/beta_{experiment}.csv") == (
@@ -85,7 +86,9 @@ def test_study_paths_of_the_default_and_a_named_study(name, out):
     # shared by every study
     assert p.manifest("digits") == "results/data/digits/manifest.json"
     assert p.fid_stats("{stats}.npz") == "results/fid_stats/{stats}.npz"
-    assert p.calibration("{calibration}.json") == "results/calibration/{calibration}.json"
+    assert (
+        p.calibration("{calibration}.json") == "results/calibration/{calibration}.json"
+    )
 
 
 def test_every_rule_s_log_is_where_the_rules_always_wrote_it():

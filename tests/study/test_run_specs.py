@@ -34,7 +34,9 @@ def test_planning_builds_each_setting_once_and_every_run_reuses_it(builds):
     for run in study.sweep_run_dirs():
         for seed in [*study.sweep_seeds, *study.seeds]:
             w = cs.parse_run_dir(run)
-            study.run_spec(w["experiment"], w["method"], w["lr_rule"], w["setting"], seed)
+            study.run_spec(
+                w["experiment"], w["method"], w["lr_rule"], w["setting"], seed
+            )
     assert len(builds) == study.n_sweep_runs
     assert check_run_specs(study) == study.n_sweep_runs  # a second check: no build
     assert len(builds) == study.n_sweep_runs
@@ -74,8 +76,10 @@ def test_the_seed_of_a_reused_spec_is_checked_as_the_run_spec_checks_it():
     built.run_spec("ring8", "sgd", "constant", sid, 0)
     with pytest.raises(ValueError) as reused:
         built.run_spec("ring8", "sgd", "constant", sid, -1)  # reused: the seed's check
-    assert str(reused.value) == str(first.value) == (
-        "Invalid seed: -1 (allowed: an integer >= 0)"
+    assert (
+        str(reused.value)
+        == str(first.value)
+        == ("Invalid seed: -1 (allowed: an integer >= 0)")
     )
 
 

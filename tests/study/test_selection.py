@@ -85,7 +85,9 @@ def test_selection_reads_exactly_the_configured_runs_and_names_a_bad_file(
         cs.select_experiment(st, "digits")
     runs = [finished_run(tmp_path, st, i) for i in range(2)]
     # a run of a setting the config does not name must not take part
-    stray = tmp_path / st.paths.run_dir("digits", "sgd", "constant", "lr_d~0.1_lr_g~0.1", 0)
+    stray = tmp_path / st.paths.run_dir(
+        "digits", "sgd", "constant", "lr_d~0.1_lr_g~0.1", 0
+    )
     stray.mkdir(parents=True)
     (stray / "summary.json").write_text(
         json.dumps({"status": "finished", "final_metric": 0.0, "spec": {}})

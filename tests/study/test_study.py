@@ -140,7 +140,7 @@ def test_outputs_of_the_default_study_stay_under_results_others_get_their_own():
     # every path: tests/study/test_layout.py (StudyPaths)
     assert cs.Study(make_config(study="default")).paths.out_dir == "results"
     assert cs.Study(make_config(study="t2")).paths.out_dir == "results/studies/t2"
-    assert cs.Study(make_config(study="t2")).runs_root() == "results/runs/t2"
+    assert cs.Study(make_config(study="t2")).paths.runs_root == "results/runs/t2"
     science = cs.Study(make_config()).science_config()
     assert not set(science) & set(cs.EXECUTION_KEYS)
 

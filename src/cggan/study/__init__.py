@@ -11,8 +11,9 @@ Modules, each importing what it uses from the module that defines it:
   and every planned run's spec checked at planning;
 - :mod:`cggan.study.config_checks`: every cross-key check of a config, one line each;
 - :mod:`cggan.study.config_file`: a config file read and validated as the workflow does;
-- :mod:`cggan.study.layout`: every path of a study (:class:`StudyPaths`: runs, selection,
-  receipts, tables, plots, toy games, logs, data), run directories and setting ids;
+- :mod:`cggan.study.layout`: every path of a study (:class:`StudyPaths`: runs,
+  selection, receipts, tables, plots, toy games, logs, data), run directories and
+  setting ids;
 - :mod:`cggan.study.existing_runs`: the runs already on disk (unreadable, stale, of
   another config);
 - :mod:`cggan.study.set_asides`: what planning decides to make again and set aside,

@@ -208,7 +208,9 @@ class StudyPaths:
     data_root: str = "results/data"
 
     @classmethod
-    def of_config(cls, config: Mapping[str, Any], results: str = "results") -> StudyPaths:
+    def of_config(
+        cls, config: Mapping[str, Any], results: str = "results"
+    ) -> StudyPaths:
         """The paths of a study config (schema defaults filled in)."""
         return cls(config["study"], results, config["data_root"])
 

@@ -121,9 +121,7 @@ class Study:
         configured rounds when None): ``{(method, rule): {setting id: (round,
         Setting)}}`` (:func:`cggan.study.grid_extension.extension_settings`)."""
         limit = self.max_grid_extensions if rounds is None else rounds
-        return extension_settings(
-            self.paths, exp, min(limit, self.max_grid_extensions)
-        )
+        return extension_settings(self.paths, exp, min(limit, self.max_grid_extensions))
 
     def settings(
         self, exp: str, method: str, rule: str, rounds: int | None = None
@@ -174,11 +172,6 @@ class Study:
         """The config without its execution keys, as JSON for the jobs that
         rebuild the study."""
         return {k: v for k, v in self.config.items() if k not in EXECUTION_KEYS}
-
-    def runs_root(self) -> str:
-        """``results/runs/<study>`` (``paths.runs_root``), kept for callers that ask
-        the study."""
-        return self.paths.runs_root
 
     def sweep_run_dirs(
         self, exp: str | None = None, rounds: int | None = None

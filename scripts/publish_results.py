@@ -62,13 +62,14 @@ def publish_study(
             f"Invalid study: its runs come from {len(codes)} training codes "
             f"({', '.join(sorted(codes))}); retrain the stale runs first"
         )
+    # recorded before the copy, which dirties the tree: the commit that made them
+    record = provenance(
+        config_path, cores=cores, wall_time_s=finished - started, command=command
+    )
     Path(dest).mkdir(parents=True, exist_ok=True)
     copied = publish_outputs(paths.out_dir, dest)
     if not copied:
         raise ValueError(f"Invalid study: nothing to publish under {paths.out_dir}")
-    record = provenance(
-        config_path, cores=cores, wall_time_s=finished - started, command=command
-    )
     record["git_revision"] = git_revision or record["git_revision"]
     # which training code made the runs (module by module), and the stale-run policy
     code = code_fingerprint()

@@ -29,9 +29,12 @@ def check(path: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0] in ("-h", "--help"):
-        print(__doc__.split("\n\n")[0].rstrip(":"), file=sys.stderr)
-        print("usage: python scripts/check_config.py CONFIG", file=sys.stderr)
-        return 0 if args and args[0] in ("-h", "--help") else 2
+        # --help is asked for: stdout; a wrong call: stderr, exit 2
+        asked = bool(args) and args[0] in ("-h", "--help")
+        out = sys.stdout if asked else sys.stderr
+        print(__doc__.split("\n\n")[0].rstrip(":"), file=out)
+        print("usage: python scripts/check_config.py CONFIG", file=out)
+        return 0 if asked else 2
     try:
         check(args[0])
     except ValueError as exc:

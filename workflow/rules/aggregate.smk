@@ -83,7 +83,9 @@ rule aggregate:
         ),
         published=published_outputs(),
         curves=report(
-            expand(PATHS.plot("curves_{experiment}.png"), experiment=STUDY.experiments),
+            expand(
+                PATHS.plot("curves_{experiment}.png"), experiment=STUDY.experiments
+            ),
             caption="../report/curves.rst",
             category="Curves",
         ),

@@ -66,7 +66,8 @@ except ValueError as _err:
 for _line in [
     *SET_ASIDES.lines,
     restorable_line(
-        _run_check, str((workflow.config_settings.configfiles or ["config/config.yaml"])[-1])
+        _run_check,
+        str((workflow.config_settings.configfiles or ["config/config.yaml"])[-1]),
     ),
 ]:
     if _line:

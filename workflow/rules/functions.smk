@@ -6,7 +6,6 @@
 
 from cggan.study.layout import summary_path
 
-
 # --- FID statistics (fid_stats.smk) -------------------------------------------------
 
 

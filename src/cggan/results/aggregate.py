@@ -280,11 +280,14 @@ def aggregate_study(
 
 def _rounds(study: Study, run_dirs) -> dict[tuple[str, str, str, str], int]:
     """The grid extension round of every run's setting (runs.csv's ``round``)."""
+    grids = {exp: study.grid_rounds(exp) for exp in study.experiments}
     out = {}
     for run_dir in run_dirs:
         w = parse_run_dir(run_dir)
-        key = (w["experiment"], w["method"], w["lr_rule"], w["setting"])
-        out[key] = study.setting_round(*key)
+        grid = grids.get(w["experiment"], {})
+        out[(w["experiment"], w["method"], w["lr_rule"], w["setting"])] = grid.get(
+            (w["method"], w["lr_rule"], w["setting"]), -1
+        )
     return out
 
 

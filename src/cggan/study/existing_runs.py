@@ -230,12 +230,13 @@ def check_existing_runs(
         return result
     current = code_fingerprint()
     seeds = set(seeds if seeds is not None else [*study.sweep_seeds, *study.seeds])
+    grids: dict[str, dict] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         set_aside = _stale_summaries(filenames)
         if "summary.json" not in filenames and not set_aside:
             continue
         dirnames.clear()
-        where = _configured_run(study, dirpath, seeds)
+        where = _configured_run(grids, study, dirpath, seeds)
         if where is None:
             continue
         if "summary.json" not in filenames:
@@ -348,15 +349,19 @@ def restorable_line(check: RunCheck, config: str) -> str | None:
 
 
 def _configured_run(
-    study: Study, dirpath: str, seeds: set[int]
+    grids: dict[str, dict], study: Study, dirpath: str, seeds: set[int]
 ) -> dict[str, Any] | None:
-
+    """The run directory's parts, if it is a run of the configured study (``grids``:
+    each experiment's :meth:`Study.grid_rounds`, read once per planning)."""
     try:
         where = parse_run_dir(dirpath)
     except ValueError:
         return None
-    if where["seed"] not in seeds or not study.has_setting(
-        where["experiment"], where["method"], where["lr_rule"], where["setting"]
-    ):
+    exp = where["experiment"]
+    if exp not in study.experiments or where["seed"] not in seeds:
+        return None
+    if exp not in grids:
+        grids[exp] = study.grid_rounds(exp)
+    if (where["method"], where["lr_rule"], where["setting"]) not in grids[exp]:
         return None
     return where

@@ -137,19 +137,30 @@ class Study:
             out.setdefault(sid, setting)
         return out
 
+    def grid_rounds(self, exp: str) -> dict[tuple[str, str, str], int]:
+        """``{(method, rule, setting id): round}`` of every sweep setting of an
+        experiment: 0 for the configured grid, k for the extension round k that added
+        it (the rounds on disk, read once). For callers that ask about many runs."""
+        out = {
+            (m, r, sid): 0
+            for (e, m, r), grid in self._settings.items()
+            if e == exp
+            for sid in grid
+        }
+        if self.max_grid_extensions:
+            for (m, r), added in self._extension_settings(exp).items():
+                for sid, (round_, _) in added.items():
+                    out.setdefault((m, r, sid), round_)
+        return out
+
     def has_setting(self, exp: str, method: str, rule: str, setting: str) -> bool:
         """Whether the study's grid (configured or extended on disk) has a setting."""
-        if (exp, method, rule) not in self._settings:
-            return False
-        return setting in self.settings(exp, method, rule)
+        return (method, rule, setting) in self.grid_rounds(exp)
 
     def setting_round(self, exp: str, method: str, rule: str, setting: str) -> int:
         """0 for a setting of the configured grid, else the extension round that added
         it (-1 when it is neither)."""
-        if setting in self._settings[(exp, method, rule)]:
-            return 0
-        added = self._extension_settings(exp).get((method, rule), {})
-        return added[setting][0] if setting in added else -1
+        return self.grid_rounds(exp).get((method, rule, setting), -1)
 
     def groups(self, exp: str) -> list[tuple[str, str]]:
         """The (method, lr_rule) pairs of an experiment."""

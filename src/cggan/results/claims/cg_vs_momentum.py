@@ -95,8 +95,17 @@ def parse_kwargs(value: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _key(*values: Any) -> tuple[str, ...]:
-    """A hashable key; floats to 12 significant digits (lr 1e-3 == 0.001)."""
+def _key(run: Any, momentum: float) -> tuple[str, ...]:
+    """A run's pairing key: (experiment, rule, lr_d, lr_g, seed, momentum or matched
+    cap), hashable; floats to 12 significant digits (lr 1e-3 == 0.001)."""
+    values = (
+        run["experiment"],
+        run["lr_rule"],
+        float(run["lr_d"]),
+        float(run["lr_g"]),
+        int(run["seed"]),
+        momentum,
+    )
     return tuple(f"{v:.12g}" if isinstance(v, float) else str(v) for v in values)
 
 
@@ -113,15 +122,7 @@ def _twins(runs: pd.DataFrame) -> dict[tuple[str, ...], pd.Series]:
     momentum = momentum.sort_values("setting", kind="stable")
     for _, run in momentum.iterrows():
         mu = float(parse_kwargs(run["method_kwargs"]).get("momentum", DEFAULT_MOMENTUM))
-        key = _key(
-            run["experiment"],
-            run["lr_rule"],
-            float(run["lr_d"]),
-            float(run["lr_g"]),
-            int(run["seed"]),
-            mu,
-        )
-        index.setdefault(key, run)
+        index.setdefault(_key(run, mu), run)
     return index
 
 
@@ -193,15 +194,8 @@ def match_pairs(runs: pd.DataFrame, *, beta_max: float = 0.5) -> pd.DataFrame:
     rows = []
     for _, run in cg.iterrows():
         _, cap = _coeff_cap(parse_kwargs(run["method_kwargs"]), beta_max)
-        key = _key(
-            run["experiment"],
-            run["lr_rule"],
-            float(run["lr_d"]),
-            float(run["lr_g"]),
-            int(run["seed"]),
-            cap,
-        )
-        rows.append(_pair_row(run, twins.get(key), beta_max, modes[run["experiment"]]))
+        twin = twins.get(_key(run, cap))
+        rows.append(_pair_row(run, twin, beta_max, modes[run["experiment"]]))
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
 
